@@ -3,9 +3,10 @@
 import type { Reporter, TestModule } from 'vitest/node';
 
 export default class SummaryReporter implements Reporter {
-  onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {
+  onTestRunEnd(testModules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<unknown>): void {
     let passed = 0;
-    let failed = 0;
+    // An error outside any test (a failed global setup, a crashed worker) is a failure too.
+    let failed = unhandledErrors.length;
     let skipped = 0;
     for (const testModule of testModules) {
       for (const test of testModule.children.allTests()) {

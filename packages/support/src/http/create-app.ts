@@ -1,0 +1,185 @@
+// The express app every service starts from: request ids and a child logger per
+// request, body size limits, Prometheus metrics, GET /health, and one error
+// middleware that turns AppError into the legacy error JSON and anything else
+// into a generic 500 (the details go to the log under an error id, never to
+// the client).
+import { randomUUID } from 'node:crypto';
+import express, {
+  type ErrorRequestHandler,
+  type Express,
+  type Request,
+  type RequestHandler,
+  type Router,
+} from 'express';
+import client from 'prom-client';
+import { AppError, INTERNAL_ERROR_BODY } from '../errors.js';
+import type { Logger } from '../logger.js';
+
+export interface ServiceAppOptions {
+  service: string;
+  logger: Logger;
+  /** Largest accepted request body, in express/bytes notation. Default 100kb. */
+  bodyLimit?: string;
+  /** Indent JSON answers (the legacy bridge and compliance servers indent by 2). */
+  jsonSpaces?: number;
+  /** Answer every request with `Access-Control-Allow-Origin: *` (SEP-1/SEP-2 want it). */
+  corsAllowAll?: boolean;
+  /** Extra readiness checks for GET /health, e.g. a database ping. */
+  healthChecks?: Record<string, () => Promise<unknown>>;
+  /** Serve GET /metrics. Default true. */
+  metrics?: boolean;
+}
+
+/** Per-request context handlers read from `res.locals`. */
+export interface RequestContext {
+  requestId: string;
+  log: Logger;
+}
+
+/** The request's logger (a child of the service logger carrying the request id). */
+export function requestLog(res: { locals: Record<string, unknown> }): Logger {
+  return res.locals.log as Logger;
+}
+
+/**
+ * Builds an express app with the shared plumbing around the routes that `mount`
+ * adds. Nothing listens: pass the result to `startServer` or to supertest.
+ */
+export function createServiceApp(options: ServiceAppOptions, mount: (router: Router) => void): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  if (options.jsonSpaces) app.set('json spaces', options.jsonSpaces);
+
+  const registry = new client.Registry();
+  client.collectDefaultMetrics({ register: registry });
+  const requests = new client.Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP requests by route and status',
+    labelNames: ['method', 'route', 'status'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+
+  app.use(requestContext(options.logger, requests));
+  if (options.corsAllowAll) app.use(corsAllowAll);
+  const limit = options.bodyLimit ?? '100kb';
+  app.use(express.urlencoded({ extended: false, limit, parameterLimit: 1000 }));
+  app.use(express.json({ limit }));
+
+  app.get('/health', async (_req, res) => {
+    const checks: Record<string, string> = {};
+    let healthy = true;
+    for (const [name, check] of Object.entries(options.healthChecks ?? {})) {
+      try {
+        await check();
+        checks[name] = 'ok';
+      } catch {
+        checks[name] = 'failing';
+        healthy = false;
+      }
+    }
+    res
+      .status(healthy ? 200 : 503)
+      .json({ status: healthy ? 'ok' : 'failing', service: options.service, checks });
+  });
+  if (options.metrics !== false) {
+    app.get('/metrics', async (_req, res) => {
+      res.type(registry.contentType).send(await registry.metrics());
+    });
+  }
+
+  const router = express.Router();
+  mount(router);
+  app.use(router);
+
+  app.use((_req, _res, next) => next(new AppError(404, 'not_found', 'Not found.')));
+  app.use(errorHandler);
+  return app;
+}
+
+function requestContext(logger: Logger, requests: client.Histogram<string>): RequestHandler {
+  return (req, res, next) => {
+    const incoming = req.get('x-request-id');
+    const requestId = incoming && /^[\w.-]{1,128}$/.test(incoming) ? incoming : randomUUID();
+    res.setHeader('X-Request-Id', requestId);
+    res.locals.requestId = requestId;
+    res.locals.log = logger.child({ request_id: requestId });
+    const stop = requests.startTimer();
+    res.on('finish', () => {
+      const route = routeLabel(req);
+      stop({ method: req.method, route, status: String(res.statusCode) });
+      (res.locals.log as Logger).debug('request', {
+        method: req.method,
+        path: req.path,
+        status: res.statusCode,
+      });
+    });
+    next();
+  };
+}
+
+function routeLabel(req: Request): string {
+  const path = (req.route as { path?: unknown } | undefined)?.path;
+  return typeof path === 'string' ? req.baseUrl + path : 'unmatched';
+}
+
+const corsAllowAll: RequestHandler = (req, res, next) => {
+  res.setHeader('Access-Control-Allow-Origin', '*');
+  if (req.method === 'OPTIONS') {
+    res.setHeader('Access-Control-Allow-Methods', 'GET, POST, OPTIONS');
+    res.setHeader('Access-Control-Allow-Headers', req.get('access-control-request-headers') ?? '*');
+    res.setHeader('Access-Control-Max-Age', '600');
+    res.status(204).end();
+    return;
+  }
+  next();
+};
+
+/** Serializes an AppError as the legacy `{code, message, more_info?, data?}` JSON. */
+export function errorBody(err: AppError): Record<string, unknown> {
+  return {
+    code: err.code,
+    message: err.message,
+    ...(err.details.moreInfo ? { more_info: err.details.moreInfo } : {}),
+    ...(err.details.data ? { data: err.details.data } : {}),
+  };
+}
+
+const errorHandler: ErrorRequestHandler = (err: unknown, _req, res, next) => {
+  if (res.headersSent) {
+    next(err);
+    return;
+  }
+  const log = (res.locals.log as Logger | undefined) ?? undefined;
+  const appError = toAppError(err);
+  if (appError) {
+    if (appError.status >= 500)
+      log?.warn(appError.message, { code: appError.code, cause: describe(appError.cause) });
+    res.status(appError.status).json(errorBody(appError));
+    return;
+  }
+  const errorId = randomUUID();
+  log?.error('unhandled error', { error_id: errorId, error: describe(err) });
+  res.status(500).json({ ...INTERNAL_ERROR_BODY, data: { error_id: errorId } });
+};
+
+/** Body-parser failures carry `type`; give them stable codes. */
+function toAppError(err: unknown): AppError | undefined {
+  if (err instanceof AppError) return err;
+  const type = (err as { type?: unknown }).type;
+  if (type === 'entity.too.large')
+    return new AppError(413, 'request_too_large', 'Request body is too large.');
+  if (type === 'entity.parse.failed')
+    return new AppError(400, 'invalid_body', 'Request body is not valid JSON.');
+  if (type === 'parameters.too.many') return new AppError(413, 'request_too_large', 'Too many parameters.');
+  if (typeof type === 'string' && type.startsWith('encoding'))
+    return new AppError(415, 'unsupported_encoding', 'Unsupported request encoding.');
+  return undefined;
+}
+
+function describe(err: unknown): string | undefined {
+  if (err === undefined) return undefined;
+  if (err instanceof Error) return `${err.name}: ${err.message}${err.stack ? `\n${err.stack}` : ''}`;
+  return String(err);
+}

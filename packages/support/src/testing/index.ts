@@ -1,0 +1,2 @@
+// Test helpers shared by the packages' integration tests (never used in production code).
+export * from './test-databases.js';

@@ -1,0 +1,92 @@
+import { Writable } from 'node:stream';
+import request from 'supertest';
+import { describe, expect, it } from 'vitest';
+import { createLogger, createServiceApp, InvalidParameterError, requestLog } from '../src/index.js';
+
+function captureLogger() {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk, _enc, done) {
+      lines.push(String(chunk));
+      done();
+    },
+  });
+  return { lines, logger: createLogger({ service: 'test', format: 'json', stream, level: 'debug' }) };
+}
+
+function buildApp() {
+  const { lines, logger } = captureLogger();
+  const app = createServiceApp({ service: 'test', logger, bodyLimit: '1kb', jsonSpaces: 2 }, (router) => {
+    router.post('/echo', (req, res) => {
+      requestLog(res).info('echo', { signing_seed: 'SSECRET', amount: '1' });
+      res.json({ body: req.body });
+    });
+    router.get('/bad', () => {
+      throw new InvalidParameterError('amount', 'Amount must be positive and have up to 7 decimal places.');
+    });
+    router.get('/boom', () => {
+      throw new Error('select * from secret_table failed');
+    });
+  });
+  return { app, lines };
+}
+
+describe('createServiceApp', () => {
+  it('parses form bodies with flat bracketed keys and answers indented JSON', async () => {
+    const { app } = buildApp();
+    const res = await request(app).post('/echo').type('form').send('path[0][asset_code]=USD&a=1');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ body: { 'path[0][asset_code]': 'USD', a: '1' } });
+    expect(res.text).toContain('\n  "body"');
+    expect(res.headers['x-request-id']).toMatch(/[0-9a-f-]{36}/);
+  });
+
+  it('renders AppError as the legacy error JSON', async () => {
+    const res = await request(buildApp().app).get('/bad');
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({
+      code: 'invalid_parameter',
+      message: 'Invalid parameter.',
+      more_info: 'Amount must be positive and have up to 7 decimal places.',
+      data: { name: 'amount' },
+    });
+  });
+
+  it('hides unexpected errors behind a generic 500 and logs them with an id', async () => {
+    const { app, lines } = buildApp();
+    const res = await request(app).get('/boom');
+    expect(res.status).toBe(500);
+    expect(res.body.code).toBe('internal_server_error');
+    expect(res.text).not.toContain('secret_table');
+    expect(lines.join('')).toContain(res.body.data.error_id);
+  });
+
+  it('refuses oversized and malformed bodies with stable codes', async () => {
+    const { app } = buildApp();
+    const big = await request(app)
+      .post('/echo')
+      .type('form')
+      .send(`a=${'x'.repeat(5000)}`);
+    expect(big.status).toBe(413);
+    expect(big.body.code).toBe('request_too_large');
+    const bad = await request(app).post('/echo').set('content-type', 'application/json').send('{"a":');
+    expect(bad.status).toBe(400);
+    expect(bad.body.code).toBe('invalid_body');
+  });
+
+  it('answers unknown routes with 404 JSON, serves health and metrics', async () => {
+    const { app } = buildApp();
+    expect((await request(app).get('/nope')).body.code).toBe('not_found');
+    expect((await request(app).get('/health')).body.status).toBe('ok');
+    const metrics = await request(app).get('/metrics');
+    expect(metrics.text).toContain('http_request_duration_seconds');
+  });
+
+  it('redacts secrets from request logs', async () => {
+    const { app, lines } = buildApp();
+    await request(app).post('/echo').type('form').send('a=1');
+    const log = lines.join('');
+    expect(log).toContain('"signing_seed":"[redacted]"');
+    expect(log).not.toContain('SSECRET');
+  });
+});

@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Knex } from 'knex';
+import {
+  amountColumn,
+  createKnex,
+  normalizeAmount,
+  isDatabaseUnavailable,
+  isUniqueViolation,
+  migrateLatest,
+  migrateRollbackAll,
+  pendingMigrations,
+  type Migration,
+} from '../src/index.js';
+import { databaseLegs, type TestDatabase } from '../src/testing/index.js';
+
+const migrations: Migration[] = [
+  {
+    name: '001_create_ledger_entry',
+    up: (db) =>
+      db.schema.createTable('ledger_entry', (t) => {
+        t.bigIncrements('id');
+        t.string('operation_id', 64).notNullable().unique();
+        amountColumn(db, t, 'amount').notNullable();
+      }),
+    down: (db) => db.schema.dropTable('ledger_entry'),
+  },
+];
+
+describe.each(databaseLegs())('database on $type', (leg) => {
+  let database: TestDatabase;
+  let db: Knex;
+
+  beforeAll(async () => {
+    if (leg.unavailable) return;
+    database = await leg.create();
+    db = createKnex(database);
+  });
+  afterAll(async () => {
+    await db?.destroy();
+    await database?.drop();
+  });
+
+  it.skipIf(leg.unavailable)('runs migrations up, down and up again', async () => {
+    expect(await pendingMigrations(db, migrations, 'test_migrations')).toEqual(['001_create_ledger_entry']);
+    expect(await migrateLatest(db, migrations, 'test_migrations')).toEqual(['001_create_ledger_entry']);
+    await migrateRollbackAll(db, migrations, 'test_migrations');
+    expect(await db.schema.hasTable('ledger_entry')).toBe(false);
+    await migrateLatest(db, migrations, 'test_migrations');
+    expect(await pendingMigrations(db, migrations, 'test_migrations')).toEqual([]);
+  });
+
+  it.skipIf(leg.unavailable)('keeps amounts exact as strings and recognises unique violations', async () => {
+    await db('ledger_entry').insert({ operation_id: 'op1', amount: '922337203685.4775807' });
+    const [row] = await db('ledger_entry').select('amount');
+    expect(normalizeAmount(row.amount)).toBe('922337203685.4775807');
+    const err = await db('ledger_entry')
+      .insert({ operation_id: 'op1', amount: '1' })
+      .catch((e: unknown) => e);
+    expect(isUniqueViolation(err)).toBe(true);
+  });
+});
+
+describe('isDatabaseUnavailable', () => {
+  it('recognises a refused connection', async () => {
+    const db = createKnex({ type: 'mysql', url: 'mysql://root@127.0.0.1:1/none' });
+    const err = await db.raw('SELECT 1').catch((e: unknown) => e);
+    await db.destroy();
+    expect(isDatabaseUnavailable(err)).toBe(true);
+    expect(isUniqueViolation(err)).toBe(false);
+  });
+});

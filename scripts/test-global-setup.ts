@@ -1,0 +1,140 @@
+// Runs once before the test files: finds the MySQL/MariaDB and PostgreSQL
+// servers the integration tests use, or starts a private MariaDB from the
+// installed binaries, and tells the test workers where they are through
+// environment variables. Under CI=true a database that cannot be found fails
+// the run here, loudly, instead of letting its tests skip.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import net from 'node:net';
+import knex from 'knex';
+
+const MYSQL_CANDIDATES = [process.env.TEST_MYSQL_URL, 'mysql://root@127.0.0.1:3306/mysql'];
+const POSTGRES_CANDIDATES = [
+  process.env.TEST_POSTGRES_URL,
+  'postgres://postgres@127.0.0.1:5432/postgres',
+  'postgres://root@127.0.0.1:5432/postgres',
+];
+
+async function reachable(client: 'mysql2' | 'pg', url: string): Promise<boolean> {
+  const db = knex({ client, connection: url, pool: { min: 0, max: 1 }, acquireConnectionTimeout: 3000 });
+  try {
+    await db.raw('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await db.destroy();
+  }
+}
+
+async function firstReachable(
+  client: 'mysql2' | 'pg',
+  candidates: (string | undefined)[],
+): Promise<string | undefined> {
+  for (const url of candidates) if (url && (await reachable(client, url))) return url;
+  return undefined;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+/** Starts a throw-away MariaDB under a temp dir (well under a second). */
+async function startPrivateMariadb(): Promise<{ url: string; stop(): Promise<void> } | undefined> {
+  const daemon = ['/usr/sbin/mariadbd', '/usr/sbin/mysqld'].find((p) => existsSync(p));
+  if (!daemon) return undefined;
+  const dir = mkdtempSync(join(tmpdir(), 'anchor-mariadb-'));
+  mkdirSync(join(dir, 'data'));
+  execFileSync(
+    'mariadb-install-db',
+    [
+      '--no-defaults',
+      '--user=root',
+      `--datadir=${join(dir, 'data')}`,
+      '--auth-root-authentication-method=normal',
+      '--skip-test-db',
+    ],
+    { stdio: 'ignore' },
+  );
+  const port = await freePort();
+  const child: ChildProcess = spawn(
+    daemon,
+    [
+      '--no-defaults',
+      '--user=root',
+      `--datadir=${join(dir, 'data')}`,
+      `--socket=${join(dir, 'mysqld.sock')}`,
+      `--port=${port}`,
+      '--bind-address=127.0.0.1',
+      `--pid-file=${join(dir, 'mysqld.pid')}`,
+      `--log-error=${join(dir, 'error.log')}`,
+      '--skip-name-resolve',
+      '--innodb-buffer-pool-size=64M',
+    ],
+    { stdio: 'ignore' },
+  );
+  const url = `mysql://root@127.0.0.1:${port}/mysql`;
+  for (let i = 0; i < 100; i++) {
+    if (await reachable('mysql2', url)) {
+      return {
+        url,
+        stop: async () => {
+          child.kill('SIGTERM');
+          await new Promise((resolve) => child.once('exit', resolve));
+          rmSync(dir, { recursive: true, force: true });
+        },
+      };
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  child.kill('SIGKILL');
+  return undefined;
+}
+
+export default async function setup(): Promise<() => Promise<void>> {
+  const ci = process.env.CI === 'true';
+  const cleanups: (() => Promise<void>)[] = [];
+  const problems: string[] = [];
+
+  let mysqlUrl = await firstReachable('mysql2', MYSQL_CANDIDATES);
+  if (!mysqlUrl) {
+    const privateServer = await startPrivateMariadb();
+    if (privateServer) {
+      mysqlUrl = privateServer.url;
+      cleanups.push(privateServer.stop);
+    }
+  }
+  if (mysqlUrl) process.env.TEST_MYSQL_URL = mysqlUrl;
+  else {
+    const reason =
+      'no MySQL/MariaDB on 127.0.0.1:3306 and no mariadbd binary to start one (apt-get install mariadb-server)';
+    process.env.TEST_MYSQL_UNAVAILABLE = reason;
+    problems.push(reason);
+  }
+
+  const postgresUrl = await firstReachable('pg', POSTGRES_CANDIDATES);
+  if (postgresUrl) process.env.TEST_POSTGRES_URL = postgresUrl;
+  else {
+    const reason = 'no PostgreSQL on 127.0.0.1:5432 (set TEST_POSTGRES_URL to use another server)';
+    process.env.TEST_POSTGRES_UNAVAILABLE = reason;
+    problems.push(reason);
+  }
+
+  if (problems.length > 0) {
+    if (ci) throw new Error(`CI=true and a database leg cannot run:\n- ${problems.join('\n- ')}`);
+    process.stderr.write(`\n[tests] skipping database legs:\n- ${problems.join('\n- ')}\n\n`);
+  }
+  return async () => {
+    for (const cleanup of cleanups) await cleanup();
+  };
+}
