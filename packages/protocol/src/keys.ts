@@ -1,0 +1,30 @@
+// Strkey checks for account ids (G…) and secret seeds (S…), and the legacy
+// "destination" rule (an account id or a stellar address).
+
+import { StrKey } from '@stellar/stellar-sdk';
+import { isStellarAddress } from './address.js';
+
+/**
+ * True for a valid ed25519 public key strkey (`G…`, 56 characters, good checksum).
+ * @see https://github.com/stellar/stellar-protocol/blob/master/ecosystem/sep-0023.md
+ */
+export function isAccountId(value: string): boolean {
+  return typeof value === 'string' && StrKey.isValidEd25519PublicKey(value);
+}
+
+/**
+ * True for a valid ed25519 secret seed strkey (`S…`, 56 characters, good checksum).
+ * @see https://github.com/stellar/stellar-protocol/blob/master/ecosystem/sep-0023.md
+ */
+export function isSeed(value: string): boolean {
+  return typeof value === 'string' && StrKey.isValidEd25519SecretSeed(value);
+}
+
+/**
+ * True for a payment destination: an account id or a `name*domain` address
+ * (the legacy `stellar_destination` validator).
+ * @see https://github.com/stellar/stellar-protocol/blob/master/ecosystem/sep-0002.md
+ */
+export function isStellarDestination(value: string): boolean {
+  return isAccountId(value) || isStellarAddress(value);
+}
