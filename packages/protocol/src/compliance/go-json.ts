@@ -3,7 +3,7 @@
 // Receivers only hash/verify the strings they get, so this matters for producing the
 // same bytes (and hashes, signatures) as the Go sender for the same input.
 
-import { compareUtf8, toWellFormed } from '../form.js';
+import { compareUtf8 } from '../form.js';
 
 const HEX = '0123456789abcdef';
 
@@ -19,11 +19,18 @@ const HEX = '0123456789abcdef';
  * @see https://pkg.go.dev/encoding/json#Marshal
  */
 export function goJsonString(s: string): string {
-  const input = toWellFormed(s);
   let out = '"';
-  for (let i = 0; i < input.length; i++) {
-    const c = input.charCodeAt(i);
-    if (c === 0x22) out += '\\"';
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdfff) {
+      const next = s.charCodeAt(i + 1);
+      if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
+        out += s[i]! + s[i + 1]!;
+        i++;
+      } else {
+        out += '\\ufffd';
+      }
+    } else if (c === 0x22) out += '\\"';
     else if (c === 0x5c) out += '\\\\';
     else if (c === 0x0a) out += '\\n';
     else if (c === 0x0d) out += '\\r';
@@ -31,7 +38,7 @@ export function goJsonString(s: string): string {
     else if (c < 0x20 || c === 0x3c || c === 0x3e || c === 0x26 || c === 0x2028 || c === 0x2029) {
       out += '\\u' + HEX[(c >> 12) & 0xf] + HEX[(c >> 8) & 0xf] + HEX[(c >> 4) & 0xf] + HEX[c & 0xf];
     } else {
-      out += input[i];
+      out += s[i];
     }
   }
   return out + '"';
