@@ -1,0 +1,72 @@
+// compliance.cfg: the legacy Go keys unchanged (`external_port`, `internal_port`,
+// `needs_auth`, `network_passphrase`, `log_format`, `[database]`, `[keys]`,
+// `[callbacks]`, `[tls]`, `[tx_status_auth]`) plus a few optional additions
+// documented in the README: `host`, `stellar_toml_cache_ttl_ms` and `[http]`.
+// Secrets may come from the environment instead of the file.
+import { z } from 'zod';
+import {
+  databaseSchema,
+  httpClientSchema,
+  loadConfig,
+  logFormatSchema,
+  portSchema,
+  seedSchema,
+  tlsSchema,
+  urlSchema,
+} from '@anchor/support';
+
+/** A callback URL; the legacy files wrote `""` for "not configured". */
+const callbackUrl = z
+  .union([z.literal(''), urlSchema])
+  .optional()
+  .transform((v) => (v === '' ? undefined : v));
+
+export const complianceConfigSchema = z.strictObject({
+  /** Public port: the SEP-3 auth endpoint `POST /` and SEP-4 `GET /tx_status`. */
+  external_port: portSchema,
+  /** Private port: `/send`, `/receive`, `/allow_access`, `/remove_access`. */
+  internal_port: portSchema,
+  /** Listen address of both ports (new; default 127.0.0.1). */
+  host: z.string().min(1).default('127.0.0.1'),
+  /** Sent as `need_info` in our outgoing auth data: we want the receiver's KYC. */
+  needs_auth: z.boolean().default(false),
+  network_passphrase: z.string().min(1, { error: 'is required' }),
+  log_format: logFormatSchema.default('text'),
+  database: databaseSchema,
+  keys: z.strictObject({
+    /** Its G… must be SIGNING_KEY in our own stellar.toml. */
+    signing_seed: seedSchema,
+  }),
+  callbacks: z
+    .strictObject({
+      sanctions: callbackUrl,
+      ask_user: callbackUrl,
+      fetch_info: callbackUrl,
+      tx_status: callbackUrl,
+    })
+    .default({ sanctions: undefined, ask_user: undefined, fetch_info: undefined, tx_status: undefined }),
+  tls: tlsSchema.optional(),
+  tx_status_auth: z
+    .strictObject({
+      username: z.string().min(1, { error: 'is required' }),
+      password: z.string().min(1, { error: 'is required' }),
+    })
+    .optional(),
+  /** How long a fetched stellar.toml is reused (new; default 5 minutes). */
+  stellar_toml_cache_ttl_ms: z.number().int().min(0).default(300_000),
+  http: httpClientSchema.default({ timeout_ms: 10_000, host_map: {}, allow_http: false }),
+});
+
+export type ComplianceConfig = z.infer<typeof complianceConfigSchema>;
+
+/** Environment variables that override keys of the file (secrets). */
+export const COMPLIANCE_ENV_OVERRIDES = {
+  COMPLIANCE_SIGNING_SEED: 'keys.signing_seed',
+  COMPLIANCE_DATABASE_URL: 'database.url',
+  COMPLIANCE_TX_STATUS_PASSWORD: 'tx_status_auth.password',
+} as const;
+
+/** Loads compliance.cfg with the env overrides; throws ConfigError listing every problem. */
+export function loadComplianceConfig(file: string, env: NodeJS.ProcessEnv = process.env): ComplianceConfig {
+  return loadConfig(file, complianceConfigSchema, { env, envOverrides: COMPLIANCE_ENV_OVERRIDES });
+}

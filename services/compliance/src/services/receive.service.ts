@@ -1,0 +1,19 @@
+// `POST /receive` (internal): the bridge's payment listener saw a payment whose
+// hash memo it asks us about; we answer with the auth data we authorized for it.
+import { TransactionNotFoundError } from '../errors.js';
+import type { ComplianceStore } from '../stores/compliance.store.js';
+
+export class ReceiveService {
+  constructor(private readonly store: ComplianceStore) {}
+
+  /**
+   * @param memo the base64 memo hash as Horizon reports it
+   * @returns the raw AuthData JSON the sender signed
+   * @throws TransactionNotFoundError
+   */
+  async receive(memo: string): Promise<string> {
+    const row = await this.store.findAuthorizedTransactionByMemo(memo);
+    if (!row) throw new TransactionNotFoundError();
+    return row.data;
+  }
+}

@@ -1,0 +1,210 @@
+// Everything the compliance server keeps: auth data we sent (by request id),
+// transactions we authorized (by memo), the allow lists, and the nonces senders
+// used. The interface speaks the service's language; KnexComplianceStore is the
+// one implementation (MySQL, PostgreSQL, SQLite).
+import type { Knex } from 'knex';
+import { isUniqueViolation, translateDatabaseError } from '@anchor/support';
+
+/** Auth data we built and signed for one `/send` request id. */
+export interface StoredAuthData {
+  requestId: string;
+  /** Domain of the receiving institution (whose stellar.toml has the AUTH_SERVER). */
+  domain: string;
+  /** The AuthData JSON text, re-sent verbatim on a retry. */
+  authData: string;
+}
+
+/** A transaction the receiving side authorized (both statuses ok). */
+export interface AuthorizedTransaction {
+  transactionId: string;
+  memo: string;
+  transactionXdr: string;
+  authorizedAt: Date;
+  /** The raw AuthData JSON as received. */
+  data: string;
+}
+
+export interface AllowedFi {
+  name: string;
+  domain: string;
+  publicKey: string;
+}
+
+export interface AllowedUser {
+  fiName: string;
+  fiDomain: string;
+  fiPublicKey: string;
+  userId: string;
+}
+
+/** Outcome of recording a nonce: first use, a repeat of the same data, or reuse with other data. */
+export type NonceOutcome = 'new' | 'same_data' | 'different_data';
+
+export interface ComplianceStore {
+  findAuthData(requestId: string): Promise<StoredAuthData | undefined>;
+  /** Inserts unless the request id exists; returns the row that is stored now. */
+  insertAuthData(row: StoredAuthData): Promise<StoredAuthData>;
+  recordNonce(senderDomain: string, nonce: string, dataHash: string, at: Date): Promise<NonceOutcome>;
+  /** Idempotent by transaction id: a repeat of an authorized transaction is not stored twice. */
+  insertAuthorizedTransaction(row: AuthorizedTransaction): Promise<void>;
+  findAuthorizedTransactionByMemo(memo: string): Promise<AuthorizedTransaction | undefined>;
+  isFiAllowed(domain: string): Promise<boolean>;
+  isUserAllowed(fiDomain: string, userId: string): Promise<boolean>;
+  /** @returns false when an entry with the same domain or public key exists. */
+  allowFi(fi: AllowedFi, at: Date): Promise<boolean>;
+  /** @returns false when the institution's public key already has this user id. */
+  allowUser(user: AllowedUser, at: Date): Promise<boolean>;
+  removeFi(domain: string): Promise<void>;
+  removeUser(fiDomain: string, userId: string): Promise<void>;
+  ping(): Promise<void>;
+}
+
+interface AuthorizedTransactionRow {
+  transaction_id: string;
+  memo: string;
+  transaction_xdr: string;
+  authorized_at: Date | string;
+  data: string;
+}
+
+export class KnexComplianceStore implements ComplianceStore {
+  constructor(private readonly db: Knex) {}
+
+  async findAuthData(requestId: string): Promise<StoredAuthData | undefined> {
+    const row = await this.db('auth_data')
+      .where({ request_id: requestId })
+      .first('request_id', 'domain', 'auth_data')
+      .catch(translateDatabaseError);
+    return row ? { requestId: row.request_id, domain: row.domain, authData: row.auth_data } : undefined;
+  }
+
+  async insertAuthData(row: StoredAuthData): Promise<StoredAuthData> {
+    try {
+      await this.db('auth_data').insert({
+        request_id: row.requestId,
+        domain: row.domain,
+        auth_data: row.authData,
+      });
+      return row;
+    } catch (err) {
+      if (!isUniqueViolation(err)) translateDatabaseError(err);
+      const existing = await this.findAuthData(row.requestId);
+      if (!existing) throw err;
+      return existing;
+    }
+  }
+
+  async recordNonce(senderDomain: string, nonce: string, dataHash: string, at: Date): Promise<NonceOutcome> {
+    const domain = senderDomain.toLowerCase();
+    const existing = async () =>
+      (await this.db('auth_nonce')
+        .where({ sender_domain: domain, nonce })
+        .first('data_hash')
+        .catch(translateDatabaseError)) as { data_hash: string } | undefined;
+    const found = await existing();
+    if (found) return found.data_hash === dataHash ? 'same_data' : 'different_data';
+    try {
+      await this.db('auth_nonce').insert({
+        sender_domain: domain,
+        nonce,
+        data_hash: dataHash,
+        first_seen_at: at,
+      });
+      return 'new';
+    } catch (err) {
+      // Two requests with this nonce raced; the one stored first wins.
+      if (!isUniqueViolation(err)) translateDatabaseError(err);
+      const winner = await existing();
+      if (!winner) throw err;
+      return winner.data_hash === dataHash ? 'same_data' : 'different_data';
+    }
+  }
+
+  async insertAuthorizedTransaction(row: AuthorizedTransaction): Promise<void> {
+    try {
+      await this.db('authorized_transaction').insert({
+        transaction_id: row.transactionId,
+        memo: row.memo,
+        transaction_xdr: row.transactionXdr,
+        authorized_at: row.authorizedAt,
+        data: row.data,
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) return;
+      translateDatabaseError(err);
+    }
+  }
+
+  async findAuthorizedTransactionByMemo(memo: string): Promise<AuthorizedTransaction | undefined> {
+    const row = (await this.db('authorized_transaction')
+      .where({ memo })
+      .orderBy('id', 'asc')
+      .first('transaction_id', 'memo', 'transaction_xdr', 'authorized_at', 'data')
+      .catch(translateDatabaseError)) as AuthorizedTransactionRow | undefined;
+    if (!row) return undefined;
+    return {
+      transactionId: row.transaction_id,
+      memo: row.memo,
+      transactionXdr: row.transaction_xdr,
+      authorizedAt: row.authorized_at instanceof Date ? row.authorized_at : new Date(row.authorized_at),
+      data: row.data,
+    };
+  }
+
+  async isFiAllowed(domain: string): Promise<boolean> {
+    const row = await this.db('allowed_fi').where({ domain }).first('id').catch(translateDatabaseError);
+    return row !== undefined;
+  }
+
+  async isUserAllowed(fiDomain: string, userId: string): Promise<boolean> {
+    const row = await this.db('allowed_user')
+      .where({ fi_domain: fiDomain, user_id: userId })
+      .first('id')
+      .catch(translateDatabaseError);
+    return row !== undefined;
+  }
+
+  async allowFi(fi: AllowedFi, at: Date): Promise<boolean> {
+    return this.insertUnlessDuplicate('allowed_fi', {
+      name: fi.name,
+      domain: fi.domain,
+      public_key: fi.publicKey,
+      allowed_at: at,
+    });
+  }
+
+  async allowUser(user: AllowedUser, at: Date): Promise<boolean> {
+    return this.insertUnlessDuplicate('allowed_user', {
+      fi_name: user.fiName,
+      fi_domain: user.fiDomain,
+      fi_public_key: user.fiPublicKey,
+      user_id: user.userId,
+      allowed_at: at,
+    });
+  }
+
+  async removeFi(domain: string): Promise<void> {
+    await this.db('allowed_fi').where({ domain }).delete().catch(translateDatabaseError);
+  }
+
+  async removeUser(fiDomain: string, userId: string): Promise<void> {
+    await this.db('allowed_user')
+      .where({ fi_domain: fiDomain, user_id: userId })
+      .delete()
+      .catch(translateDatabaseError);
+  }
+
+  async ping(): Promise<void> {
+    await this.db.raw('SELECT 1').catch(translateDatabaseError);
+  }
+
+  private async insertUnlessDuplicate(table: string, row: Record<string, unknown>): Promise<boolean> {
+    try {
+      await this.db(table).insert(row);
+      return true;
+    } catch (err) {
+      if (isUniqueViolation(err)) return false;
+      return translateDatabaseError(err);
+    }
+  }
+}
