@@ -36,9 +36,14 @@ export interface RequestContext {
   log: Logger;
 }
 
-/** The request's logger (a child of the service logger carrying the request id). */
+/**
+ * The request's logger: a child of the service logger carrying the request id,
+ * made on first use (most requests never log, and a child logger is not free).
+ */
 export function requestLog(res: { locals: Record<string, unknown> }): Logger {
-  return res.locals.log as Logger;
+  const locals = res.locals as { log?: Logger; rootLog: Logger; requestId: string };
+  locals.log ??= locals.rootLog.child({ request_id: locals.requestId });
+  return locals.log;
 }
 
 /**
@@ -48,6 +53,8 @@ export function requestLog(res: { locals: Record<string, unknown> }): Logger {
 export function createServiceApp(options: ServiceAppOptions, mount: (router: Router) => void): Express {
   const app = express();
   app.disable('x-powered-by');
+  // API answers are not cached by clients; an ETag would only cost a hash per response.
+  app.set('etag', false);
   app.set('trust proxy', 'loopback');
   if (options.jsonSpaces) app.set('json spaces', options.jsonSpaces);
 
@@ -104,16 +111,14 @@ function requestContext(logger: Logger, requests: client.Histogram<string>): Req
     const requestId = incoming && /^[\w.-]{1,128}$/.test(incoming) ? incoming : randomUUID();
     res.setHeader('X-Request-Id', requestId);
     res.locals.requestId = requestId;
-    res.locals.log = logger.child({ request_id: requestId });
+    res.locals.rootLog = logger;
     const stop = requests.startTimer();
     res.on('finish', () => {
       const route = routeLabel(req);
       stop({ method: req.method, route, status: String(res.statusCode) });
-      (res.locals.log as Logger).debug('request', {
-        method: req.method,
-        path: req.path,
-        status: res.statusCode,
-      });
+      if (logger.isDebugEnabled()) {
+        requestLog(res).debug('request', { method: req.method, path: req.path, status: res.statusCode });
+      }
     });
     next();
   };
@@ -151,7 +156,7 @@ const errorHandler: ErrorRequestHandler = (err: unknown, _req, res, next) => {
     next(err);
     return;
   }
-  const log = (res.locals.log as Logger | undefined) ?? undefined;
+  const log = res.locals.rootLog ? requestLog(res) : undefined;
   const appError = toAppError(err);
   if (appError) {
     if (appError.status >= 500)
