@@ -4,7 +4,10 @@ import { isValidDomain } from './domain.js';
 import { ProtocolError } from './errors.js';
 import { MESSAGES } from './messages.js';
 
-/** A parsed `name*domain` stellar address. */
+/**
+ * A parsed `name*domain` stellar address.
+ * @see https://github.com/stellar/stellar-protocol/blob/master/ecosystem/sep-0002.md
+ */
 export interface StellarAddress {
   name: string;
   domain: string;

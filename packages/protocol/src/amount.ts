@@ -3,11 +3,20 @@
 
 import { ProtocolError } from './errors.js';
 
-/** Stroops per unit: amounts have at most 7 decimal places. */
+/**
+ * Stroops per unit: amounts have at most 7 decimal places.
+ * @see https://developers.stellar.org/docs/learn/fundamentals/stellar-data-structures/assets#amount-precision
+ */
 export const STROOPS_PER_UNIT = 10_000_000n;
-/** Largest amount in stroops: max int64. */
+/**
+ * Largest amount in stroops: max int64.
+ * @see https://developers.stellar.org/docs/learn/fundamentals/stellar-data-structures/assets#amount-precision
+ */
 export const MAX_AMOUNT_STROOPS = 9_223_372_036_854_775_807n;
-/** Largest amount as a string (`922337203685.4775807`). */
+/**
+ * Largest amount as a string (`922337203685.4775807`).
+ * @see https://developers.stellar.org/docs/learn/fundamentals/stellar-data-structures/assets#amount-precision
+ */
 export const MAX_AMOUNT = '922337203685.4775807';
 
 const AMOUNT = /^([0-9]+)(?:\.([0-9]{1,7}))?$/;

@@ -6,22 +6,34 @@ import { ProtocolError } from './errors.js';
 import { isAccountId } from './keys.js';
 import { MESSAGES } from './messages.js';
 
-/** Longest asset code (alphanum12). */
+/**
+ * Longest asset code (alphanum12).
+ * @see https://developers.stellar.org/docs/learn/fundamentals/stellar-data-structures/assets
+ */
 export const MAX_ASSET_CODE_LENGTH = 12;
 
-/** Native XLM. Serialized as `{}` in legacy JSON. */
+/**
+ * Native XLM. Serialized as `{}` in legacy JSON.
+ * @see https://developers.stellar.org/docs/learn/fundamentals/stellar-data-structures/assets
+ */
 export interface NativeAsset {
   type: 'native';
 }
 
-/** An issued asset. */
+/**
+ * An issued asset.
+ * @see https://developers.stellar.org/docs/learn/fundamentals/stellar-data-structures/assets
+ */
 export interface CreditAsset {
   type: 'credit';
   code: string;
   issuer: string;
 }
 
-/** A Stellar asset: native or issued. */
+/**
+ * A Stellar asset: native or issued.
+ * @see https://developers.stellar.org/docs/learn/fundamentals/stellar-data-structures/assets
+ */
 export type Asset = NativeAsset | CreditAsset;
 
 const ASSET_CODE = /^[a-zA-Z0-9]{1,12}$/;

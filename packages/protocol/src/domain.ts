@@ -2,7 +2,10 @@
 // Unlike Go's govalidator IsDNSName we accept an optional `:port`, because dev and
 // test setups run several anchors on `localhost:8002`, `bank-a.test:8443`, …
 
-/** Longest DNS name in characters (RFC 1035, without the trailing dot). */
+/**
+ * Longest DNS name in characters (RFC 1035, without the trailing dot).
+ * @see https://github.com/stellar/stellar-protocol/blob/master/ecosystem/sep-0001.md
+ */
 export const MAX_DOMAIN_LENGTH = 253;
 
 const LABEL = /^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$/i;
@@ -39,7 +42,10 @@ export function domainHost(domain: string): string {
   return (colon === -1 ? domain : domain.slice(0, colon)).toLowerCase();
 }
 
-/** Hosts where plain http is acceptable by default: local development names only. */
+/**
+ * Hosts where plain http is acceptable by default: local development names only.
+ * @see https://github.com/stellar/stellar-protocol/blob/master/ecosystem/sep-0001.md
+ */
 export const DEV_HTTP_DOMAINS: readonly string[] = ['localhost', '*.localhost', '*.test'];
 
 /**

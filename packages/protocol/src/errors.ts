@@ -31,6 +31,7 @@
  * - `memo_hash_mismatch`       the tx memo is not MEMO_HASH = sha256(attachment)
  * - `invalid_auth_response`    a SEP-3 auth server answer does not parse
  * - `invalid_tx_status`        a SEP-4 tx_status answer does not parse
+ * @see https://github.com/stellar/stellar-protocol/blob/master/ecosystem/sep-0001.md
  */
 export type ProtocolErrorCode =
   | 'invalid_stellar_address'
@@ -59,7 +60,10 @@ export type ProtocolErrorCode =
   | 'invalid_auth_response'
   | 'invalid_tx_status';
 
-/** Options of the {@link ProtocolError} constructor. */
+/**
+ * Options of the {@link ProtocolError} constructor.
+ * @see https://github.com/stellar/stellar-protocol/blob/master/ecosystem/sep-0001.md
+ */
 export interface ProtocolErrorOptions {
   /** Name of the failing input, e.g. `data.sender`, `SIGNING_KEY`, `asset_code`. */
   field?: string;

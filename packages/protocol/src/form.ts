@@ -4,22 +4,34 @@
 
 import { ProtocolError } from './errors.js';
 
-/** Most path elements a path payment may carry (`path[0]` … `path[4]`). */
+/**
+ * Most path elements a path payment may carry (`path[0]` … `path[4]`).
+ * @see https://github.com/stellar/stellar-protocol/blob/master/ecosystem/sep-0003.md
+ */
 export const MAX_PATH_LENGTH = 5;
 
-/** One `path[n]` element as sent in the form; both empty means native. */
+/**
+ * One `path[n]` element as sent in the form; both empty means native.
+ * @see https://github.com/stellar/stellar-protocol/blob/master/ecosystem/sep-0003.md
+ */
 export interface PathAssetForm {
   asset_code: string;
   asset_issuer: string;
 }
 
-/** A forward-federation destination (`forward_destination[domain]` + `[fields][x]`). */
+/**
+ * A forward-federation destination (`forward_destination[domain]` + `[fields][x]`).
+ * @see https://github.com/stellar/stellar-protocol/blob/master/ecosystem/sep-0003.md
+ */
 export interface ForwardDestination {
   domain: string;
   fields: Record<string, string>;
 }
 
-/** Flat form values; a key may repeat (array) as in Go `url.Values`. */
+/**
+ * Flat form values; a key may repeat (array) as in Go `url.Values`.
+ * @see https://github.com/stellar/stellar-protocol/blob/master/ecosystem/sep-0003.md
+ */
 export type FormValues = Record<string, string | readonly string[] | undefined>;
 
 const FORWARD_FIELD = /^forward_destination\[fields\]\[([a-z_-]+)\]$/;
@@ -90,7 +102,10 @@ export function encodeForwardDestination(dest: ForwardDestination): Record<strin
   return out;
 }
 
-/** Replaces lone UTF-16 surrogates by U+FFFD: that is what Go sees after UTF-8 decoding. */
+/**
+ * Replaces lone UTF-16 surrogates by U+FFFD: that is what Go sees after UTF-8 decoding.
+ * @see https://github.com/stellar/stellar-protocol/blob/master/ecosystem/sep-0003.md
+ */
 export function toWellFormed(s: string): string {
   return s.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
 }
@@ -106,7 +121,10 @@ export function goQueryEscape(s: string): string {
     .replace(/%20/g, '+');
 }
 
-/** Compares strings by their UTF-8 bytes, as Go's `sort.Strings` does. */
+/**
+ * Compares strings by their UTF-8 bytes, as Go's `sort.Strings` does.
+ * @see https://github.com/stellar/stellar-protocol/blob/master/ecosystem/sep-0003.md
+ */
 export function compareUtf8(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }

@@ -14,7 +14,10 @@ import { attachmentMemoHash } from './hashes.js';
 import { isBase64, signAuthData } from './signature.js';
 import type { Attachment, AuthData, AuthRequest } from './types.js';
 
-/** A structurally valid auth request (the signature is not verified yet). */
+/**
+ * A structurally valid auth request (the signature is not verified yet).
+ * @see https://github.com/stellar/stellar-protocol/blob/master/ecosystem/sep-0003.md
+ */
 export interface ParsedAuthRequest {
   authData: AuthData;
   /** The exact `data` text: what the signature covers. */

@@ -6,10 +6,16 @@ import { Account, Memo, TransactionBuilder, xdr } from '@stellar/stellar-sdk';
 import { ProtocolError } from '../errors.js';
 import { isAccountId } from '../keys.js';
 
-/** Fee per operation in stroops, as the Go sender used. */
+/**
+ * Fee per operation in stroops, as the Go sender used.
+ * @see https://github.com/stellar/stellar-protocol/blob/master/ecosystem/sep-0003.md
+ */
 export const AUTH_TRANSACTION_BASE_FEE = 100;
 
-/** Inputs of {@link buildAuthTransaction}. */
+/**
+ * Inputs of {@link buildAuthTransaction}.
+ * @see https://github.com/stellar/stellar-protocol/blob/master/ecosystem/sep-0003.md
+ */
 export interface BuildAuthTransactionInput {
   /** `G…` source account of the payment. */
   source: string;

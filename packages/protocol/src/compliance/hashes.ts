@@ -5,7 +5,10 @@ import { createHash } from 'node:crypto';
 import { xdr } from '@stellar/stellar-sdk';
 import { ProtocolError } from '../errors.js';
 
-/** XDR `ENVELOPE_TYPE_TX`, the tag hashed between network id and transaction. */
+/**
+ * XDR `ENVELOPE_TYPE_TX`, the tag hashed between network id and transaction.
+ * @see https://github.com/stellar/stellar-protocol/blob/master/ecosystem/sep-0003.md
+ */
 export const ENVELOPE_TYPE_TX = 2;
 
 /**

@@ -19,10 +19,16 @@ export const SENDER_INFO_KEYS = [
   'company_name',
 ] as const;
 
-/** One standard sender_info key. */
+/**
+ * One standard sender_info key.
+ * @see https://github.com/stellar/stellar-protocol/blob/master/ecosystem/sep-0003.md
+ */
 export type SenderInfoKey = (typeof SENDER_INFO_KEYS)[number];
 
-/** Standard sender KYC fields; all optional. */
+/**
+ * Standard sender KYC fields; all optional.
+ * @see https://github.com/stellar/stellar-protocol/blob/master/ecosystem/sep-0003.md
+ */
 export type SenderInfo = Partial<Record<SenderInfoKey, string>>;
 
 /**

@@ -5,7 +5,10 @@ import { Keypair } from '@stellar/stellar-sdk';
 import { ProtocolError } from '../errors.js';
 import { isAccountId, isSeed } from '../keys.js';
 
-/** Length of an ed25519 signature in bytes. */
+/**
+ * Length of an ed25519 signature in bytes.
+ * @see https://github.com/stellar/stellar-protocol/blob/master/ecosystem/sep-0003.md
+ */
 export const ED25519_SIGNATURE_LENGTH = 64;
 
 /**

@@ -2,7 +2,10 @@
 
 /** Status values of an auth response. @see https://github.com/stellar/stellar-protocol/blob/master/ecosystem/sep-0003.md */
 export const AUTH_STATUSES = ['ok', 'pending', 'denied', 'error'] as const;
-/** `info_status` / `tx_status` of an {@link AuthResponse}. */
+/**
+ * `info_status` / `tx_status` of an {@link AuthResponse}.
+ * @see https://github.com/stellar/stellar-protocol/blob/master/ecosystem/sep-0003.md
+ */
 export type AuthStatus = (typeof AUTH_STATUSES)[number];
 
 /**
@@ -30,14 +33,20 @@ export interface AuthData {
   attachment: string;
 }
 
-/** Per-operation overrides inside an attachment. */
+/**
+ * Per-operation overrides inside an attachment.
+ * @see https://github.com/stellar/stellar-protocol/blob/master/ecosystem/sep-0003.md
+ */
 export interface AttachmentOperation {
   sender_info: Record<string, string> | null;
   route: string;
   note: string;
 }
 
-/** The `transaction` object of an attachment. */
+/**
+ * The `transaction` object of an attachment.
+ * @see https://github.com/stellar/stellar-protocol/blob/master/ecosystem/sep-0003.md
+ */
 export interface AttachmentTransaction {
   /** KYC of the sender, see {@link SENDER_INFO_KEYS}. `null` = Go nil map. */
   sender_info: Record<string, string> | null;
@@ -59,7 +68,10 @@ export interface Attachment {
   operations: AttachmentOperation[] | null;
 }
 
-/** Input to {@link serializeAttachment}: omitted fields take Go's zero values. */
+/**
+ * Input to {@link serializeAttachment}: omitted fields take Go's zero values.
+ * @see https://github.com/stellar/stellar-protocol/blob/master/ecosystem/sep-0003.md
+ */
 export interface AttachmentInput {
   nonce?: string;
   transaction?: Partial<AttachmentTransaction>;
@@ -92,7 +104,10 @@ export const TRANSACTION_STATUSES = [
   'claimable',
   'delivered',
 ] as const;
-/** A SEP-4 transaction status. */
+/**
+ * A SEP-4 transaction status.
+ * @see https://github.com/stellar/stellar-protocol/blob/master/ecosystem/sep-0004.md
+ */
 export type TransactionStatus = (typeof TRANSACTION_STATUSES)[number];
 
 /**

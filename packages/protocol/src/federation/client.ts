@@ -14,13 +14,20 @@ import { parseFederationResponse, type FederationRecord } from './response.js';
 /**
  * Largest federation response we read, in bytes (as the Go and JS clients).
  * @defaultValue 102400
+ * @see https://github.com/stellar/stellar-protocol/blob/master/ecosystem/sep-0002.md
  */
 export const FEDERATION_RESPONSE_MAX_SIZE = 100 * 1024;
 
-/** Federation query types (SEP-2 `type=`). */
+/**
+ * Federation query types (SEP-2 `type=`).
+ * @see https://github.com/stellar/stellar-protocol/blob/master/ecosystem/sep-0002.md
+ */
 export type FederationQueryType = 'name' | 'id' | 'forward' | 'txid';
 
-/** Constructor options of {@link FederationClient}. */
+/**
+ * Constructor options of {@link FederationClient}.
+ * @see https://github.com/stellar/stellar-protocol/blob/master/ecosystem/sep-0002.md
+ */
 export interface FederationClientOptions {
   http: AxiosInstance;
   /** Resolves the domain's stellar.toml to find FEDERATION_SERVER. */
@@ -31,9 +38,15 @@ export interface FederationClientOptions {
   timeoutMs: number;
 }
 
-/** A name lookup result: `account_id` is always present. */
+/**
+ * A name lookup result: `account_id` is always present.
+ * @see https://github.com/stellar/stellar-protocol/blob/master/ecosystem/sep-0002.md
+ */
 export type FederationNameRecord = FederationRecord & { account_id: string };
-/** An id lookup result: `stellar_address` is always present. */
+/**
+ * An id lookup result: `stellar_address` is always present.
+ * @see https://github.com/stellar/stellar-protocol/blob/master/ecosystem/sep-0002.md
+ */
 export type FederationIdRecord = FederationRecord & { stellar_address: string };
 
 /**

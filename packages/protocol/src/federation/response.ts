@@ -6,9 +6,15 @@ import { z } from 'zod';
 import { ProtocolError } from '../errors.js';
 import { isAccountId } from '../keys.js';
 
-/** Memo types a federation server may return. */
+/**
+ * Memo types a federation server may return.
+ * @see https://github.com/stellar/stellar-protocol/blob/master/ecosystem/sep-0002.md
+ */
 export const FEDERATION_MEMO_TYPES = ['text', 'id', 'hash'] as const;
-/** A federation memo type. */
+/**
+ * A federation memo type.
+ * @see https://github.com/stellar/stellar-protocol/blob/master/ecosystem/sep-0002.md
+ */
 export type FederationMemoType = (typeof FEDERATION_MEMO_TYPES)[number];
 
 /**

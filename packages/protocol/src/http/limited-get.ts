@@ -7,14 +7,20 @@
 import type { AxiosInstance, AxiosResponse } from 'axios';
 import { isAxiosError } from 'axios';
 
-/** What a bounded GET ended with. */
+/**
+ * What a bounded GET ended with.
+ * @see https://github.com/stellar/stellar-protocol/blob/master/ecosystem/sep-0001.md
+ */
 export type LimitedGetOutcome =
   | { kind: 'response'; status: number; headers: Record<string, unknown>; body: Buffer }
   | { kind: 'too_large'; status: number }
   | { kind: 'timeout'; cause?: unknown }
   | { kind: 'network'; cause: unknown };
 
-/** Inputs of {@link limitedGet}. */
+/**
+ * Inputs of {@link limitedGet}.
+ * @see https://github.com/stellar/stellar-protocol/blob/master/ecosystem/sep-0001.md
+ */
 export interface LimitedGetOptions {
   http: AxiosInstance;
   url: string;

@@ -7,10 +7,14 @@ import { stellarTomlSchema, type StellarToml } from './schema.js';
 /**
  * Largest stellar.toml we read, in bytes (SEP-1: 100 KB; Go and js-stellar-sdk use 100 × 1024).
  * @defaultValue 102400
+ * @see https://github.com/stellar/stellar-protocol/blob/master/ecosystem/sep-0001.md
  */
 export const STELLAR_TOML_MAX_SIZE = 100 * 1024;
 
-/** Where a domain publishes its stellar.toml. */
+/**
+ * Where a domain publishes its stellar.toml.
+ * @see https://github.com/stellar/stellar-protocol/blob/master/ecosystem/sep-0001.md
+ */
 export const STELLAR_TOML_WELL_KNOWN_PATH = '/.well-known/stellar.toml';
 
 /**

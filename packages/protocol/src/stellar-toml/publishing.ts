@@ -7,14 +7,20 @@ import { DEV_HTTP_DOMAINS, hostMatches } from '../domain.js';
 import { isAccountId } from '../keys.js';
 import { STELLAR_TOML_MAX_SIZE } from './parse.js';
 
-/** One problem found by {@link validateStellarTomlForPublishing}. */
+/**
+ * One problem found by {@link validateStellarTomlForPublishing}.
+ * @see https://github.com/stellar/stellar-protocol/blob/master/ecosystem/sep-0001.md
+ */
 export interface StellarTomlProblem {
   /** Key path, e.g. `FEDERATION_SERVER` or `CURRENCIES[0].issuer`; `''` for the document. */
   field: string;
   message: string;
 }
 
-/** Options of {@link validateStellarTomlForPublishing}. */
+/**
+ * Options of {@link validateStellarTomlForPublishing}.
+ * @see https://github.com/stellar/stellar-protocol/blob/master/ecosystem/sep-0001.md
+ */
 export interface PublishingOptions {
   /**
    * Hosts whose URLs may use plain http (`name` or `*.suffix`). Pass `[]` to demand
@@ -23,7 +29,10 @@ export interface PublishingOptions {
   allowHttpDomains?: readonly string[];
 }
 
-/** Endpoint keys: SEP-1 wants them https and without a trailing slash. */
+/**
+ * Endpoint keys: SEP-1 wants them https and without a trailing slash.
+ * @see https://github.com/stellar/stellar-protocol/blob/master/ecosystem/sep-0001.md
+ */
 export const STELLAR_TOML_ENDPOINT_KEYS = [
   'FEDERATION_SERVER',
   'AUTH_SERVER',

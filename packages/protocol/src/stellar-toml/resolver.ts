@@ -12,10 +12,14 @@ import type { StellarToml } from './schema.js';
 /**
  * How long a fetched stellar.toml is reused, in ms.
  * @defaultValue 300000 (5 minutes)
+ * @see https://github.com/stellar/stellar-protocol/blob/master/ecosystem/sep-0001.md
  */
 export const STELLAR_TOML_CACHE_TTL_MS = 5 * 60 * 1000;
 
-/** Constructor options of {@link StellarTomlResolver}. */
+/**
+ * Constructor options of {@link StellarTomlResolver}.
+ * @see https://github.com/stellar/stellar-protocol/blob/master/ecosystem/sep-0001.md
+ */
 export interface StellarTomlResolverOptions {
   /** The axios instance used for the request (no global client). */
   http: AxiosInstance;

@@ -19,7 +19,10 @@ const httpUrl = z.string().refine(
   { message: 'must be an absolute http(s) URL' },
 );
 
-/** One `[[CURRENCIES]]` entry (SEP-1); other keys pass through. */
+/**
+ * One `[[CURRENCIES]]` entry (SEP-1); other keys pass through.
+ * @see https://github.com/stellar/stellar-protocol/blob/master/ecosystem/sep-0001.md
+ */
 export const stellarTomlCurrencySchema = z.looseObject({
   code: z.string().optional(),
   issuer: accountId.optional(),
@@ -37,7 +40,10 @@ export const stellarTomlCurrencySchema = z.looseObject({
   regulated: z.boolean().optional(),
 });
 
-/** The `[DOCUMENTATION]` table (SEP-1); other keys pass through. */
+/**
+ * The `[DOCUMENTATION]` table (SEP-1); other keys pass through.
+ * @see https://github.com/stellar/stellar-protocol/blob/master/ecosystem/sep-0001.md
+ */
 export const stellarTomlDocumentationSchema = z.looseObject({
   ORG_NAME: z.string().optional(),
   ORG_DBA: z.string().optional(),
@@ -78,7 +84,13 @@ export const stellarTomlSchema = z.looseObject({
  * @see https://github.com/stellar/stellar-protocol/blob/master/ecosystem/sep-0001.md
  */
 export type StellarToml = z.infer<typeof stellarTomlSchema>;
-/** One validated `[[CURRENCIES]]` entry. */
+/**
+ * One validated `[[CURRENCIES]]` entry.
+ * @see https://github.com/stellar/stellar-protocol/blob/master/ecosystem/sep-0001.md
+ */
 export type StellarTomlCurrency = z.infer<typeof stellarTomlCurrencySchema>;
-/** The validated `[DOCUMENTATION]` table. */
+/**
+ * The validated `[DOCUMENTATION]` table.
+ * @see https://github.com/stellar/stellar-protocol/blob/master/ecosystem/sep-0001.md
+ */
 export type StellarTomlDocumentation = z.infer<typeof stellarTomlDocumentationSchema>;
