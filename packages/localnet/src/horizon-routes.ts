@@ -1,0 +1,733 @@
+// The Horizon HTTP surface on raw node:http: HAL JSON resources and collections (cursor /
+// order / limit over TOID paging tokens), SSE streaming of every collection, problem JSON for
+// every error, synchronous and asynchronous submission, and friendbot. CORS on everything.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { StrKey } from '@stellar/stellar-sdk';
+import { parseAmount } from './amount.js';
+import type { Friendbot } from './friendbot.js';
+import { pageOf, type Keyed, type OpRow, type PageQuery } from './history-store.js';
+import { accountJson, isoTime } from './horizon-json.js';
+import { PROTOCOL_VERSION, resultCodes, type ClosedLedger, type LedgerCloser } from './ledger-closer.js';
+import type { Logger } from './logger.js';
+import type { TxOutcome } from './result-xdr.js';
+import { SseStream } from './sse.js';
+import { toid } from './toid.js';
+import { MalformedEnvelopeError, decodeEnvelope, type ParsedTx } from './xdr-decode.js';
+
+export interface HorizonContext {
+  closer: LedgerCloser;
+  friendbot: Friendbot;
+  networkPassphrase: string;
+  /** How long POST /transactions waits for its ledger before answering 504. */
+  submitTimeoutMs: number;
+  log: Logger;
+}
+
+const ERR = 'https://stellar.org/horizon-errors/';
+const MAX_BODY = 256 * 1024;
+const MAX_LIMIT = 200;
+const INT64_MAX = (1n << 63n) - 1n;
+
+class Problem extends Error {
+  constructor(
+    readonly status: number,
+    readonly type: string,
+    readonly title: string,
+    readonly detail: string,
+    readonly extras?: Record<string, unknown>,
+  ) {
+    super(detail);
+  }
+}
+
+function badRequest(field: string, reason: string): Problem {
+  return new Problem(400, 'bad_request', 'Bad Request', 'The request you sent was invalid in some way.', {
+    invalid_field: field,
+    reason,
+  });
+}
+
+function notFound(): Problem {
+  return new Problem(
+    404,
+    'not_found',
+    'Resource Missing',
+    'The resource at the url requested was not found.  This usually occurs for one of two reasons:  ' +
+      'The url requested is not valid, or no data in our database could be found with the parameters provided.',
+  );
+}
+
+const CORS = {
+  'Access-Control-Allow-Origin': '*',
+  'Access-Control-Allow-Headers':
+    'Accept, Content-Type, Last-Event-ID, X-Client-Name, X-Client-Version, X-App-Name, X-App-Version',
+  'Access-Control-Allow-Methods': 'GET, POST, OPTIONS',
+};
+
+function send(
+  res: ServerResponse,
+  status: number,
+  body: string,
+  contentType = 'application/hal+json; charset=utf-8',
+): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  res.writeHead(status, { ...CORS, 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  send(res, status, JSON.stringify(value));
+}
+
+function sendProblem(res: ServerResponse, p: Problem): void {
+  const body = {
+    type: ERR + p.type,
+    title: p.title,
+    status: p.status,
+    detail: p.detail,
+    ...(p.extras ? { extras: p.extras } : {}),
+  };
+  send(res, p.status, JSON.stringify(body), 'application/problem+json; charset=utf-8');
+}
+
+function recordText(r: Keyed): string {
+  if (r.text === undefined) r.text = JSON.stringify(r.json);
+  return r.text;
+}
+
+type CursorKind = 'toid' | 'effect';
+
+interface ListParams extends PageQuery {
+  includeFailed: boolean;
+  joinTransactions: boolean;
+  /** Whether the client asked for an explicit limit (streams close after it). */
+  explicitLimit: boolean;
+}
+
+function parseCursor(raw: string, kind: CursorKind, closer: LedgerCloser): bigint | undefined {
+  if (raw === '') return undefined;
+  if (raw === 'now') {
+    const now = toid(closer.head.sequence + 1, 0, 0) - 1n;
+    return kind === 'effect' ? now * 4096n + 4095n : now;
+  }
+  let m = /^(\d{1,19})$/.exec(raw);
+  if (m) {
+    const v = BigInt(m[1]!);
+    if (v > INT64_MAX) throw badRequest('cursor', 'cursor out of range');
+    return kind === 'effect' ? v * 4096n + 4095n : v;
+  }
+  m = /^(\d{1,19})-(\d{1,10})$/.exec(raw);
+  if (m && kind === 'effect') {
+    const op = BigInt(m[1]!);
+    const idx = BigInt(m[2]!);
+    if (op > INT64_MAX || idx > 4095n) throw badRequest('cursor', 'cursor out of range');
+    return op * 4096n + idx;
+  }
+  throw badRequest('cursor', 'cursor must be a paging token or "now"');
+}
+
+function parseList(
+  q: URLSearchParams,
+  kind: CursorKind,
+  closer: LedgerCloser,
+  lastEventId?: string,
+): ListParams {
+  const order = q.get('order') ?? '';
+  if (order !== '' && order !== 'asc' && order !== 'desc')
+    throw badRequest('order', 'order must be "asc" or "desc"');
+  const limitRaw = q.get('limit') ?? '';
+  let limit = 10;
+  if (limitRaw !== '') {
+    if (!/^\d{1,4}$/.test(limitRaw) || Number(limitRaw) < 1 || Number(limitRaw) > MAX_LIMIT) {
+      throw badRequest('limit', `limit must be an integer between 1 and ${MAX_LIMIT}`);
+    }
+    limit = Number(limitRaw);
+  }
+  const inc = q.get('include_failed') ?? '';
+  if (inc !== '' && inc !== 'true' && inc !== 'false')
+    throw badRequest('include_failed', 'must be true or false');
+  const join = q.get('join') ?? '';
+  if (join !== '' && join !== 'transactions') throw badRequest('join', 'only "transactions" can be joined');
+  const cursorRaw = lastEventId !== undefined && lastEventId !== '' ? lastEventId : (q.get('cursor') ?? '');
+  const cursor = parseCursor(cursorRaw, kind, closer);
+  return {
+    cursor,
+    order: order === 'desc' ? 'desc' : 'asc',
+    limit,
+    includeFailed: inc === 'true',
+    joinTransactions: join === 'transactions',
+    explicitLimit: limitRaw !== '',
+  };
+}
+
+interface CollectionSpec {
+  /** Path below the base URL, for HAL links. */
+  path: string;
+  kind: CursorKind;
+  rows: (p: ListParams) => Keyed[];
+  lo?: bigint;
+  hi?: bigint;
+}
+
+function wantsStream(req: IncomingMessage): boolean {
+  return (req.headers.accept ?? '').includes('text/event-stream');
+}
+
+function render(ctx: HorizonContext, r: Keyed, p: ListParams): string {
+  if (p.joinTransactions && 'txHash' in r) {
+    const tx = ctx.closer.history.transaction((r as OpRow).txHash);
+    if (tx) return JSON.stringify({ ...r.json, transaction: tx.json });
+  }
+  return recordText(r);
+}
+
+function pageLinks(base: string, path: string, p: ListParams, records: Keyed[]): Record<string, unknown> {
+  const href = (cursor: string, order: string) => ({
+    href: `${base}${path}?cursor=${cursor}&limit=${p.limit}&order=${order}`,
+  });
+  const first = records[0]?.pagingToken ?? '';
+  const last = records[records.length - 1]?.pagingToken ?? '';
+  const reverse = p.order === 'asc' ? 'desc' : 'asc';
+  return {
+    self: href(p.cursor === undefined ? '' : String(p.cursor), p.order),
+    next: href(last, p.order),
+    prev: href(first, reverse),
+  };
+}
+
+function collection(
+  ctx: HorizonContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  q: URLSearchParams,
+  spec: CollectionSpec,
+): void {
+  const streaming = wantsStream(req);
+  const lastEventId = streaming ? (req.headers['last-event-id'] as string | undefined) : undefined;
+  const p = parseList(q, spec.kind, ctx.closer, lastEventId);
+  if (!streaming) {
+    const records = pageOf(spec.rows(p), p, spec.lo, spec.hi);
+    const links = JSON.stringify(pageLinks(ctx.closer.baseUrl, spec.path, p, records));
+    const body = `{"_links":${links},"_embedded":{"records":[${records.map((r) => render(ctx, r, p)).join(',')}]}}`;
+    send(res, 200, body);
+    return;
+  }
+  streamCollection(ctx, res, p, spec);
+}
+
+function streamCollection(
+  ctx: HorizonContext,
+  res: ServerResponse,
+  p: ListParams,
+  spec: CollectionSpec,
+): void {
+  const stream = new SseStream(res, p.explicitLimit ? p.limit : 0);
+  let cursor = p.cursor;
+  // A descending stream first replays its page newest-first, then follows new records.
+  if (p.order === 'desc') {
+    const page = pageOf(spec.rows(p), p, spec.lo, spec.hi);
+    for (const r of page) if (!stream.send(r.pagingToken, render(ctx, r, p))) return;
+    const all = spec.rows(p);
+    cursor = all.length ? all[all.length - 1]!.key : cursor;
+  }
+  const pump = () => {
+    if (stream.done) return;
+    for (;;) {
+      const batch = Math.min(MAX_LIMIT, stream.remaining());
+      const records = pageOf(spec.rows(p), { cursor, order: 'asc', limit: batch }, spec.lo, spec.hi);
+      for (const r of records) {
+        cursor = r.key;
+        if (!stream.send(r.pagingToken, render(ctx, r, p))) return;
+      }
+      if (records.length < batch) return;
+    }
+  };
+  const onLedger = () => pump();
+  ctx.closer.on('ledger', onLedger);
+  stream.onClose(() => ctx.closer.off('ledger', onLedger));
+  pump();
+}
+
+function accountId(raw: string): string {
+  if (!StrKey.isValidEd25519PublicKey(raw)) throw badRequest('account_id', 'invalid account ID');
+  return raw;
+}
+
+function txHash(raw: string): string {
+  if (!/^[0-9a-f]{64}$/i.test(raw)) throw badRequest('tx_id', 'transaction hash must be 64 hex characters');
+  return raw.toLowerCase();
+}
+
+function ledgerSeq(raw: string): number {
+  if (!/^\d{1,10}$/.test(raw) || Number(raw) < 1 || Number(raw) > 0xffffffff) {
+    throw badRequest('ledger_id', 'ledger sequence must be a positive integer');
+  }
+  return Number(raw);
+}
+
+function opId(raw: string): bigint {
+  if (!/^\d{1,19}$/.test(raw) || BigInt(raw) > INT64_MAX)
+    throw badRequest('op_id', 'operation ID must be an integer');
+  return BigInt(raw);
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) {
+        reject(
+          new Problem(
+            413,
+            'request_entity_too_large',
+            'Request Entity Too Large',
+            'The request body is too large.',
+          ),
+        );
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+async function envelopeFrom(req: IncomingMessage): Promise<string> {
+  const body = await readBody(req);
+  let tx: string | null | undefined;
+  if ((req.headers['content-type'] ?? '').includes('application/json')) {
+    try {
+      const parsed = JSON.parse(body) as unknown;
+      tx =
+        parsed && typeof parsed === 'object' ? ((parsed as Record<string, unknown>).tx as string) : undefined;
+    } catch {
+      throw badRequest('tx', 'body is not valid JSON');
+    }
+  } else {
+    tx = new URLSearchParams(body).get('tx');
+  }
+  if (typeof tx !== 'string' || tx === '')
+    throw badRequest('tx', 'a base64 transaction envelope is required');
+  return tx;
+}
+
+function decode(ctx: HorizonContext, envelope: string): ParsedTx {
+  try {
+    return decodeEnvelope(envelope, ctx.closer.networkId);
+  } catch (e) {
+    if (!(e instanceof MalformedEnvelopeError)) ctx.log.warn('unexpected decode error', { error: String(e) });
+    throw new Problem(
+      400,
+      'transaction_malformed',
+      'Transaction Malformed',
+      'Horizon could not decode the transaction envelope in this request. A transaction should be an XDR ' +
+        'TransactionEnvelope struct encoded using base64.  The envelope read from this request is echoed in the ' +
+        '`extras.envelope_xdr` field of this response for your convenience.',
+      { envelope_xdr: envelope },
+    );
+  }
+}
+
+function failedProblem(
+  envelopeXdr: string,
+  resultXdr: string,
+  codes: ReturnType<typeof resultCodes>,
+): Problem {
+  return new Problem(
+    400,
+    'transaction_failed',
+    'Transaction Failed',
+    'The transaction failed when submitted to the stellar network. The `extras.result_codes` field on this ' +
+      'response contains further details.  Descriptions of each code can be found at: ' +
+      'https://developers.stellar.org/docs/data/apis/horizon/api-reference/errors/result-codes/transactions',
+    { envelope_xdr: envelopeXdr, result_xdr: resultXdr, result_codes: codes },
+  );
+}
+
+function rejection(tx: ParsedTx, o: TxOutcome): Problem {
+  return failedProblem(tx.envelopeXdr, o.result.toXDR('base64'), resultCodes(o));
+}
+
+async function submitSync(ctx: HorizonContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const tx = decode(ctx, await envelopeFrom(req));
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), ctx.submitTimeoutMs);
+  });
+  const result = await Promise.race([ctx.closer.submit(tx), timeout]);
+  clearTimeout(timer);
+  if (result === 'timeout') {
+    throw new Problem(
+      504,
+      'timeout',
+      'Timeout',
+      'Your request timed out before completing.  Please try your request again. If you are submitting a ' +
+        'transaction make sure you are sending exactly the same transaction (with the same sequence number).',
+      { hash: tx.envelopeHash, envelope_xdr: tx.envelopeXdr },
+    );
+  }
+  if (result.kind === 'rejected') throw rejection(tx, result.outcome);
+  const row = result.row;
+  if (row.successful) {
+    send(res, 200, recordText(row));
+    return;
+  }
+  throw failedProblem(row.json.envelope_xdr as string, row.json.result_xdr as string, row.resultCodes!);
+}
+
+const ASYNC_STATUS: Record<string, number> = {
+  PENDING: 201,
+  DUPLICATE: 409,
+  TRY_AGAIN_LATER: 503,
+  ERROR: 400,
+};
+
+async function submitAsync(ctx: HorizonContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const tx = decode(ctx, await envelopeFrom(req));
+  const r = ctx.closer.submitAsync(tx);
+  sendJson(res, ASYNC_STATUS[r.status]!, {
+    ...(r.outcome ? { error_result_xdr: r.outcome.result.toXDR('base64') } : {}),
+    tx_status: r.status,
+    hash: tx.envelopeHash,
+  });
+}
+
+async function friendbot(ctx: HorizonContext, res: ServerResponse, q: URLSearchParams): Promise<void> {
+  const addr = q.get('addr') ?? '';
+  if (!StrKey.isValidEd25519PublicKey(addr)) throw badRequest('addr', 'addr must be a G… account ID');
+  let amount: bigint | undefined;
+  const amountRaw = q.get('amount');
+  if (amountRaw) {
+    try {
+      amount = parseAmount(amountRaw);
+    } catch {
+      throw badRequest('amount', 'invalid amount');
+    }
+  }
+  const r = await ctx.friendbot.fund(addr, amount);
+  if (r.kind === 'exists') {
+    throw new Problem(400, 'bad_request', 'Bad Request', 'account already funded to starting balance');
+  }
+  if (r.kind === 'rejected')
+    throw new Problem(500, 'server_error', 'Internal Server Error', 'friendbot funding failed');
+  send(res, 200, recordText(r.row));
+}
+
+function rootDocument(ctx: HorizonContext): Record<string, unknown> {
+  const base = ctx.closer.baseUrl;
+  const head = ctx.closer.head;
+  const first = ctx.closer.history.ledgers[0];
+  const t = (p: string) => ({ href: `${base}${p}`, templated: true });
+  return {
+    _links: {
+      account: t('/accounts/{account_id}'),
+      accounts: t('/accounts{?signer,sponsor,asset,liquidity_pool,cursor,limit,order}'),
+      account_transactions: t('/accounts/{account_id}/transactions{?cursor,limit,order}'),
+      effects: t('/effects{?cursor,limit,order}'),
+      fee_stats: { href: `${base}/fee_stats` },
+      friendbot: t('/friendbot{?addr}'),
+      ledger: t('/ledgers/{sequence}'),
+      ledgers: t('/ledgers{?cursor,limit,order}'),
+      operation: t('/operations/{id}'),
+      operations: t('/operations{?cursor,limit,order,include_failed}'),
+      payments: t('/payments{?cursor,limit,order,include_failed}'),
+      self: { href: base },
+      transaction: t('/transactions/{hash}'),
+      transactions: t('/transactions{?cursor,limit,order}'),
+    },
+    horizon_version: 'localnet-0.1.0',
+    core_version: 'localnet-0.1.0 (in-process ledger, no stellar-core)',
+    ingest_latest_ledger: head.sequence,
+    history_latest_ledger: head.sequence,
+    history_latest_ledger_closed_at: isoTime(head.closeTime),
+    history_elder_ledger: first?.sequence ?? head.sequence,
+    core_latest_ledger: head.sequence,
+    network_passphrase: ctx.networkPassphrase,
+    current_protocol_version: PROTOCOL_VERSION,
+    supported_protocol_version: PROTOCOL_VERSION,
+    core_supported_protocol_version: PROTOCOL_VERSION,
+  };
+}
+
+function feeStats(ctx: HorizonContext): Record<string, unknown> {
+  const dist = (v: string) => ({
+    max: v,
+    min: v,
+    mode: v,
+    p10: v,
+    p20: v,
+    p30: v,
+    p40: v,
+    p50: v,
+    p60: v,
+    p70: v,
+    p80: v,
+    p90: v,
+    p95: v,
+    p99: v,
+  });
+  return {
+    last_ledger: String(ctx.closer.head.sequence),
+    last_ledger_base_fee: '100',
+    ledger_capacity_usage: '0.00',
+    fee_charged: dist('100'),
+    max_fee: dist('100'),
+  };
+}
+
+function streamAccount(ctx: HorizonContext, res: ServerResponse, id: string): void {
+  // Horizon's object streams stop after 10 distinct versions; the SDK then reconnects.
+  const stream = new SseStream(res, 10);
+  const push = () => {
+    const a = ctx.closer.state.get(id);
+    if (a) stream.send(String(a.lastModifiedLedger), JSON.stringify(accountJson(ctx.closer.baseUrl, a)));
+  };
+  const onLedger = (l: ClosedLedger) => {
+    if (l.touched.has(id)) push();
+  };
+  ctx.closer.on('ledger', onLedger);
+  stream.onClose(() => ctx.closer.off('ledger', onLedger));
+  push();
+}
+
+function ledgerRange(seq: number): { lo: bigint; hi: bigint } {
+  return { lo: toid(seq, 0, 0), hi: toid(seq + 1, 0, 0) };
+}
+
+async function route(ctx: HorizonContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = req.url ?? '/';
+  const qi = url.indexOf('?');
+  const pathname = qi < 0 ? url : url.slice(0, qi);
+  const q = new URLSearchParams(qi < 0 ? '' : url.slice(qi + 1));
+  let seg: string[];
+  try {
+    seg = pathname.split('/').filter(Boolean).map(decodeURIComponent);
+  } catch {
+    throw notFound();
+  }
+  const method = req.method ?? 'GET';
+  const h = ctx.closer.history;
+  const [a, b, c, d] = seg;
+
+  if (method === 'POST') {
+    if (seg.length === 1 && a === 'transactions') return submitSync(ctx, req, res);
+    if (seg.length === 1 && a === 'transactions_async') return submitAsync(ctx, req, res);
+    if (seg.length === 1 && a === 'friendbot') return friendbot(ctx, res, q);
+    throw seg.length === 1 && ['transactions', 'transactions_async', 'friendbot'].includes(a!)
+      ? notFound()
+      : new Problem(405, 'method_not_allowed', 'Method Not Allowed', 'This endpoint does not support POST.');
+  }
+  if (method !== 'GET' && method !== 'HEAD') {
+    throw new Problem(
+      405,
+      'method_not_allowed',
+      'Method Not Allowed',
+      `This endpoint does not support ${method}.`,
+    );
+  }
+
+  if (seg.length === 0) return sendJson(res, 200, rootDocument(ctx));
+  if (seg.length === 1 && a === 'friendbot') return friendbot(ctx, res, q);
+  if (seg.length === 1 && a === 'fee_stats') return sendJson(res, 200, feeStats(ctx));
+  if (seg.length === 1 && a === 'health') {
+    return sendJson(res, 200, { database_connected: true, core_up: true, core_synced: true });
+  }
+
+  switch (a) {
+    case 'ledgers': {
+      if (seg.length === 1)
+        return collection(ctx, req, res, q, { path: '/ledgers', kind: 'toid', rows: () => h.ledgers });
+      const seq = ledgerSeq(b!);
+      const path = `/ledgers/${seq}`;
+      const range = ledgerRange(seq);
+      if (seg.length === 2) {
+        const row = h.ledger(seq);
+        if (!row) throw notFound();
+        return send(res, 200, recordText(row));
+      }
+      if (seg.length === 3) {
+        if (!h.ledger(seq)) throw notFound();
+        if (c === 'transactions')
+          return collection(ctx, req, res, q, {
+            path: `${path}/transactions`,
+            kind: 'toid',
+            rows: (p) => h.txs.view(p.includeFailed),
+            ...range,
+          });
+        if (c === 'operations')
+          return collection(ctx, req, res, q, {
+            path: `${path}/operations`,
+            kind: 'toid',
+            rows: (p) => h.ops.view(p.includeFailed),
+            ...range,
+          });
+        if (c === 'payments')
+          return collection(ctx, req, res, q, {
+            path: `${path}/payments`,
+            kind: 'toid',
+            rows: () => h.payments,
+            ...range,
+          });
+        if (c === 'effects')
+          return collection(ctx, req, res, q, {
+            path: `${path}/effects`,
+            kind: 'effect',
+            rows: () => h.effects,
+            lo: range.lo * 4096n,
+            hi: range.hi * 4096n,
+          });
+      }
+      break;
+    }
+    case 'transactions': {
+      if (seg.length === 1)
+        return collection(ctx, req, res, q, {
+          path: '/transactions',
+          kind: 'toid',
+          rows: (p) => h.txs.view(p.includeFailed),
+        });
+      const hash = txHash(b!);
+      const row = h.transaction(hash);
+      if (!row) throw notFound();
+      if (seg.length === 2) return send(res, 200, recordText(row));
+      const range = { lo: row.key, hi: row.key + 4096n };
+      const path = `/transactions/${hash}`;
+      if (seg.length === 3) {
+        if (c === 'operations')
+          return collection(ctx, req, res, q, {
+            path: `${path}/operations`,
+            kind: 'toid',
+            rows: () => h.ops.all,
+            ...range,
+          });
+        if (c === 'payments')
+          return collection(ctx, req, res, q, {
+            path: `${path}/payments`,
+            kind: 'toid',
+            rows: () => h.payments,
+            ...range,
+          });
+        if (c === 'effects')
+          return collection(ctx, req, res, q, {
+            path: `${path}/effects`,
+            kind: 'effect',
+            rows: () => h.effects,
+            lo: range.lo * 4096n,
+            hi: range.hi * 4096n,
+          });
+      }
+      break;
+    }
+    case 'operations': {
+      if (seg.length === 1)
+        return collection(ctx, req, res, q, {
+          path: '/operations',
+          kind: 'toid',
+          rows: (p) => h.ops.view(p.includeFailed),
+        });
+      const id = opId(b!);
+      const row = h.operation(id.toString());
+      if (!row) throw notFound();
+      if (seg.length === 2) {
+        const p = parseList(q, 'toid', ctx.closer);
+        return send(res, 200, render(ctx, row, p));
+      }
+      if (seg.length === 3 && c === 'effects') {
+        return collection(ctx, req, res, q, {
+          path: `/operations/${id}/effects`,
+          kind: 'effect',
+          rows: () => row.effects,
+        });
+      }
+      break;
+    }
+    case 'payments':
+      if (seg.length === 1)
+        return collection(ctx, req, res, q, { path: '/payments', kind: 'toid', rows: () => h.payments });
+      break;
+    case 'effects':
+      if (seg.length === 1)
+        return collection(ctx, req, res, q, { path: '/effects', kind: 'effect', rows: () => h.effects });
+      break;
+    case 'accounts': {
+      if (seg.length < 2) break;
+      const id = accountId(b!);
+      const path = `/accounts/${id}`;
+      if (seg.length === 2) {
+        const acct = ctx.closer.state.get(id);
+        if (wantsStream(req)) return streamAccount(ctx, res, id);
+        if (!acct) throw notFound();
+        return sendJson(res, 200, accountJson(ctx.closer.baseUrl, acct));
+      }
+      if (seg.length === 3) {
+        if (c === 'transactions')
+          return collection(ctx, req, res, q, {
+            path: `${path}/transactions`,
+            kind: 'toid',
+            rows: (p) => h.accountTxs(id, p.includeFailed),
+          });
+        if (c === 'operations')
+          return collection(ctx, req, res, q, {
+            path: `${path}/operations`,
+            kind: 'toid',
+            rows: (p) => h.accountOps(id, p.includeFailed),
+          });
+        if (c === 'payments')
+          return collection(ctx, req, res, q, {
+            path: `${path}/payments`,
+            kind: 'toid',
+            rows: () => h.accountPayments(id),
+          });
+        if (c === 'effects')
+          return collection(ctx, req, res, q, {
+            path: `${path}/effects`,
+            kind: 'effect',
+            rows: () => h.accountEffects(id),
+          });
+      }
+      if (seg.length === 4 && c === 'data') {
+        const entry = ctx.closer.state.get(id)?.data.get(d!);
+        if (!entry) throw notFound();
+        return sendJson(res, 200, { value: entry.value.toString('base64') });
+      }
+      break;
+    }
+  }
+  throw notFound();
+}
+
+/** The request listener for node:http. Never throws; every failure becomes problem JSON. */
+export function createHorizonHandler(
+  ctx: HorizonContext,
+): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204, { ...CORS, 'Access-Control-Max-Age': '86400' });
+      res.end();
+      return;
+    }
+    route(ctx, req, res).catch((e: unknown) => {
+      if (e instanceof Problem) {
+        sendProblem(res, e);
+        return;
+      }
+      ctx.log.error('unhandled error', { url: req.url, error: e instanceof Error ? e.stack : String(e) });
+      sendProblem(
+        res,
+        new Problem(
+          500,
+          'server_error',
+          'Internal Server Error',
+          'An error occurred while processing this request.',
+        ),
+      );
+    });
+  };
+}

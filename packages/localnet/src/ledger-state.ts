@@ -1,0 +1,181 @@
+// The ledger's current entries: accounts with their trustlines, signers and data entries
+// (there are no offers, claimable balances or liquidity pools). LedgerTxn is a copy-on-write
+// overlay so a failed operation rolls back the whole transaction's changes while the fee and
+// sequence number stay charged.
+
+export const BASE_RESERVE = 5_000_000n; // 0.5 XLM
+export const BASE_FEE = 100n;
+export const TOTAL_COINS = 100_000_000_000n * 10_000_000n; // 100 billion XLM, the genesis supply
+
+/** Account flags (AccountFlags in Stellar-ledger-entries.x). */
+export const AUTH_REQUIRED = 1;
+export const AUTH_REVOCABLE = 2;
+export const AUTH_IMMUTABLE = 4;
+export const AUTH_CLAWBACK_ENABLED = 8;
+export const ACCOUNT_FLAGS_MASK = 15;
+
+/** Trustline flags (TrustLineFlags). */
+export const TL_AUTHORIZED = 1;
+export const TL_AUTHORIZED_TO_MAINTAIN_LIABILITIES = 2;
+export const TL_CLAWBACK_ENABLED = 4;
+
+export const MAX_SIGNERS = 20;
+
+export interface Signer {
+  /** G… (ed25519), T… (pre-authorized tx) or X… (sha256 hash). */
+  key: string;
+  weight: number;
+}
+
+export interface TrustLine {
+  type: 'credit_alphanum4' | 'credit_alphanum12';
+  code: string;
+  issuer: string;
+  balance: bigint;
+  limit: bigint;
+  flags: number;
+  lastModifiedLedger: number;
+}
+
+export interface DataEntry {
+  value: Buffer;
+  lastModifiedLedger: number;
+}
+
+export interface AccountEntry {
+  id: string;
+  balance: bigint;
+  seqNum: bigint;
+  /** Ledger and close time at which seqNum last changed (for minSeqAge / minSeqLedgerGap). */
+  seqLedger: number;
+  seqTime: number;
+  numSubEntries: number;
+  flags: number;
+  homeDomain: string;
+  inflationDest?: string;
+  masterWeight: number;
+  lowThreshold: number;
+  medThreshold: number;
+  highThreshold: number;
+  signers: Signer[];
+  data: Map<string, DataEntry>;
+  /** Keyed by `${code}:${issuer}`. */
+  trustlines: Map<string, TrustLine>;
+  lastModifiedLedger: number;
+  lastModifiedTime: number;
+}
+
+export function trustlineKey(code: string, issuer: string): string {
+  return `${code}:${issuer}`;
+}
+
+export function minBalance(account: Pick<AccountEntry, 'numSubEntries'>, extraSubEntries = 0): bigint {
+  return BigInt(2 + account.numSubEntries + extraSubEntries) * BASE_RESERVE;
+}
+
+/** Balance the account may spend without dropping below its reserve. */
+export function availableBalance(account: AccountEntry): bigint {
+  return account.balance - minBalance(account);
+}
+
+export function newAccount(
+  id: string,
+  balance: bigint,
+  seqNum: bigint,
+  ledger: number,
+  time: number,
+): AccountEntry {
+  return {
+    id,
+    balance,
+    seqNum,
+    seqLedger: ledger,
+    seqTime: time,
+    numSubEntries: 0,
+    flags: 0,
+    homeDomain: '',
+    masterWeight: 1,
+    lowThreshold: 0,
+    medThreshold: 0,
+    highThreshold: 0,
+    signers: [],
+    data: new Map(),
+    trustlines: new Map(),
+    lastModifiedLedger: ledger,
+    lastModifiedTime: time,
+  };
+}
+
+function cloneAccount(a: AccountEntry): AccountEntry {
+  const trustlines = new Map<string, TrustLine>();
+  for (const [k, t] of a.trustlines) trustlines.set(k, { ...t });
+  return { ...a, signers: a.signers.map((s) => ({ ...s })), data: new Map(a.data), trustlines };
+}
+
+/** Read access shared by the ledger and its overlays. */
+export interface AccountReader {
+  get(id: string): AccountEntry | undefined;
+}
+
+export class LedgerState implements AccountReader {
+  readonly accounts = new Map<string, AccountEntry>();
+
+  get(id: string): AccountEntry | undefined {
+    return this.accounts.get(id);
+  }
+
+  put(entry: AccountEntry): void {
+    this.accounts.set(entry.id, entry);
+  }
+}
+
+/**
+ * A copy-on-write overlay over a parent reader. load() returns a private mutable copy;
+ * commit() publishes every touched account to the state in one step, discard() drops them.
+ */
+export class LedgerTxn implements AccountReader {
+  private readonly changes = new Map<string, AccountEntry | null>();
+
+  constructor(private readonly state: LedgerState) {}
+
+  get(id: string): AccountEntry | undefined {
+    if (this.changes.has(id)) return this.changes.get(id) ?? undefined;
+    return this.state.get(id);
+  }
+
+  /** A mutable copy of the account, or undefined when it does not exist. */
+  load(id: string): AccountEntry | undefined {
+    if (this.changes.has(id)) return this.changes.get(id) ?? undefined;
+    const base = this.state.get(id);
+    if (!base) return undefined;
+    const copy = cloneAccount(base);
+    this.changes.set(id, copy);
+    return copy;
+  }
+
+  create(entry: AccountEntry): void {
+    this.changes.set(entry.id, entry);
+  }
+
+  remove(id: string): void {
+    this.changes.set(id, null);
+  }
+
+  /** Ids of accounts touched so far (for history participants and snapshots). */
+  touched(): string[] {
+    return [...this.changes.keys()];
+  }
+
+  commit(ledger: number, closeTime: number): void {
+    for (const [id, entry] of this.changes) {
+      if (entry === null) {
+        this.state.accounts.delete(id);
+      } else {
+        entry.lastModifiedLedger = ledger;
+        entry.lastModifiedTime = closeTime;
+        this.state.accounts.set(id, entry);
+      }
+    }
+    this.changes.clear();
+  }
+}

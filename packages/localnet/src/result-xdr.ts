@@ -1,0 +1,190 @@
+// Real XDR results: every operation outcome is an xdr.OperationResult plus the string code
+// Horizon would print for it (services/horizon/internal/codes), and every transaction outcome
+// is an xdr.TransactionResult the SDK can decode.
+import { xdr } from '@stellar/stellar-sdk';
+
+export interface OpOutcome {
+  /** Horizon's result code string, e.g. "op_underfunded". */
+  code: string;
+  result: xdr.OperationResult;
+}
+
+/** Arm names of TransactionResultResult that carry no value. */
+export type TxFailureCode =
+  | 'txTooEarly'
+  | 'txTooLate'
+  | 'txMissingOperation'
+  | 'txBadSeq'
+  | 'txBadAuth'
+  | 'txInsufficientBalance'
+  | 'txNoAccount'
+  | 'txInsufficientFee'
+  | 'txBadAuthExtra'
+  | 'txInternalError'
+  | 'txNotSupported'
+  | 'txBadMinSeqAgeOrGap'
+  | 'txMalformed';
+
+function snake(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
+
+/** Codes whose Horizon spelling is not the snake_case of the XDR name. */
+const OP_CODE_EXCEPTIONS: Record<string, string> = {
+  AlreadyExist: 'op_already_exists',
+  OfferCrossSelf: 'op_cross_self',
+  OverSendmax: 'op_over_source_max',
+  UnderDestmin: 'op_under_dest_min',
+  SeqnumTooFar: 'op_seq_num_too_far',
+  NameNotFound: 'op_data_name_not_found',
+  InvalidName: 'op_data_invalid_name',
+  TrustNotRequired: 'op_not_required',
+  NotSupportedYet: 'op_not_supported_yet',
+};
+
+export function horizonTxCode(arm: string): string {
+  if (arm === 'txNoAccount') return 'tx_no_source_account';
+  return snake(arm);
+}
+
+function horizonOpCode(opArm: string, suffix: string): string {
+  if (opArm === 'allowTrust' && suffix === 'NoTrustLine') return 'op_no_trustline';
+  return OP_CODE_EXCEPTIONS[suffix] ?? `op${snake(suffix)}`;
+}
+
+type UnionFactory = Record<string, (value?: unknown) => unknown>;
+
+/**
+ * Builds the OperationResult for operation arm `opArm` (e.g. "payment") with result `suffix`
+ * (e.g. "Underfunded" → PaymentResult.paymentUnderfunded()). `value` is the arm's payload when
+ * it has one (account merge balance, path payment success, no-issuer asset).
+ */
+export function opResult(opArm: string, suffix: string, value?: unknown): OpOutcome {
+  const cls = (xdr as unknown as Record<string, UnionFactory>)[
+    `${opArm[0]!.toUpperCase()}${opArm.slice(1)}Result`
+  ]!;
+  const inner = value === undefined ? cls[`${opArm}${suffix}`]!() : cls[`${opArm}${suffix}`]!(value);
+  const tr = (xdr.OperationResultTr as unknown as UnionFactory)[opArm]!(inner);
+  return {
+    code: horizonOpCode(opArm, suffix),
+    result: xdr.OperationResult.opInner(tr as xdr.OperationResultTr),
+  };
+}
+
+export function opSuccess(opArm: string, value?: unknown): OpOutcome {
+  return opResult(opArm, 'Success', value);
+}
+
+export function opBadAuth(): OpOutcome {
+  return { code: 'op_bad_auth', result: xdr.OperationResult.opBadAuth() };
+}
+
+export function opNoSourceAccount(): OpOutcome {
+  return { code: 'op_no_source_account', result: xdr.OperationResult.opNoAccount() };
+}
+
+export function opNotSupported(): OpOutcome {
+  return { code: 'op_not_supported', result: xdr.OperationResult.opNotSupported() };
+}
+
+export function opTooManySubentries(): OpOutcome {
+  return { code: 'op_too_many_subentries', result: xdr.OperationResult.opTooManySubentries() };
+}
+
+const EXT0 = new xdr.TransactionResultExt(0);
+
+function int64(v: bigint): xdr.Int64 {
+  return xdr.Int64.fromString(v.toString());
+}
+
+/** The result of a whole transaction as an xdr.TransactionResult. */
+export interface TxOutcome {
+  /** Horizon's code: tx_success, tx_failed, tx_bad_seq, … */
+  code: string;
+  opCodes: string[];
+  /** For a fee bump: the inner transaction's code. */
+  innerCode?: string;
+  feeCharged: bigint;
+  result: xdr.TransactionResult;
+  successful: boolean;
+}
+
+export function txSuccessOrFailed(feeCharged: bigint, ops: OpOutcome[], successful: boolean): TxOutcome {
+  const results = ops.map((o) => o.result);
+  return {
+    code: successful ? 'tx_success' : 'tx_failed',
+    opCodes: ops.map((o) => o.code),
+    feeCharged,
+    successful,
+    result: new xdr.TransactionResult({
+      feeCharged: int64(feeCharged),
+      result: successful
+        ? xdr.TransactionResultResult.txSuccess(results)
+        : xdr.TransactionResultResult.txFailed(results),
+      ext: EXT0,
+    }),
+  };
+}
+
+export function txFailure(feeCharged: bigint, code: TxFailureCode): TxOutcome {
+  return {
+    code: horizonTxCode(code),
+    opCodes: [],
+    feeCharged,
+    successful: false,
+    result: new xdr.TransactionResult({
+      feeCharged: int64(feeCharged),
+      result: (xdr.TransactionResultResult as unknown as UnionFactory)[
+        code
+      ]!() as xdr.TransactionResultResult,
+      ext: EXT0,
+    }),
+  };
+}
+
+/** Wraps the inner transaction's outcome in a fee bump's outer result. */
+export function feeBumpOutcome(feeCharged: bigint, innerHash: Buffer, inner: TxOutcome): TxOutcome {
+  const innerArm = inner.result.result();
+  const innerResult = new xdr.InnerTransactionResult({
+    feeCharged: int64(0n),
+    result: (xdr.InnerTransactionResultResult as unknown as UnionFactory)[innerArm.switch().name]!(
+      innerArm.switch().name === 'txSuccess' || innerArm.switch().name === 'txFailed'
+        ? innerArm.results()
+        : undefined,
+    ) as xdr.InnerTransactionResultResult,
+    ext: new xdr.InnerTransactionResultExt(0),
+  });
+  const pair = new xdr.InnerTransactionResultPair({ transactionHash: innerHash, result: innerResult });
+  return {
+    code: inner.successful ? 'tx_fee_bump_inner_success' : 'tx_fee_bump_inner_failed',
+    innerCode: inner.code,
+    opCodes: inner.opCodes,
+    feeCharged,
+    successful: inner.successful,
+    result: new xdr.TransactionResult({
+      feeCharged: int64(feeCharged),
+      result: inner.successful
+        ? xdr.TransactionResultResult.txFeeBumpInnerSuccess(pair)
+        : xdr.TransactionResultResult.txFeeBumpInnerFailed(pair),
+      ext: EXT0,
+    }),
+  };
+}
+
+const metaCache = new Map<number, string>();
+/**
+ * A minimal but valid TransactionMeta (v2, no ledger entry changes) for `opCount` operations.
+ * Documented as a simplification: clients that read balances from meta will see no changes.
+ */
+export function minimalMetaXdr(opCount: number): string {
+  let m = metaCache.get(opCount);
+  if (!m) {
+    const operations = Array.from({ length: opCount }, () => new xdr.OperationMeta({ changes: [] }));
+    m = new xdr.TransactionMeta(
+      2,
+      new xdr.TransactionMetaV2({ txChangesBefore: [], operations, txChangesAfter: [] }),
+    ).toXDR('base64');
+    metaCache.set(opCount, m);
+  }
+  return m;
+}

@@ -1,0 +1,100 @@
+// Snapshot file: the ledger head and every account entry as JSON (BigInts as strings), written
+// atomically (temp file + rename). History (transactions, operations, effects) is not kept: a
+// restarted localnet has the same accounts, balances and sequence numbers and continues the
+// ledger sequence, but its history starts at the restored ledger.
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { AccountEntry, LedgerState } from './ledger-state.js';
+import type { LedgerHead } from './ledger-closer.js';
+
+const VERSION = 1;
+
+interface SnapshotFile {
+  version: number;
+  networkPassphrase: string;
+  head: { sequence: number; closeTime: number; hash: string; feePool: string; totalCoins: string };
+  accounts: Record<string, unknown>[];
+}
+
+function accountToJson(a: AccountEntry): Record<string, unknown> {
+  return {
+    ...a,
+    balance: a.balance.toString(),
+    seqNum: a.seqNum.toString(),
+    data: Object.fromEntries(
+      [...a.data].map(([k, v]) => [
+        k,
+        { value: v.value.toString('base64'), lastModifiedLedger: v.lastModifiedLedger },
+      ]),
+    ),
+    trustlines: [...a.trustlines.values()].map((t) => ({
+      ...t,
+      balance: t.balance.toString(),
+      limit: t.limit.toString(),
+    })),
+  };
+}
+
+function accountFromJson(j: Record<string, unknown>): AccountEntry {
+  const a = j as unknown as AccountEntry & {
+    balance: string;
+    seqNum: string;
+    data: Record<string, { value: string; lastModifiedLedger: number }>;
+    trustlines: (Omit<
+      AccountEntry['trustlines'] extends Map<string, infer T> ? T : never,
+      'balance' | 'limit'
+    > & {
+      balance: string;
+      limit: string;
+    })[];
+  };
+  const trustlines = new Map(
+    a.trustlines.map((t) => [
+      `${t.code}:${t.issuer}`,
+      { ...t, balance: BigInt(t.balance), limit: BigInt(t.limit) },
+    ]),
+  );
+  const data = new Map(
+    Object.entries(a.data).map(([k, v]) => [
+      k,
+      { value: Buffer.from(v.value, 'base64'), lastModifiedLedger: v.lastModifiedLedger },
+    ]),
+  );
+  return { ...a, balance: BigInt(a.balance), seqNum: BigInt(a.seqNum), data, trustlines };
+}
+
+export function writeSnapshot(file: string, passphrase: string, head: LedgerHead, state: LedgerState): void {
+  const body: SnapshotFile = {
+    version: VERSION,
+    networkPassphrase: passphrase,
+    head: { ...head, feePool: head.feePool.toString(), totalCoins: head.totalCoins.toString() },
+    accounts: [...state.accounts.values()].map(accountToJson),
+  };
+  mkdirSync(dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(body));
+  renameSync(tmp, file);
+}
+
+/** Reads a snapshot; returns null when the file does not exist. Throws on a corrupt file. */
+export function readSnapshot(
+  file: string,
+  passphrase: string,
+): { head: LedgerHead; accounts: AccountEntry[] } | null {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw e;
+  }
+  const s = JSON.parse(text) as SnapshotFile;
+  if (s.version !== VERSION) throw new Error(`snapshot ${file}: unsupported version ${s.version}`);
+  if (s.networkPassphrase !== passphrase) {
+    throw new Error(`snapshot ${file} belongs to network "${s.networkPassphrase}", not "${passphrase}"`);
+  }
+  return {
+    head: { ...s.head, feePool: BigInt(s.head.feePool), totalCoins: BigInt(s.head.totalCoins) },
+    accounts: s.accounts.map(accountFromJson),
+  };
+}

@@ -1,0 +1,200 @@
+// Transaction-level rules: validity (time and ledger bounds, fee, sequence number, signatures
+// weighed against thresholds, fee balance) and application (fee and sequence charged first;
+// operations applied in a LedgerTxn that is discarded when any one fails). Validity is checked
+// against the state at the moment the transaction is applied, as stellar-core re-checks it.
+import {
+  BASE_FEE,
+  LedgerTxn,
+  availableBalance,
+  type AccountReader,
+  type LedgerState,
+} from './ledger-state.js';
+import { applyOperation, neededThreshold, type EffectRecord } from './operation-appliers.js';
+import {
+  feeBumpOutcome,
+  opBadAuth,
+  opNoSourceAccount,
+  opNotSupported,
+  opSuccess,
+  txFailure,
+  txSuccessOrFailed,
+  type OpOutcome,
+  type TxOutcome,
+} from './result-xdr.js';
+import { SignatureChecker } from './signature-checker.js';
+import type { InnerTx, ParsedTx } from './xdr-decode.js';
+
+export const MAX_OPS_PER_TX = 100;
+
+export interface LedgerContext {
+  ledger: number;
+  closeTime: number;
+}
+
+/** The fee a transaction pays: base fee per operation (+1 for the fee bump wrapper). */
+export function chargedFee(tx: ParsedTx): bigint {
+  return BASE_FEE * BigInt(tx.operations.length + (tx.feeBump ? 1 : 0));
+}
+
+const OP_ARMS: Record<string, string> = {
+  create_account: 'createAccount',
+  payment: 'payment',
+  path_payment_strict_receive: 'pathPaymentStrictReceive',
+  path_payment_strict_send: 'pathPaymentStrictSend',
+  change_trust: 'changeTrust',
+  allow_trust: 'allowTrust',
+  set_trust_line_flags: 'setTrustLineFlags',
+  set_options: 'setOptions',
+  account_merge: 'accountMerge',
+  manage_data: 'manageData',
+  bump_sequence: 'bumpSequence',
+};
+
+function checkInner(
+  tx: InnerTx,
+  state: AccountReader,
+  lc: LedgerContext,
+  fee: bigint,
+  checkFee: boolean,
+): TxOutcome | null {
+  const n = tx.operations.length;
+  if (n === 0) return txFailure(fee, 'txMissingOperation');
+  if (n > MAX_OPS_PER_TX) return txFailure(fee, 'txMalformed');
+  const c = tx.cond;
+  const now = BigInt(lc.closeTime);
+  if (c.minTime !== undefined && c.minTime > now) return txFailure(fee, 'txTooEarly');
+  if (c.maxTime !== undefined && c.maxTime !== 0n && c.maxTime < now) return txFailure(fee, 'txTooLate');
+  if (c.minLedger !== undefined && c.minLedger > lc.ledger) return txFailure(fee, 'txTooEarly');
+  if (c.maxLedger !== undefined && c.maxLedger !== 0 && c.maxLedger <= lc.ledger)
+    return txFailure(fee, 'txTooLate');
+  if (checkFee && tx.fee < BASE_FEE * BigInt(n)) return txFailure(fee, 'txInsufficientFee');
+  const source = state.get(tx.source.account);
+  if (!source) return txFailure(fee, 'txNoAccount');
+  const seqOk =
+    c.minSeqNum !== undefined
+      ? source.seqNum >= c.minSeqNum && tx.seqNum > source.seqNum
+      : tx.seqNum === source.seqNum + 1n;
+  if (!seqOk || tx.seqNum >= BigInt(lc.ledger + 1) << 32n) return txFailure(fee, 'txBadSeq');
+  if (
+    (c.minSeqAge !== undefined && c.minSeqAge > 0n && now - BigInt(source.seqTime) < c.minSeqAge) ||
+    (c.minSeqLedgerGap !== undefined &&
+      c.minSeqLedgerGap > 0 &&
+      lc.ledger - source.seqLedger < c.minSeqLedgerGap)
+  ) {
+    return txFailure(fee, 'txBadMinSeqAgeOrGap');
+  }
+  const checker = new SignatureChecker(tx.hash, tx.signatures);
+  if (!checker.checkAccount(source, 'low')) return txFailure(fee, 'txBadAuth');
+  for (const extra of c.extraSigners) {
+    if (!checker.checkSigners([{ key: extra, weight: 1 }], 1)) return txFailure(fee, 'txBadAuth');
+  }
+  if (checkFee && availableBalance(source) < fee) return txFailure(fee, 'txInsufficientBalance');
+  const opResults: OpOutcome[] = [];
+  let opsOk = true;
+  for (const op of tx.operations) {
+    const opSource = state.get(op.source?.account ?? tx.source.account);
+    let r: OpOutcome;
+    if (!opSource) r = opNoSourceAccount();
+    else if (!checker.checkAccount(opSource, neededThreshold(op))) r = opBadAuth();
+    else if (OP_ARMS[op.type]) {
+      opResults.push(opSuccess(OP_ARMS[op.type]!));
+      continue;
+    } else r = opNotSupported();
+    opsOk = false;
+    opResults.push(r);
+  }
+  if (!opsOk) return txSuccessOrFailed(fee, opResults, false);
+  if (!checker.allUsed()) return txFailure(fee, 'txBadAuthExtra');
+  return null;
+}
+
+/**
+ * Checks whether `tx` could be applied now. Returns null when valid, or the rejection outcome
+ * (tx_bad_seq, tx_bad_auth, …) which, as in stellar-core, charges nothing.
+ */
+export function checkValid(tx: ParsedTx, state: AccountReader, lc: LedgerContext): TxOutcome | null {
+  const fee = chargedFee(tx);
+  if (!tx.feeBump) return checkInner(tx, state, lc, fee, true);
+  const fb = tx.feeBump;
+  if (fb.fee < fee) return txFailure(fee, 'txInsufficientFee');
+  const feeSource = state.get(fb.feeSource.account);
+  if (!feeSource) return txFailure(fee, 'txNoAccount');
+  const checker = new SignatureChecker(fb.hash, fb.signatures);
+  if (!checker.checkAccount(feeSource, 'low')) return txFailure(fee, 'txBadAuth');
+  if (!checker.allUsed()) return txFailure(fee, 'txBadAuthExtra');
+  if (availableBalance(feeSource) < fee) return txFailure(fee, 'txInsufficientBalance');
+  const inner = checkInner(tx, state, lc, fee, false);
+  return inner ? feeBumpOutcome(fee, tx.hash, inner) : null;
+}
+
+export interface AppliedOp {
+  outcome: OpOutcome;
+  sourceAccount: string;
+  effects: EffectRecord[];
+  participants: Set<string>;
+  details: Record<string, unknown>;
+}
+
+export interface AppliedTx {
+  outcome: TxOutcome;
+  ops: AppliedOp[];
+  /** Sequence number of the source account before this transaction. */
+  sourceSequence: bigint;
+  participants: Set<string>;
+}
+
+/**
+ * Applies a transaction that checkValid accepted against the same state: charges the fee,
+ * consumes the sequence number, then applies every operation or none.
+ */
+export function applyTransaction(tx: ParsedTx, state: LedgerState, lc: LedgerContext): AppliedTx {
+  const fee = chargedFee(tx);
+  const feeTxn = new LedgerTxn(state);
+  const payer = feeTxn.load(tx.feeBump ? tx.feeBump.feeSource.account : tx.source.account)!;
+  payer.balance -= fee < payer.balance ? fee : payer.balance;
+  const source = feeTxn.load(tx.source.account)!;
+  const sourceSequence = source.seqNum;
+  source.seqNum = tx.seqNum;
+  source.seqLedger = lc.ledger;
+  source.seqTime = lc.closeTime;
+  feeTxn.commit(lc.ledger, lc.closeTime);
+
+  const participants = new Set<string>([tx.source.account]);
+  if (tx.feeBump) participants.add(tx.feeBump.feeSource.account);
+  const opsTxn = new LedgerTxn(state);
+  const ops: AppliedOp[] = [];
+  let ok = true;
+  for (const op of tx.operations) {
+    const sourceAccount = op.source?.account ?? tx.source.account;
+    const ctx = {
+      txn: opsTxn,
+      ledger: lc.ledger,
+      closeTime: lc.closeTime,
+      effects: [] as EffectRecord[],
+      participants: new Set<string>(),
+      details: {} as Record<string, unknown>,
+    };
+    // Like stellar-core, every operation is applied and reported even after one has failed;
+    // an earlier operation may have merged this one's source away.
+    const outcome = opsTxn.get(sourceAccount) ? applyOperation(op, sourceAccount, ctx) : opNoSourceAccount();
+    if (outcome.code !== 'op_success') ok = false;
+    for (const p of ctx.participants) participants.add(p);
+    ctx.participants.add(sourceAccount);
+    ops.push({
+      outcome,
+      sourceAccount,
+      effects: ctx.effects,
+      participants: ctx.participants,
+      details: ctx.details,
+    });
+  }
+  if (ok) opsTxn.commit(lc.ledger, lc.closeTime);
+  else for (const o of ops) o.effects.length = 0;
+  const innerOutcome = txSuccessOrFailed(
+    fee,
+    ops.map((o) => o.outcome),
+    ok,
+  );
+  const outcome = tx.feeBump ? feeBumpOutcome(fee, tx.hash, innerOutcome) : innerOutcome;
+  return { outcome, ops, sourceSequence, participants };
+}
