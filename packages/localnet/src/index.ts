@@ -84,14 +84,16 @@ export async function start(options: LocalnetOptions = {}): Promise<Localnet> {
   const port = (server.address() as AddressInfo).port;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 
-  let friendbot: Friendbot | undefined;
+  // Friendbot needs the closer and the closer asks friendbot for its batch at each close.
+  const hooks: { friendbot?: Friendbot } = {};
   const closer = new LedgerCloser({
     networkPassphrase,
     baseUrl: url,
     maxOperationsPerLedger: options.maxOperationsPerLedger ?? 10_000,
-    beforeClose: (_c, lc) => friendbot?.buildBatch(lc) ?? null,
+    beforeClose: (_c, lc) => hooks.friendbot?.buildBatch(lc) ?? null,
   });
-  friendbot = new Friendbot(closer, networkPassphrase, friendbotAmount);
+  const friendbot = new Friendbot(closer, networkPassphrase, friendbotAmount);
+  hooks.friendbot = friendbot;
 
   const snapshotFile = options.snapshotFile;
   const restored = snapshotFile ? readSnapshot(snapshotFile, networkPassphrase) : null;
