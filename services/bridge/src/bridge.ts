@@ -1,0 +1,173 @@
+// Builds the bridge from its config: database, Horizon client, submitter,
+// listener, delivery worker and the express app. main.ts and the tests use it.
+import type { Knex } from 'knex';
+import { Horizon, Keypair } from '@stellar/stellar-sdk';
+import { FederationClient, StellarTomlResolver } from '@anchor/protocol';
+import { createHttpClient, createKnex, pendingMigrations, type Logger } from '@anchor/support';
+import type { Express } from 'express';
+import { createApp } from './app.js';
+import { databaseOf, receivingAccounts, type BridgeConfig } from './config.js';
+import { migrations, MIGRATIONS_TABLE } from './migrations/index.js';
+import { AdminService } from './services/admin.service.js';
+import { DeliveryService } from './services/delivery.service.js';
+import { PaymentListener } from './services/listener.service.js';
+import { PaymentService } from './services/payment.service.js';
+import { TransactionSubmitter } from './services/submitter.service.js';
+import { createAccountLock } from './stores/listener-lock.store.js';
+import { KnexReceivedPaymentStore } from './stores/received-payment.store.js';
+import { KnexSentTransactionStore, NullSentTransactionStore } from './stores/sent-transaction.store.js';
+
+export interface Bridge {
+  app: Express;
+  config: BridgeConfig;
+  db?: Knex;
+  submitter: TransactionSubmitter;
+  listener?: PaymentListener;
+  delivery?: DeliveryService;
+  /** Startup checks (accounts exist) and the listener. */
+  start(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export class PendingMigrationsError extends Error {}
+
+export async function createBridge(config: BridgeConfig, logger: Logger): Promise<Bridge> {
+  const dbConfig = databaseOf(config);
+  const db = dbConfig ? createKnex(dbConfig) : undefined;
+  if (db) {
+    const pending = await pendingMigrations(db, migrations, MIGRATIONS_TABLE);
+    if (pending.length > 0) {
+      await db.destroy();
+      throw new PendingMigrationsError(
+        `database has ${pending.length} pending migration(s) (${pending.join(', ')}); run: bridge -c <config> --migrate-db`,
+      );
+    }
+  }
+  const server = new Horizon.Server(config.horizon, { allowHttp: config.horizon.startsWith('http:') });
+  const http = createHttpClient({
+    timeoutMs: config.http.timeout_ms,
+    extraCaFile: config.http.extra_ca_file,
+    hostMap: config.http.host_map,
+  });
+  const tomlResolver = new StellarTomlResolver({ http, allowHttp: config.http.allow_http, timeoutMs: config.http.timeout_ms });
+  const federation = new FederationClient({
+    http,
+    tomlResolver,
+    allowHttp: config.http.allow_http,
+    timeoutMs: config.http.timeout_ms,
+  });
+  const sentStore = db ? new KnexSentTransactionStore(db) : new NullSentTransactionStore();
+  const channels = config.submitter.channel_seeds.map((s) => Keypair.fromSecret(s));
+  const submitter = new TransactionSubmitter({
+    server,
+    networkPassphrase: config.network_passphrase,
+    store: sentStore,
+    logger: logger.child({ component: 'submitter' }),
+    channels,
+    batching: config.submitter.batching,
+    batchMaxOperations: config.submitter.batch_max_operations,
+    transactionTimeoutSeconds: config.submitter.transaction_timeout_seconds,
+    badSeqRetries: config.submitter.bad_seq_retries,
+    baseFee: config.submitter.base_fee,
+  });
+  const payments = new PaymentService({
+    submitter,
+    store: sentStore,
+    federation,
+    http,
+    complianceUrl: config.compliance,
+    logger: logger.child({ component: 'payment' }),
+  });
+
+  let listener: PaymentListener | undefined;
+  let delivery: DeliveryService | undefined;
+  let admin: AdminService | undefined;
+  if (db) {
+    const received = new KnexReceivedPaymentStore(db);
+    delivery = new DeliveryService({
+      store: received,
+      http,
+      logger: logger.child({ component: 'delivery' }),
+      receiveUrl: config.callbacks.receive,
+      errorUrl: config.callbacks.error,
+      complianceUrl: config.compliance,
+      macKey: config.mac_key,
+      retryMinMs: config.listener.retry_min_ms,
+      retryMaxMs: config.listener.retry_max_ms,
+      concurrency: config.listener.delivery_concurrency,
+      callbackTimeoutMs: config.listener.callback_timeout_ms,
+    });
+    const accounts = receivingAccounts(config);
+    if (accounts.length > 0 && config.callbacks.receive) {
+      listener = new PaymentListener({
+        server,
+        store: received,
+        lock: createAccountLock(db, { leaseMs: Math.max(3 * config.listener.lock_retry_ms, 1_000) }),
+        delivery,
+        logger: logger.child({ component: 'listener' }),
+        accounts,
+        assets: config.assets,
+        cursorReset: config.listener.cursor_reset,
+        silenceTimeoutMs: config.listener.silence_timeout_ms,
+        reconnectMinMs: config.listener.reconnect_min_ms,
+        reconnectMaxMs: config.listener.reconnect_max_ms,
+        lockRetryMs: config.listener.lock_retry_ms,
+      });
+    } else if (accounts.length > 0) {
+      logger.warn('receiving accounts configured without callbacks.receive: the listener is off');
+    }
+    admin = new AdminService({ server, sent: sentStore, received, delivery, listener, complianceUrl: config.compliance });
+  }
+
+  const app = createApp({
+    config,
+    logger,
+    submitter,
+    payments,
+    admin,
+    healthChecks: {
+      ...(db ? { database: () => db.raw('SELECT 1') } : {}),
+      ...(listener
+        ? {
+            listener: async () => {
+              if (!listener?.healthy()) throw new Error('listener halted');
+            },
+          }
+        : {}),
+    },
+  });
+
+  return {
+    app,
+    config,
+    db,
+    submitter,
+    listener,
+    delivery,
+    async start() {
+      const keys = [
+        config.accounts.base_seed,
+        config.accounts.authorizing_seed,
+        ...config.submitter.channel_seeds,
+      ].filter((s): s is string => Boolean(s));
+      for (const seed of keys) {
+        const id = Keypair.fromSecret(seed).publicKey();
+        try {
+          await submitter.checkAccount(id);
+        } catch (err) {
+          if ((err as { name?: string }).name === 'NotFoundError') {
+            throw new Error(`account ${id} (from a configured seed) does not exist on the network`);
+          }
+          logger.warn('Horizon unreachable at startup; continuing', { account: id, error: String(err) });
+        }
+      }
+      listener?.start();
+    },
+    async close() {
+      submitter.close();
+      await listener?.stop();
+      await delivery?.stop();
+      await db?.destroy();
+    },
+  };
+}

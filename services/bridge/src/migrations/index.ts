@@ -1,0 +1,87 @@
+// Bridge schema, one migration set for MySQL/MariaDB, PostgreSQL and SQLite.
+// The legacy tables keep their names and columns (sent_transaction,
+// received_payment); the rest is new: idempotency ids of (batched) payments,
+// the listener cursor per receiving account, the durable delivery outbox and
+// the lease table SQLite uses instead of a server-side lock.
+import type { Migration } from '@anchor/support';
+
+export const MIGRATIONS_TABLE = 'bridge_migrations';
+
+export const migrations: Migration[] = [
+  {
+    name: '20261124_001_legacy_tables',
+    up: async (db) => {
+      await db.schema.createTable('sent_transaction', (t) => {
+        t.increments('id');
+        t.string('transaction_id', 64).notNullable();
+        t.string('status', 10).notNullable();
+        t.string('source', 56).notNullable();
+        t.timestamp('submitted_at').notNullable();
+        t.timestamp('succeeded_at').nullable();
+        t.bigInteger('ledger').nullable();
+        t.text('envelope_xdr').notNullable();
+        // Legacy varchar(255) overflowed for multi-operation results.
+        t.text('result_xdr').nullable();
+        t.string('payment_id', 255).nullable().unique('payment_id_unique');
+        t.integer('operation_count').notNullable().defaultTo(1);
+        t.index(['transaction_id'], 'sent_transaction_by_hash');
+      });
+      await db.schema.createTable('received_payment', (t) => {
+        t.bigIncrements('id');
+        t.string('operation_id', 255).notNullable().unique('received_payment_operation_id_unique');
+        t.timestamp('processed_at').notNullable();
+        t.string('paging_token', 255).notNullable();
+        t.string('status', 255).notNullable();
+        t.string('transaction_id', 64).defaultTo('N/A');
+        t.string('account_id', 56).nullable();
+      });
+    },
+    down: async (db) => {
+      await db.schema.dropTable('received_payment');
+      await db.schema.dropTable('sent_transaction');
+    },
+  },
+  {
+    name: '20261124_002_payments_cursor_outbox',
+    up: async (db) => {
+      await db.schema.createTable('sent_payment', (t) => {
+        t.bigIncrements('id');
+        t.string('payment_id', 255).notNullable().unique('sent_payment_payment_id_unique');
+        t.integer('sent_transaction_id').nullable();
+        t.integer('operation_index').nullable();
+        t.timestamp('created_at').notNullable();
+      });
+      await db.schema.createTable('listener_cursor', (t) => {
+        t.string('account_id', 56).primary();
+        t.string('cursor', 64).notNullable();
+        t.timestamp('updated_at').notNullable();
+      });
+      await db.schema.createTable('delivery_outbox', (t) => {
+        t.bigIncrements('id');
+        t.string('operation_id', 255).notNullable();
+        t.string('kind', 16).notNullable();
+        t.string('account_id', 56).notNullable();
+        t.text('payload').notNullable();
+        t.string('status', 16).notNullable();
+        t.integer('attempts').notNullable().defaultTo(0);
+        t.bigInteger('next_attempt_ms').notNullable();
+        t.string('last_error', 1024).nullable();
+        t.timestamp('created_at').notNullable();
+        t.timestamp('delivered_at').nullable();
+        t.unique(['operation_id', 'kind'], { indexName: 'delivery_outbox_operation_kind_unique' });
+        t.index(['status', 'account_id', 'next_attempt_ms'], 'delivery_outbox_due');
+      });
+      await db.schema.createTable('listener_lease', (t) => {
+        t.string('account_id', 56).primary();
+        t.string('holder', 64).notNullable();
+        t.bigInteger('expires_ms').notNullable();
+      });
+    },
+    down: async (db) => {
+      await db.schema.dropTable('listener_lease');
+      await db.schema.dropTable('delivery_outbox');
+      await db.schema.dropTable('listener_cursor');
+      await db.schema.dropTable('sent_payment');
+    },
+  },
+];

@@ -1,0 +1,118 @@
+// Admin and /reprocess use cases: lists of sent transactions and received
+// payments (with their delivery state), one received payment with its
+// operation, and the manual reprocess of a received payment.
+import type { Horizon } from '@stellar/stellar-sdk';
+import { AppError, NotFoundError } from '@anchor/support';
+import type { ReceivedPaymentStore, OutboxRow } from '../stores/received-payment.store.js';
+import type { SentTransactionStore } from '../stores/sent-transaction.store.js';
+import type { DeliveryService } from './delivery.service.js';
+import type { PaymentListener, PaymentRecord } from './listener.service.js';
+
+export const PAGE_SIZE = 10;
+
+function deliveryView(row: OutboxRow) {
+  return {
+    kind: row.kind,
+    status: row.status,
+    attempts: row.attempts,
+    next_attempt_at: row.status === 'pending' ? new Date(row.next_attempt_ms).toISOString() : null,
+    last_error: row.last_error,
+    delivered_at: row.delivered_at,
+  };
+}
+
+export class AdminService {
+  constructor(
+    private readonly deps: {
+      server: Horizon.Server;
+      sent: SentTransactionStore;
+      received: ReceivedPaymentStore;
+      delivery: DeliveryService;
+      listener?: PaymentListener;
+      complianceUrl?: string;
+    },
+  ) {}
+
+  async sentTransactions(page: number) {
+    return this.deps.sent.list(page, PAGE_SIZE);
+  }
+
+  async receivedPayments(page: number) {
+    const rows = await this.deps.received.list(page, PAGE_SIZE);
+    const deliveries = await this.deps.received.deliveriesFor(rows.map((r) => r.operation_id));
+    return rows.map((r) => ({
+      ...r,
+      deliveries: deliveries.filter((d) => d.operation_id === r.operation_id).map(deliveryView),
+    }));
+  }
+
+  async receivedPayment(id: number) {
+    const payment = await this.deps.received.findById(id);
+    if (!payment) throw new NotFoundError();
+    const deliveries = (await this.deps.received.deliveriesFor([payment.operation_id])).map(deliveryView);
+    let operation: Record<string, unknown> | null = null;
+    let authData: unknown = null;
+    try {
+      const op = (await this.deps.server.operations().operation(payment.operation_id).call()) as unknown as PaymentRecord;
+      const isMerge = op.type === 'account_merge';
+      const converted = this.deps.listener ? await this.deps.listener.convert(op, isMerge) : undefined;
+      operation = {
+        ID: op.id,
+        Type: op.type,
+        PagingToken: op.paging_token,
+        From: converted?.from ?? op.from,
+        To: isMerge ? op.into : op.to,
+        AssetType: isMerge ? 'native' : op.asset_type,
+        AssetCode: converted?.asset_code ?? op.asset_code ?? '',
+        AssetIssuer: converted?.asset_issuer ?? op.asset_issuer ?? '',
+        Amount: converted?.amount ?? op.amount,
+        TransactionHash: op.transaction_hash,
+        MemoType: converted?.memo_type ?? '',
+        Memo: converted?.memo ?? '',
+      };
+      if (converted?.memo_type === 'hash' && this.deps.complianceUrl) {
+        authData = await this.deps.delivery
+          .complianceReceive(converted.memo)
+          .then((r) => JSON.parse(r.data) as unknown)
+          .catch(() => null);
+      }
+    } catch {
+      operation = null;
+    }
+    return { payment, deliveries, operation, auth_data: authData };
+  }
+
+  listenerState() {
+    return [...(this.deps.listener?.states.values() ?? [])];
+  }
+
+  /** Legacy /reprocess: 200 {"status":"ok"} or 400 {"status":"error","message"}. */
+  async reprocess(operationId: string, force: boolean): Promise<{ status: number; body: Record<string, unknown> }> {
+    const fail = (message: string) => ({ status: 400, body: { status: 'error', message } });
+    let op: PaymentRecord;
+    try {
+      op = (await this.deps.server.operations().operation(operationId).call()) as unknown as PaymentRecord;
+    } catch (err) {
+      return fail(String((err as Error).message ?? err));
+    }
+    if (!this.deps.listener) throw new AppError(500, 'internal_server_error', 'Internal Server Error, please try again.');
+    const row = await this.deps.received.findByOperationId(operationId);
+    if (!row) return fail('Payment has not been processed yet');
+    if (row.status === 'Success' && !force) return fail('Trying to reprocess successful transaction without force');
+    let payload;
+    try {
+      payload = await this.deps.listener.convert(op, op.type === 'account_merge');
+    } catch (err) {
+      return fail(String((err as Error).message ?? err));
+    }
+    await this.deps.received.setStatus(operationId, 'Reprocessing...');
+    const outbox = await this.deps.received.requeue({
+      accountId: row.account_id ?? String(op.type === 'account_merge' ? op.into : op.to),
+      operationId,
+      kind: 'receive',
+      payload: JSON.stringify(payload),
+    });
+    const error = await this.deps.delivery.attempt(outbox);
+    return error ? fail(error) : { status: 200, body: { status: 'ok' } };
+  }
+}

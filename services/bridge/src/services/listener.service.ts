@@ -1,0 +1,408 @@
+// The payment listener. For each receiving account, whichever replica holds the
+// account's database lock:
+//   1. resumes from the cursor stored for the account ("now" only on the very
+//      first start, made durable at once), applying the cursor-reset policy when
+//      the cursor is ahead of the network (a network reset);
+//   2. catches up by paging /accounts/{id}/payments (200 per page), then follows
+//      the SSE stream; silence or stream errors → reconnect with backoff;
+//   3. per operation: reads what it needs (transaction memo, merge effects),
+//      then in ONE database transaction records the operation (unique id),
+//      queues its callback(s) in the outbox and advances the cursor;
+//   4. the DeliveryService sends the outbox.
+import type { Horizon } from '@stellar/stellar-sdk';
+import type { Logger } from '@anchor/support';
+import { STATUS, type ReceivedPaymentStore } from '../stores/received-payment.store.js';
+import type { AccountLock, LockHandle } from '../stores/listener-lock.store.js';
+import type { DeliveryPayload, DeliveryService } from './delivery.service.js';
+
+export interface AllowedAsset {
+  code: string;
+  issuer?: string;
+}
+
+export type CursorResetPolicy = 'now' | 'oldest' | 'halt';
+
+export interface ListenerOptions {
+  server: Horizon.Server;
+  store: ReceivedPaymentStore;
+  lock: AccountLock;
+  delivery: DeliveryService;
+  logger: Logger;
+  accounts: string[];
+  assets: readonly AllowedAsset[];
+  cursorReset: CursorResetPolicy;
+  silenceTimeoutMs: number;
+  reconnectMinMs: number;
+  reconnectMaxMs: number;
+  lockRetryMs: number;
+  pageSize?: number;
+}
+
+/** A payment-like record as Horizon's payments endpoint returns it. */
+export type PaymentRecord = Record<string, unknown> & {
+  id: string;
+  paging_token: string;
+  type: string;
+  transaction_hash: string;
+};
+
+export interface AccountState {
+  account: string;
+  state: 'waiting_for_lock' | 'catching_up' | 'streaming' | 'reconnecting' | 'halted' | 'stopped';
+  cursor?: string;
+  lastEventAt?: string;
+  lastError?: string;
+  processed: number;
+}
+
+const PAYMENT_TYPES = new Set([
+  'payment',
+  'path_payment',
+  'path_payment_strict_receive',
+  'path_payment_strict_send',
+  'account_merge',
+]);
+
+class Stopped extends Error {}
+
+export class PaymentListener {
+  private running = false;
+  private readonly loops: Promise<void>[] = [];
+  private readonly stopWaiters = new Set<() => void>();
+  readonly states = new Map<string, AccountState>();
+
+  constructor(private readonly options: ListenerOptions) {
+    for (const account of options.accounts) this.states.set(account, { account, state: 'stopped', processed: 0 });
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.options.delivery.start();
+    for (const account of this.options.accounts) this.loops.push(this.accountLoop(account));
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    for (const wake of this.stopWaiters) wake();
+    await Promise.all(this.loops);
+    await this.options.delivery.stop();
+  }
+
+  /** Healthy unless an account halted (cursor-reset policy `halt`). */
+  healthy(): boolean {
+    return [...this.states.values()].every((s) => s.state !== 'halted');
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      if (!this.running) return resolve();
+      const done = () => {
+        clearTimeout(timer);
+        this.stopWaiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.stopWaiters.add(done);
+    });
+  }
+
+  private setState(account: string, patch: Partial<AccountState>): void {
+    const state = this.states.get(account) as AccountState;
+    Object.assign(state, patch);
+  }
+
+  private async accountLoop(account: string): Promise<void> {
+    const log = this.options.logger.child({ account });
+    while (this.running) {
+      let handle: LockHandle | undefined;
+      try {
+        this.setState(account, { state: 'waiting_for_lock' });
+        handle = await this.options.lock.tryAcquire(account);
+      } catch (err) {
+        log.warn('listener lock unavailable', { error: String(err) });
+      }
+      if (!handle) {
+        await this.sleep(this.options.lockRetryMs);
+        continue;
+      }
+      log.info('listener lock taken; processing this receiving account');
+      this.options.delivery.addAccount(account);
+      try {
+        await this.holdAndListen(account, handle, log);
+      } finally {
+        this.options.delivery.removeAccount(account);
+        await handle.release().catch(() => undefined);
+      }
+      if (this.states.get(account)?.state === 'halted') return;
+    }
+    this.setState(account, { state: 'stopped' });
+  }
+
+  /** Runs sessions while the lock is ours. */
+  private async holdAndListen(account: string, handle: LockHandle, log: Logger): Promise<void> {
+    let lockLost = false;
+    const checker = setInterval(() => {
+      void handle.check().then((ok) => {
+        if (!ok && !lockLost) {
+          lockLost = true;
+          log.warn('listener lock lost; stepping back');
+          for (const wake of this.stopWaiters) wake();
+        }
+      });
+    }, this.options.lockRetryMs);
+    const active = () => this.running && !lockLost;
+    let backoff = this.options.reconnectMinMs;
+    try {
+      while (active()) {
+        try {
+          const progressed = await this.session(account, active, log);
+          if (this.states.get(account)?.state === 'halted') return;
+          backoff = progressed ? this.options.reconnectMinMs : Math.min(backoff * 2, this.options.reconnectMaxMs);
+        } catch (err) {
+          if (err instanceof Stopped) break;
+          this.setState(account, { state: 'reconnecting', lastError: String((err as Error).message ?? err) });
+          log.warn('listener session failed; reconnecting', { error: String(err), retry_in_ms: backoff });
+          await this.sleep(backoff);
+          backoff = Math.min(backoff * 2, this.options.reconnectMaxMs);
+          continue;
+        }
+        if (active()) {
+          this.setState(account, { state: 'reconnecting' });
+          await this.sleep(backoff);
+        }
+      }
+    } finally {
+      clearInterval(checker);
+    }
+  }
+
+  /** Resolves the starting cursor: stored, else "now" made durable, with the reset policy applied. */
+  private async startCursor(account: string, log: Logger): Promise<string | undefined> {
+    const { server, store } = this.options;
+    let cursor = await store.getCursor(account);
+    if (cursor === undefined) {
+      cursor = await this.latestCursor(account);
+      await store.setCursor(account, cursor);
+      log.info('first start: listening from now', { cursor });
+      return cursor;
+    }
+    const ledgers = await server.ledgers().order('desc').limit(1).call();
+    const latest = ledgers.records[0]?.sequence;
+    const cursorLedger = /^\d+$/.test(cursor) ? Number(BigInt(cursor) >> 32n) : 0;
+    if (latest !== undefined && cursorLedger > Number(latest)) {
+      log.warn('stored cursor is ahead of the network (network reset?)', {
+        cursor,
+        cursor_ledger: cursorLedger,
+        latest_ledger: latest,
+        policy: this.options.cursorReset,
+      });
+      switch (this.options.cursorReset) {
+        case 'halt':
+          this.setState(account, { state: 'halted', lastError: 'cursor ahead of the network; policy halt' });
+          return undefined;
+        case 'oldest':
+          cursor = '0';
+          break;
+        case 'now':
+          cursor = await this.latestCursor(account);
+          break;
+      }
+      await store.setCursor(account, cursor);
+    }
+    return cursor;
+  }
+
+  private async latestCursor(account: string): Promise<string> {
+    try {
+      const page = await this.options.server.payments().forAccount(account).order('desc').limit(1).call();
+      return page.records[0]?.paging_token ?? '0';
+    } catch (err) {
+      if ((err as { name?: string }).name === 'NotFoundError') return '0';
+      throw err;
+    }
+  }
+
+  /** One catch-up + stream session; returns whether anything was processed. */
+  private async session(account: string, active: () => boolean, log: Logger): Promise<boolean> {
+    const { server } = this.options;
+    const cursor0 = await this.startCursor(account, log);
+    if (cursor0 === undefined) return false;
+    let cursor = cursor0;
+    let progressed = false;
+    const pageSize = this.options.pageSize ?? 200;
+    this.setState(account, { state: 'catching_up', cursor });
+    for (;;) {
+      if (!active()) throw new Stopped();
+      const page = await server.payments().forAccount(account).cursor(cursor).order('asc').limit(pageSize).call();
+      for (const record of page.records as unknown as PaymentRecord[]) {
+        if (!active()) throw new Stopped();
+        await this.handle(account, record, log);
+        cursor = record.paging_token;
+        progressed = true;
+      }
+      if (page.records.length < pageSize) break;
+    }
+    // Follow the stream from where the catch-up ended.
+    this.setState(account, { state: 'streaming', cursor });
+    const queue: PaymentRecord[] = [];
+    let failure: unknown;
+    let lastActivity = Date.now();
+    let wake: (() => void) | undefined;
+    const close = server
+      .payments()
+      .forAccount(account)
+      .cursor(cursor)
+      .stream({
+        onmessage: (record) => {
+          queue.push(record as unknown as PaymentRecord);
+          lastActivity = Date.now();
+          wake?.();
+        },
+        onerror: (event) => {
+          // Empty error events are benign (Horizon closes idle streams); real ones end the session.
+          const detail = (event as { message?: string; status?: number } | undefined) ?? {};
+          if (!detail.message && !detail.status) return;
+          failure = new Error(`stream error: ${detail.message ?? detail.status}`);
+          wake?.();
+        },
+        reconnectTimeout: this.options.silenceTimeoutMs,
+      });
+    const stopWake = () => wake?.();
+    this.stopWaiters.add(stopWake);
+    try {
+      for (;;) {
+        while (queue.length > 0) {
+          if (!active()) throw new Stopped();
+          const record = queue.shift() as PaymentRecord;
+          if (compareTokens(record.paging_token, cursor) <= 0) continue;
+          await this.handle(account, record, log);
+          cursor = record.paging_token;
+          progressed = true;
+        }
+        if (!active()) throw new Stopped();
+        if (failure) throw failure;
+        if (Date.now() - lastActivity > this.options.silenceTimeoutMs) {
+          log.info('stream silent; reconnecting', { silent_ms: Date.now() - lastActivity });
+          return progressed;
+        }
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, Math.min(1_000, this.options.silenceTimeoutMs));
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        wake = undefined;
+      }
+    } finally {
+      this.stopWaiters.delete(stopWake);
+      close();
+    }
+  }
+
+  /** Processes one operation record: read, then record + queue + advance cursor atomically. */
+  async handle(account: string, record: PaymentRecord, log: Logger): Promise<void> {
+    const { status, deliveries } = await this.classify(account, record, log);
+    const recorded = await this.options.store.record({
+      accountId: account,
+      operationId: String(record.id),
+      pagingToken: String(record.paging_token),
+      transactionId: String(record.transaction_hash ?? 'N/A'),
+      status,
+      deliveries: deliveries.map((d) => ({ kind: d.kind, payload: JSON.stringify(d.payload) })),
+    });
+    const state = this.states.get(account) as AccountState;
+    state.cursor = String(record.paging_token);
+    state.lastEventAt = new Date().toISOString();
+    if (recorded) {
+      state.processed++;
+      if (deliveries.length > 0) this.options.delivery.notify();
+    } else {
+      log.debug('operation already recorded', { operation_id: record.id });
+    }
+  }
+
+  private async classify(
+    account: string,
+    record: PaymentRecord,
+    log: Logger,
+  ): Promise<{ status: string; deliveries: { kind: 'receive' | 'error'; payload: DeliveryPayload }[] }> {
+    if (record.transaction_successful === false) return { status: 'Transaction failed', deliveries: [] };
+    if (!PAYMENT_TYPES.has(record.type)) return { status: STATUS.notPayment, deliveries: [] };
+    const isMerge = record.type === 'account_merge';
+    const to = String(isMerge ? record.into : record.to);
+    if (to !== account) {
+      log.debug('own outgoing operation ignored', { operation_id: record.id });
+      return { status: STATUS.notPermitted, deliveries: [] };
+    }
+    let payload: DeliveryPayload;
+    try {
+      payload = await this.convert(record, isMerge);
+    } catch (err) {
+      // A transient Horizon failure ends the session (the operation is retried from the
+      // cursor); only a transaction Horizon does not know is recorded as an error.
+      if ((err as { name?: string }).name !== 'NotFoundError') throw err;
+      return { status: `unable to get transaction details: ${String((err as Error).message ?? err)}`, deliveries: [] };
+    }
+    const native = isMerge || record.asset_type === 'native';
+    const allowed = this.options.assets.some((a) =>
+      native ? a.code === 'XLM' && !a.issuer : a.code === payload.asset_code && a.issuer === payload.asset_issuer,
+    );
+    if (!allowed) {
+      return {
+        status: STATUS.assetNotAllowed,
+        deliveries: [{ kind: 'error', payload: { ...payload, error: STATUS.assetNotAllowed } }],
+      };
+    }
+    return { status: STATUS.queued, deliveries: [{ kind: 'receive', payload }] };
+  }
+
+  async convert(record: PaymentRecord, isMerge: boolean): Promise<DeliveryPayload> {
+    const { server } = this.options;
+    let amount = String(record.amount ?? '');
+    if (isMerge) {
+      const effects = await retry(() => server.effects().forOperation(String(record.id)).limit(50).call());
+      const credited = effects.records.find(
+        (e) => (e as unknown as { type: string }).type === 'account_credited',
+      ) as unknown as { amount?: string } | undefined;
+      amount = credited?.amount ?? '0';
+    }
+    const tx = (await retry(() =>
+      server.transactions().transaction(String(record.transaction_hash)).call(),
+    )) as unknown as { memo_type?: string; memo?: string };
+    return {
+      id: String(record.id),
+      from: String(isMerge ? record.account : record.from),
+      amount,
+      asset_code: isMerge ? 'XLM' : String(record.asset_code ?? ''),
+      asset_issuer: isMerge ? '' : String(record.asset_issuer ?? ''),
+      memo_type: tx.memo_type ?? 'none',
+      memo: tx.memo ?? '',
+      transaction_id: String(record.transaction_hash),
+    };
+  }
+}
+
+async function retry<T>(fn: () => Promise<T>, attempts = 3): Promise<T> {
+  let last: unknown;
+  for (let i = 0; i < attempts; i++) {
+    try {
+      return await fn();
+    } catch (err) {
+      last = err;
+      if ((err as { name?: string }).name === 'NotFoundError') break;
+      await new Promise((r) => setTimeout(r, 100 * 2 ** i));
+    }
+  }
+  throw last;
+}
+
+function compareTokens(a: string, b: string): number {
+  if (/^\d+$/.test(a) && /^\d+$/.test(b)) {
+    const x = BigInt(a);
+    const y = BigInt(b);
+    return x < y ? -1 : x > y ? 1 : 0;
+  }
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,271 @@
+// received_payment (one row per streamed operation, unique by operation id),
+// listener_cursor (per receiving account) and delivery_outbox (callbacks not
+// yet acknowledged). Recording an operation, queueing its deliveries and
+// advancing the cursor happen in one database transaction, so a crash leaves
+// either all of them or none.
+import type { Knex } from 'knex';
+import { isUniqueViolation } from '@anchor/support';
+
+export const STATUS = {
+  processing: 'Processing...',
+  reprocessing: 'Reprocessing...',
+  success: 'Success',
+  notPayment: 'Not a payment operation',
+  notPermitted: 'Operation type not permitted',
+  assetNotAllowed: 'Asset not allowed',
+  queued: 'Waiting for delivery',
+} as const;
+
+export interface ReceivedPayment {
+  id: number;
+  operation_id: string;
+  processed_at: string;
+  paging_token: string;
+  status: string;
+  transaction_id: string;
+  account_id: string | null;
+}
+
+export type DeliveryKind = 'receive' | 'error';
+
+export interface OutboxRow {
+  id: number;
+  operation_id: string;
+  kind: DeliveryKind;
+  account_id: string;
+  payload: string;
+  status: 'pending' | 'delivered';
+  attempts: number;
+  next_attempt_ms: number;
+  last_error: string | null;
+  created_at: string;
+  delivered_at: string | null;
+}
+
+export interface RecordOperation {
+  accountId: string;
+  operationId: string;
+  pagingToken: string;
+  transactionId: string;
+  status: string;
+  deliveries: { kind: DeliveryKind; payload: string }[];
+}
+
+export interface ReceivedPaymentStore {
+  getCursor(accountId: string): Promise<string | undefined>;
+  setCursor(accountId: string, cursor: string): Promise<void>;
+  /** Records the operation, queues its deliveries and moves the cursor; false when already recorded. */
+  record(op: RecordOperation): Promise<boolean>;
+  findById(id: number): Promise<ReceivedPayment | undefined>;
+  findByOperationId(operationId: string): Promise<ReceivedPayment | undefined>;
+  list(page: number, pageSize: number): Promise<ReceivedPayment[]>;
+  setStatus(operationId: string, status: string): Promise<void>;
+  /** Pending deliveries of these accounts that are due. */
+  dueDeliveries(accountIds: string[], nowMs: number, limit: number, excludeIds: number[]): Promise<OutboxRow[]>;
+  nextDueMs(accountIds: string[]): Promise<number | undefined>;
+  markDelivered(row: OutboxRow): Promise<void>;
+  markAttemptFailed(row: OutboxRow, nextAttemptMs: number, error: string): Promise<void>;
+  deliveriesFor(operationIds: string[]): Promise<OutboxRow[]>;
+  /** Puts a delivery back in the queue (reprocess); creates it when missing. */
+  requeue(op: { accountId: string; operationId: string; kind: DeliveryKind; payload: string }): Promise<OutboxRow>;
+  countDelivered(kind: DeliveryKind): Promise<number>;
+}
+
+function iso(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  const d = value instanceof Date ? value : new Date(typeof value === 'number' ? value : String(value));
+  return Number.isNaN(d.getTime()) ? String(value) : d.toISOString();
+}
+
+function toReceived(row: Record<string, unknown>): ReceivedPayment {
+  return {
+    id: Number(row.id),
+    operation_id: String(row.operation_id),
+    processed_at: iso(row.processed_at) as string,
+    paging_token: String(row.paging_token),
+    status: String(row.status),
+    transaction_id: String(row.transaction_id ?? 'N/A'),
+    account_id: (row.account_id as string | null) ?? null,
+  };
+}
+
+function toOutbox(row: Record<string, unknown>): OutboxRow {
+  return {
+    id: Number(row.id),
+    operation_id: String(row.operation_id),
+    kind: row.kind as DeliveryKind,
+    account_id: String(row.account_id),
+    payload: String(row.payload),
+    status: row.status as 'pending' | 'delivered',
+    attempts: Number(row.attempts),
+    next_attempt_ms: Number(row.next_attempt_ms),
+    last_error: (row.last_error as string | null) ?? null,
+    created_at: iso(row.created_at) as string,
+    delivered_at: iso(row.delivered_at),
+  };
+}
+
+async function upsertCursor(db: Knex | Knex.Transaction, accountId: string, cursor: string): Promise<void> {
+  const updated = await db('listener_cursor')
+    .where({ account_id: accountId })
+    .update({ cursor, updated_at: new Date() });
+  if (updated === 0) {
+    try {
+      await db('listener_cursor').insert({ account_id: accountId, cursor, updated_at: new Date() });
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      await db('listener_cursor').where({ account_id: accountId }).update({ cursor, updated_at: new Date() });
+    }
+  }
+}
+
+export class KnexReceivedPaymentStore implements ReceivedPaymentStore {
+  constructor(private readonly db: Knex) {}
+
+  async getCursor(accountId: string): Promise<string | undefined> {
+    const row = await this.db('listener_cursor').where({ account_id: accountId }).first();
+    return row ? String(row.cursor) : undefined;
+  }
+
+  async setCursor(accountId: string, cursor: string): Promise<void> {
+    await upsertCursor(this.db, accountId, cursor);
+  }
+
+  async record(op: RecordOperation): Promise<boolean> {
+    try {
+      await this.db.transaction(async (trx) => {
+        const now = new Date();
+        await trx('received_payment').insert({
+          operation_id: op.operationId,
+          processed_at: now,
+          paging_token: op.pagingToken,
+          status: op.status,
+          transaction_id: op.transactionId,
+          account_id: op.accountId,
+        });
+        for (const d of op.deliveries) {
+          await trx('delivery_outbox').insert({
+            operation_id: op.operationId,
+            kind: d.kind,
+            account_id: op.accountId,
+            payload: d.payload,
+            status: 'pending',
+            attempts: 0,
+            next_attempt_ms: Date.now(),
+            created_at: now,
+          });
+        }
+        await upsertCursor(trx, op.accountId, op.pagingToken);
+      });
+      return true;
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      await this.setCursor(op.accountId, op.pagingToken);
+      return false;
+    }
+  }
+
+  async findById(id: number): Promise<ReceivedPayment | undefined> {
+    const row = await this.db('received_payment').where({ id }).first();
+    return row ? toReceived(row) : undefined;
+  }
+
+  async findByOperationId(operationId: string): Promise<ReceivedPayment | undefined> {
+    const row = await this.db('received_payment').where({ operation_id: operationId }).first();
+    return row ? toReceived(row) : undefined;
+  }
+
+  async list(page: number, pageSize: number): Promise<ReceivedPayment[]> {
+    const rows = await this.db('received_payment')
+      .orderBy('id', 'desc')
+      .limit(pageSize)
+      .offset((page - 1) * pageSize);
+    return rows.map(toReceived);
+  }
+
+  async setStatus(operationId: string, status: string): Promise<void> {
+    await this.db('received_payment')
+      .where({ operation_id: operationId })
+      .update({ status: status.slice(0, 255), processed_at: new Date() });
+  }
+
+  async dueDeliveries(accountIds: string[], nowMs: number, limit: number, excludeIds: number[]): Promise<OutboxRow[]> {
+    if (accountIds.length === 0) return [];
+    const q = this.db('delivery_outbox')
+      .where({ status: 'pending' })
+      .whereIn('account_id', accountIds)
+      .where('next_attempt_ms', '<=', nowMs)
+      .orderBy('id', 'asc')
+      .limit(limit);
+    if (excludeIds.length > 0) q.whereNotIn('id', excludeIds);
+    return (await q).map(toOutbox);
+  }
+
+  async nextDueMs(accountIds: string[]): Promise<number | undefined> {
+    if (accountIds.length === 0) return undefined;
+    const row = await this.db('delivery_outbox')
+      .where({ status: 'pending' })
+      .whereIn('account_id', accountIds)
+      .min({ next: 'next_attempt_ms' })
+      .first();
+    const next = (row as { next?: unknown } | undefined)?.next;
+    return next === null || next === undefined ? undefined : Number(next);
+  }
+
+  async markDelivered(row: OutboxRow): Promise<void> {
+    await this.db.transaction(async (trx) => {
+      await trx('delivery_outbox')
+        .where({ id: row.id })
+        .update({ status: 'delivered', attempts: row.attempts + 1, delivered_at: new Date(), last_error: null });
+      if (row.kind === 'receive') {
+        await trx('received_payment')
+          .where({ operation_id: row.operation_id })
+          .update({ status: 'Success', processed_at: new Date() });
+      }
+    });
+  }
+
+  async markAttemptFailed(row: OutboxRow, nextAttemptMs: number, error: string): Promise<void> {
+    await this.db.transaction(async (trx) => {
+      await trx('delivery_outbox')
+        .where({ id: row.id })
+        .update({ attempts: row.attempts + 1, next_attempt_ms: nextAttemptMs, last_error: error.slice(0, 1024) });
+      if (row.kind === 'receive') {
+        await trx('received_payment')
+          .where({ operation_id: row.operation_id })
+          .update({ status: error.slice(0, 255), processed_at: new Date() });
+      }
+    });
+  }
+
+  async deliveriesFor(operationIds: string[]): Promise<OutboxRow[]> {
+    if (operationIds.length === 0) return [];
+    return (await this.db('delivery_outbox').whereIn('operation_id', operationIds)).map(toOutbox);
+  }
+
+  async requeue(op: { accountId: string; operationId: string; kind: DeliveryKind; payload: string }): Promise<OutboxRow> {
+    const existing = await this.db('delivery_outbox').where({ operation_id: op.operationId, kind: op.kind }).first();
+    if (existing) {
+      await this.db('delivery_outbox')
+        .where({ id: existing.id })
+        .update({ status: 'pending', payload: op.payload, next_attempt_ms: Date.now() });
+    } else {
+      await this.db('delivery_outbox').insert({
+        operation_id: op.operationId,
+        kind: op.kind,
+        account_id: op.accountId,
+        payload: op.payload,
+        status: 'pending',
+        attempts: 0,
+        next_attempt_ms: Date.now(),
+        created_at: new Date(),
+      });
+    }
+    return toOutbox(await this.db('delivery_outbox').where({ operation_id: op.operationId, kind: op.kind }).first());
+  }
+
+  async countDelivered(kind: DeliveryKind): Promise<number> {
+    const row = await this.db('delivery_outbox').where({ status: 'delivered', kind }).count({ n: '*' }).first();
+    return Number((row as { n?: unknown } | undefined)?.n ?? 0);
+  }
+}
