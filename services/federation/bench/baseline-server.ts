@@ -13,7 +13,9 @@ const server = http.createServer(async (req, res) => {
   const [rows] = await pool.query(SAMPLE_QUERIES.federation, [name, domain]);
   const row = (rows as Record<string, unknown>[])[0];
   res.writeHead(row ? 200 : 404, { 'content-type': 'application/json', 'access-control-allow-origin': '*' });
-  res.end(JSON.stringify(row ? { account_id: row.id, memo_type: row.memo_type, memo: String(row.memo) } : {}));
+  res.end(
+    JSON.stringify(row ? { account_id: row.id, memo_type: row.memo_type, memo: String(row.memo) } : {}),
+  );
 });
 server.listen(Number(portArg), '127.0.0.1', () => {
   process.stdout.write(`listening on ${(server.address() as { port: number }).port}\n`);

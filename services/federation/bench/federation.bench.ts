@@ -52,11 +52,13 @@ const lookupUrl = (port: number) =>
 
 async function round(port: number, duration: number) {
   const result = await autocannon({ url: lookupUrl(port), connections: CONNECTIONS, duration });
-  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${result.non2xx} non-2xx, ${result.errors} errors`);
+  if (result.non2xx > 0 || result.errors > 0)
+    throw new Error(`${result.non2xx} non-2xx, ${result.errors} errors`);
   return { rps: result.requests.average, p99: result.latency.p99 };
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
+const median = (values: number[]) =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
 
 /** Alternates short rounds so that background load on the machine hits both servers alike. */
 async function compare(baselinePort: number, ourPort: number) {
@@ -68,7 +70,10 @@ async function compare(baselinePort: number, ourPort: number) {
     baseline.push(await round(baselinePort, ROUND_S));
     ours.push(await round(ourPort, ROUND_S));
   }
-  const summary = (runs: typeof baseline) => ({ rps: median(runs.map((r) => r.rps)), p99: median(runs.map((r) => r.p99)) });
+  const summary = (runs: typeof baseline) => ({
+    rps: median(runs.map((r) => r.rps)),
+    p99: median(runs.map((r) => r.p99)),
+  });
   return { baseline: summary(baseline), ours: summary(ours) };
 }
 
@@ -85,7 +90,10 @@ try {
     config,
     `port = 0\nlog_format = "json"\n[database]\ntype = "mysql"\ndsn = ${JSON.stringify(database.url)}\n[queries]\nfederation = ${JSON.stringify(SAMPLE_QUERIES.federation)}\n`,
   );
-  const ours = await startChild([join(here, '../bin/federation.js'), '--conf', config], /listening on http:\/\/[^:]+:(\d+)/);
+  const ours = await startChild(
+    [join(here, '../bin/federation.js'), '--conf', config],
+    /listening on http:\/\/[^:]+:(\d+)/,
+  );
   children.push(ours.child);
   const baseline = await startChild(
     ['--import', 'tsx', join(here, 'baseline-server.ts'), database.url, '0'],
@@ -95,8 +103,12 @@ try {
 
   const { baseline: baselineResult, ours: ourResult } = await compare(baseline.port, ours.port);
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
-  console.log(`\nfederation benchmark: ${CONNECTIONS} connections, median of ${ROUNDS} alternating ${ROUND_S} s rounds, MySQL ${ADMIN_URL.replace(/\/\/[^@]*@/, '//')}`);
-  console.log(`machine: ${os.cpus().length} × ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}\n`);
+  console.log(
+    `\nfederation benchmark: ${CONNECTIONS} connections, median of ${ROUNDS} alternating ${ROUND_S} s rounds, MySQL ${ADMIN_URL.replace(/\/\/[^@]*@/, '//')}`,
+  );
+  console.log(
+    `machine: ${os.cpus().length} × ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}\n`,
+  );
   console.log('| server | req/s | p99 ms |');
   console.log('|---|---|---|');
   console.log(`| baseline (node:http + mysql2) | ${baselineResult.rps.toFixed(0)} | ${baselineResult.p99} |`);

@@ -1,8 +1,9 @@
-// The federation server's express app: /federation (and /federation/), with
-// CORS on every answer, errors included, as SEP-2 requires.
-import type { Express } from 'express';
+// The federation server's request handler: /federation (and /federation/) with
+// CORS on every answer, errors included, as SEP-2 requires, in front of the
+// shared express app that serves /health, /metrics, preflight and 404s.
+import type { RequestListener } from 'node:http';
 import { createServiceApp, type Logger } from '@anchor/support';
-import { federationHandler } from './handlers/federation.handler.js';
+import { federationListener } from './handlers/federation.handler.js';
 import type { FederationService } from './services/federation.service.js';
 
 export interface FederationAppDeps {
@@ -10,8 +11,8 @@ export interface FederationAppDeps {
   logger: Logger;
 }
 
-export function createApp({ service, logger }: FederationAppDeps): Express {
-  return createServiceApp(
+export function createApp({ service, logger }: FederationAppDeps): RequestListener {
+  const app = createServiceApp(
     {
       service: 'federation',
       logger,
@@ -19,9 +20,7 @@ export function createApp({ service, logger }: FederationAppDeps): Express {
       bodyLimit: '1kb',
       healthChecks: { database: () => service.ping() },
     },
-    (router) => {
-      // express routing is not strict, so this also answers /federation/.
-      router.get('/federation', federationHandler(service));
-    },
+    () => {},
   );
+  return federationListener(service, app, logger);
 }

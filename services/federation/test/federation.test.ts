@@ -152,6 +152,19 @@ describe.each(databaseLegs())('federation on $type', (leg) => {
     expect(res.status).toBe(404);
   });
 
+  run('counts lookups in /metrics and serves health from the database', async () => {
+    await request(app).get('/federation').query({ type: 'name', q: 'alice*stellar.org' });
+    const metrics = await request(app).get('/metrics');
+    expect(metrics.text).toMatch(
+      /http_request_duration_seconds_count\{method="GET",route="\/federation",status="200"\} [1-9]/,
+    );
+    expect((await request(app).get('/health')).body).toMatchObject({
+      status: 'ok',
+      checks: { database: 'ok' },
+    });
+    expect((await request(app).post('/federation')).status).toBe(404);
+  });
+
   run('answers CORS preflight', async () => {
     const res = await request(app)
       .options('/federation')

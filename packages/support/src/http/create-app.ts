@@ -68,6 +68,7 @@ export function createServiceApp(options: ServiceAppOptions, mount: (router: Rou
     registers: [registry],
   });
 
+  app.locals.requestMetrics = requests;
   app.use(requestContext(options.logger, requests));
   if (options.corsAllowAll) app.use(corsAllowAll);
   const limit = options.bodyLimit ?? '100kb';
@@ -103,6 +104,14 @@ export function createServiceApp(options: ServiceAppOptions, mount: (router: Rou
   app.use((_req, _res, next) => next(new AppError(404, 'not_found', 'Not found.')));
   app.use(errorHandler);
   return app;
+}
+
+/**
+ * The app's request histogram, for a hot path served outside express that
+ * should still show up in /metrics.
+ */
+export function requestMetrics(app: Express): client.Histogram<string> {
+  return app.locals.requestMetrics as client.Histogram<string>;
 }
 
 function requestContext(logger: Logger, requests: client.Histogram<string>): RequestHandler {
