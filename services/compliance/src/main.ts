@@ -41,7 +41,9 @@ runMain(async () => {
     return;
   }
   if (values.version) {
-    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
     process.stdout.write(`compliance ${pkg.version}\n`);
     return;
   }
@@ -73,8 +75,15 @@ runMain(async () => {
     privateKeyFile: config.tls['private-key-file'],
   };
   // TLS (when configured) applies to the external port only, as in the Go server.
-  const external = await startServer(createExternalApp(services), { port: config.external_port, host: config.host, tls });
-  const internal = await startServer(createInternalApp(services), { port: config.internal_port, host: config.host });
+  const external = await startServer(createExternalApp(services), {
+    port: config.external_port,
+    host: config.host,
+    tls,
+  });
+  const internal = await startServer(createInternalApp(services), {
+    port: config.internal_port,
+    host: config.host,
+  });
   logger.info(`compliance external (auth) server listening on ${external.url}`);
   logger.info(`compliance internal server listening on ${internal.url}`);
   onShutdown(async () => {

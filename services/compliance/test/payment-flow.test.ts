@@ -59,10 +59,14 @@ describe.each(databaseLegs())('payment flow between two compliance servers on $t
       expect(res.text).toContain('\n  "auth_response"'); // indented like the Go server
 
       // A asked its backend for alice's KYC, B screened exactly that.
-      expect(w.callbacks.requests('/a/fetch_info').map((r) => r.form)).toEqual([{ address: `alice*${w.a.domain}` }]);
+      expect(w.callbacks.requests('/a/fetch_info').map((r) => r.form)).toEqual([
+        { address: `alice*${w.a.domain}` },
+      ]);
       const sanctions = w.callbacks.requests('/b/sanctions');
       expect(sanctions).toHaveLength(1);
-      expect(sanctions[0]?.form.sender).toBe('{"address":"1 Main St","first_name":"Alice","last_name":"Doe"}');
+      expect(sanctions[0]?.form.sender).toBe(
+        '{"address":"1 Main St","first_name":"Alice","last_name":"Doe"}',
+      );
       expect(w.b.web.federationQueries).toContainEqual({ q: `bob*${w.b.domain}`, type: 'name' });
 
       // The transaction: sequence 0, memo hash of the attachment, paying the federated account.
@@ -75,11 +79,20 @@ describe.each(databaseLegs())('payment flow between two compliance servers on $t
       // A stored the auth data under the request id; B stored what it authorized.
       const [stored] = await rows(w.a, 'auth_data');
       expect(stored).toMatchObject({ request_id: id, domain: w.b.domain });
-      const data = JSON.parse(stored?.auth_data as string) as { sender: string; tx: string; attachment: string };
+      const data = JSON.parse(stored?.auth_data as string) as {
+        sender: string;
+        tx: string;
+        attachment: string;
+      };
       expect(data.sender).toBe(`alice*${w.a.domain}`);
       expect(data.tx).toBe(body.transaction_xdr);
       const attachment = parseAttachment(data.attachment);
-      expect(attachment.transaction).toEqual({ sender_info: ALICE_KYC, route: 'bob', note: '', extra: 'hello world' });
+      expect(attachment.transaction).toEqual({
+        sender_info: ALICE_KYC,
+        route: 'bob',
+        note: '',
+        extra: 'hello world',
+      });
       expect(attachment.nonce).toMatch(/^[0-9]+$/);
 
       const authorized = await rows(w.b, 'authorized_transaction');
@@ -92,60 +105,74 @@ describe.each(databaseLegs())('payment flow between two compliance servers on $t
       });
 
       // B's bridge asks /receive with Horizon's base64 memo.
-      const received = await postForm(`${w.b.internal.url}/receive`, { memo: attachmentMemoHashBase64(data.attachment) });
+      const received = await postForm(`${w.b.internal.url}/receive`, {
+        memo: attachmentMemoHashBase64(data.attachment),
+      });
       expect(received.status).toBe(200);
       expect(received.json()).toEqual({ data: stored?.auth_data });
       expect(received.text).toBe(`{\n  "data": ${JSON.stringify(stored?.auth_data)}\n}`);
     },
   );
 
-  it.skipIf(leg.unavailable)('SE-3: a path payment (send_max, send asset, native and credit path) goes through', async () => {
-    const res = await send(w.a, {
-      id: requestId(),
-      source: SOURCE,
-      sender: `alice*${w.a.domain}`,
-      destination: `bob*${w.b.domain}`,
-      amount: '20',
-      asset_code: 'USD',
-      asset_issuer: EUR_ISSUER,
-      send_max: '100',
-      send_asset_code: 'EUR',
-      send_asset_issuer: EUR_ISSUER,
-      'path[0][asset_code]': '',
-      'path[0][asset_issuer]': '',
-      'path[1][asset_code]': 'EUR',
-      'path[1][asset_issuer]': EUR_ISSUER,
-    });
-    expect(res.status).toBe(200);
-    const body = res.json() as { auth_response: unknown; transaction_xdr: string };
-    expect(body.auth_response).toEqual({ info_status: 'ok', tx_status: 'ok' });
-    const op = xdr.Transaction.fromXDR(body.transaction_xdr, 'base64').operations()[0]?.body().pathPaymentStrictReceiveOp();
-    expect(op?.sendMax().toString()).toBe('1000000000');
-    expect(op?.destAmount().toString()).toBe('200000000');
-    expect(op?.path().map((a) => a.switch().name)).toEqual(['assetTypeNative', 'assetTypeCreditAlphanum4']);
-  });
+  it.skipIf(leg.unavailable)(
+    'SE-3: a path payment (send_max, send asset, native and credit path) goes through',
+    async () => {
+      const res = await send(w.a, {
+        id: requestId(),
+        source: SOURCE,
+        sender: `alice*${w.a.domain}`,
+        destination: `bob*${w.b.domain}`,
+        amount: '20',
+        asset_code: 'USD',
+        asset_issuer: EUR_ISSUER,
+        send_max: '100',
+        send_asset_code: 'EUR',
+        send_asset_issuer: EUR_ISSUER,
+        'path[0][asset_code]': '',
+        'path[0][asset_issuer]': '',
+        'path[1][asset_code]': 'EUR',
+        'path[1][asset_issuer]': EUR_ISSUER,
+      });
+      expect(res.status).toBe(200);
+      const body = res.json() as { auth_response: unknown; transaction_xdr: string };
+      expect(body.auth_response).toEqual({ info_status: 'ok', tx_status: 'ok' });
+      const op = xdr.Transaction.fromXDR(body.transaction_xdr, 'base64')
+        .operations()[0]
+        ?.body()
+        .pathPaymentStrictReceiveOp();
+      expect(op?.sendMax().toString()).toBe('1000000000');
+      expect(op?.destAmount().toString()).toBe('200000000');
+      expect(op?.path().map((a) => a.switch().name)).toEqual(['assetTypeNative', 'assetTypeCreditAlphanum4']);
+    },
+  );
 
-  it.skipIf(leg.unavailable)('SE-4: a forward destination is resolved with type=forward at its domain', async () => {
-    const fields = { forward_type: 'bank_account', swift: 'BOPBPHMM', acct: '2382376' };
-    w.b.web.forwards.set(forwardKey(fields), { account_id: w.bobAccount, memo_type: 'id', memo: '7' });
-    const res = await send(w.a, {
-      id: requestId(),
-      source: SOURCE,
-      sender: `alice*${w.a.domain}`,
-      destination: `bob*${w.b.domain}`,
-      amount: '5',
-      'forward_destination[domain]': w.b.domain,
-      'forward_destination[fields][forward_type]': 'bank_account',
-      'forward_destination[fields][swift]': 'BOPBPHMM',
-      'forward_destination[fields][acct]': '2382376',
-    });
-    expect(res.status).toBe(200);
-    expect((res.json() as { auth_response: unknown }).auth_response).toEqual({ info_status: 'ok', tx_status: 'ok' });
-    expect(w.b.web.federationQueries).toContainEqual({ type: 'forward', ...fields });
-    const [, second] = await rows(w.a, 'auth_data').then((r) => r.slice(-2));
-    const data = JSON.parse(second?.auth_data as string) as { attachment: string };
-    expect(parseAttachment(data.attachment).transaction.route).toBe('7');
-  });
+  it.skipIf(leg.unavailable)(
+    'SE-4: a forward destination is resolved with type=forward at its domain',
+    async () => {
+      const fields = { forward_type: 'bank_account', swift: 'BOPBPHMM', acct: '2382376' };
+      w.b.web.forwards.set(forwardKey(fields), { account_id: w.bobAccount, memo_type: 'id', memo: '7' });
+      const res = await send(w.a, {
+        id: requestId(),
+        source: SOURCE,
+        sender: `alice*${w.a.domain}`,
+        destination: `bob*${w.b.domain}`,
+        amount: '5',
+        'forward_destination[domain]': w.b.domain,
+        'forward_destination[fields][forward_type]': 'bank_account',
+        'forward_destination[fields][swift]': 'BOPBPHMM',
+        'forward_destination[fields][acct]': '2382376',
+      });
+      expect(res.status).toBe(200);
+      expect((res.json() as { auth_response: unknown }).auth_response).toEqual({
+        info_status: 'ok',
+        tx_status: 'ok',
+      });
+      expect(w.b.web.federationQueries).toContainEqual({ type: 'forward', ...fields });
+      const [, second] = await rows(w.a, 'auth_data').then((r) => r.slice(-2));
+      const data = JSON.parse(second?.auth_data as string) as { attachment: string };
+      expect(parseAttachment(data.attachment).transaction.route).toBe('7');
+    },
+  );
 
   it.skipIf(leg.unavailable)(
     'pending → retry with the same id re-sends the same data (same nonce, same signature) → ok',
@@ -164,8 +191,11 @@ describe.each(databaseLegs())('payment flow between two compliance servers on $t
       const firstBody = first.json() as { auth_response: unknown; transaction_xdr: string };
       expect(firstBody.auth_response).toEqual({ info_status: 'ok', tx_status: 'pending', pending: 300 });
       const memo = attachmentMemoHashBase64(
-        (JSON.parse(((await w.a.services.store.findAuthData(id))?.authData ?? '{}') as string) as { attachment: string })
-          .attachment,
+        (
+          JSON.parse(((await w.a.services.store.findAuthData(id))?.authData ?? '{}') as string) as {
+            attachment: string;
+          }
+        ).attachment,
       );
       expect(await w.b.services.store.findAuthorizedTransactionByMemo(memo)).toBeUndefined();
 
@@ -183,27 +213,35 @@ describe.each(databaseLegs())('payment flow between two compliance servers on $t
       expect(screened).toHaveLength(2);
       expect(screened[0]).toBe(screened[1]);
       const stored = await w.a.services.store.findAuthData(id);
-      const nonce = parseAttachment((JSON.parse(stored?.authData as string) as { attachment: string }).attachment).nonce;
+      const nonce = parseAttachment(
+        (JSON.parse(stored?.authData as string) as { attachment: string }).attachment,
+      ).nonce;
       const nonces = (await rows(w.b, 'auth_nonce')).filter((r) => r.nonce === nonce);
       expect(nonces).toHaveLength(1);
       expect((await w.b.services.store.findAuthorizedTransactionByMemo(memo))?.data).toBe(stored?.authData);
     },
   );
 
-  it.skipIf(leg.unavailable)('denied by sanctions: /send answers 200 with tx_status denied and B stores nothing', async () => {
-    const before = (await rows(w.b, 'authorized_transaction')).length;
-    w.callbacks.once('/b/sanctions', { status: 403, body: 'forbidden' });
-    const res = await send(w.a, {
-      id: requestId(),
-      source: SOURCE,
-      sender: `mallory*${w.a.domain}`,
-      destination: `bob*${w.b.domain}`,
-      amount: '1',
-    });
-    expect(res.status).toBe(200);
-    expect((res.json() as { auth_response: unknown }).auth_response).toEqual({ info_status: 'ok', tx_status: 'denied' });
-    expect(await rows(w.b, 'authorized_transaction')).toHaveLength(before);
-  });
+  it.skipIf(leg.unavailable)(
+    'denied by sanctions: /send answers 200 with tx_status denied and B stores nothing',
+    async () => {
+      const before = (await rows(w.b, 'authorized_transaction')).length;
+      w.callbacks.once('/b/sanctions', { status: 403, body: 'forbidden' });
+      const res = await send(w.a, {
+        id: requestId(),
+        source: SOURCE,
+        sender: `mallory*${w.a.domain}`,
+        destination: `bob*${w.b.domain}`,
+        amount: '1',
+      });
+      expect(res.status).toBe(200);
+      expect((res.json() as { auth_response: unknown }).auth_response).toEqual({
+        info_status: 'ok',
+        tx_status: 'denied',
+      });
+      expect(await rows(w.b, 'authorized_transaction')).toHaveLength(before);
+    },
+  );
 
   it.skipIf(leg.unavailable)(
     'disclosure: need_info without allow lists or ask_user is denied; allow_access for the FI makes it ok with dest_info',
@@ -240,33 +278,38 @@ describe.each(databaseLegs())('payment flow between two compliance servers on $t
       const remove = await postForm(`${w.b.internal.url}/remove_access`, { domain: w.n.domain });
       expect(remove.status).toBe(200);
       const again = await send(w.n, form());
-      expect((again.json() as { auth_response: { info_status: string } }).auth_response.info_status).toBe('denied');
+      expect((again.json() as { auth_response: { info_status: string } }).auth_response.info_status).toBe(
+        'denied',
+      );
     },
   );
 
-  it.skipIf(leg.unavailable)('ask_user: the receiver asks its customer and a 200 discloses carol', async () => {
-    w.callbacks.once('/c/ask_user', { status: 200 });
-    const res = await send(w.n, {
-      id: requestId(),
-      source: SOURCE,
-      sender: `nina*${w.n.domain}`,
-      destination: `carol*${w.c.domain}`,
-      amount: '12.5',
-    });
-    expect((res.json() as { auth_response: unknown }).auth_response).toEqual({
-      info_status: 'ok',
-      tx_status: 'ok',
-      dest_info: '{"name":"Carol Receiver"}',
-    });
-    expect(w.callbacks.requests('/c/ask_user').map((r) => r.form)).toEqual([
-      {
-        amount: '12.5000000',
-        asset_code: '',
-        asset_issuer: '',
-        sender: '{"address":"1 Main St","first_name":"Alice","last_name":"Doe"}',
-        note: '',
-      },
-    ]);
-    expect(w.callbacks.requests('/c/fetch_info').map((r) => r.form)).toEqual([{ address: '42' }]);
-  });
+  it.skipIf(leg.unavailable)(
+    'ask_user: the receiver asks its customer and a 200 discloses carol',
+    async () => {
+      w.callbacks.once('/c/ask_user', { status: 200 });
+      const res = await send(w.n, {
+        id: requestId(),
+        source: SOURCE,
+        sender: `nina*${w.n.domain}`,
+        destination: `carol*${w.c.domain}`,
+        amount: '12.5',
+      });
+      expect((res.json() as { auth_response: unknown }).auth_response).toEqual({
+        info_status: 'ok',
+        tx_status: 'ok',
+        dest_info: '{"name":"Carol Receiver"}',
+      });
+      expect(w.callbacks.requests('/c/ask_user').map((r) => r.form)).toEqual([
+        {
+          amount: '12.5000000',
+          asset_code: '',
+          asset_issuer: '',
+          sender: '{"address":"1 Main St","first_name":"Alice","last_name":"Doe"}',
+          note: '',
+        },
+      ]);
+      expect(w.callbacks.requests('/c/fetch_info').map((r) => r.form)).toEqual([{ address: '42' }]);
+    },
+  );
 });

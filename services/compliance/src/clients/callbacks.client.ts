@@ -112,7 +112,10 @@ export class CallbacksClient {
     }
   }
 
-  private async decision(name: 'sanctions' | 'ask_user', form: Record<string, string>): Promise<CallbackDecision> {
+  private async decision(
+    name: 'sanctions' | 'ask_user',
+    form: Record<string, string>,
+  ): Promise<CallbackDecision> {
     const { status, body } = await this.post(name, form);
     switch (status) {
       case 200:
@@ -130,7 +133,10 @@ export class CallbacksClient {
     }
   }
 
-  private async post(name: keyof CallbackUrls, form: Record<string, string>): Promise<{ status: number; body: string }> {
+  private async post(
+    name: keyof CallbackUrls,
+    form: Record<string, string>,
+  ): Promise<{ status: number; body: string }> {
     const url = this.urls[name];
     if (!url) throw new CallbackFailedError(name, 'not configured');
     try {

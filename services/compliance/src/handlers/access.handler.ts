@@ -32,6 +32,7 @@ function required(value: string | undefined, name: string): string {
 }
 
 function validDomain(domain: string): string {
-  if (!isValidDomain(domain)) throw new InvalidParameterError('domain', 'Domain must be a DNS name, e.g. bank.com');
+  if (!isValidDomain(domain))
+    throw new InvalidParameterError('domain', 'Domain must be a DNS name, e.g. bank.com');
   return domain;
 }

@@ -9,7 +9,10 @@ import { formOf } from './form.js';
 export function authHandler(service: AuthService): RequestHandler {
   return async (req, res) => {
     const form = formOf(req);
-    const { httpStatus, response } = await service.authorize({ data: form.data, sig: form.sig }, requestLog(res));
+    const { httpStatus, response } = await service.authorize(
+      { data: form.data, sig: form.sig },
+      requestLog(res),
+    );
     res.status(httpStatus).type('application/json').send(serializeAuthResponse(response));
   };
 }

@@ -89,7 +89,12 @@ function required(form: Form, name: string): string {
   return value;
 }
 
-function asAsset(code: string | undefined, issuer: string | undefined, codeKey: string, issuerKey: string): Asset {
+function asAsset(
+  code: string | undefined,
+  issuer: string | undefined,
+  codeKey: string,
+  issuerKey: string,
+): Asset {
   try {
     return parseAsset(code, issuer);
   } catch (err) {

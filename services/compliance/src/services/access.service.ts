@@ -23,7 +23,12 @@ export class AccessService {
     const inserted =
       request.userId !== undefined
         ? await this.store.allowUser(
-            { fiName: request.name, fiDomain: domain, fiPublicKey: request.publicKey, userId: request.userId },
+            {
+              fiName: request.name,
+              fiDomain: domain,
+              fiPublicKey: request.publicKey,
+              userId: request.userId,
+            },
             this.now(),
           )
         : await this.store.allowFi({ name: request.name, domain, publicKey: request.publicKey }, this.now());

@@ -57,7 +57,12 @@ export class AuthService {
     await this.verifySignature(request, sender.domain);
 
     const dataHash = createHash('sha256').update(request.rawData, 'utf8').digest('hex');
-    const nonceOutcome = await this.deps.store.recordNonce(sender.domain, attachment.nonce, dataHash, this.now());
+    const nonceOutcome = await this.deps.store.recordNonce(
+      sender.domain,
+      attachment.nonce,
+      dataHash,
+      this.now(),
+    );
     if (nonceOutcome === 'different_data') throw new NonceReusedError(attachment.nonce);
 
     const senderInfoJson = goJsonStringMap(attachment.transaction.sender_info);
@@ -77,7 +82,9 @@ export class AuthService {
           if (this.deps.callbacks.urls.fetch_info) {
             destInfo = await this.deps.callbacks.fetchInfo(attachment.transaction.route);
           } else {
-            log?.warn('need_info request allowed but no fetch_info callback is configured: no dest_info sent');
+            log?.warn(
+              'need_info request allowed but no fetch_info callback is configured: no dest_info sent',
+            );
           }
         }
       }
@@ -117,7 +124,10 @@ export class AuthService {
     const nonce = request.attachment.nonce;
     if (nonce === '') throw new InvalidParameterError('data.attachment', 'Attachment nonce is required.');
     if (nonce.length > MAX_NONCE_LENGTH) {
-      throw new InvalidParameterError('data.attachment', `Attachment nonce is longer than ${MAX_NONCE_LENGTH}.`);
+      throw new InvalidParameterError(
+        'data.attachment',
+        `Attachment nonce is longer than ${MAX_NONCE_LENGTH}.`,
+      );
     }
     return request;
   }
@@ -175,7 +185,9 @@ function firstPayment(tx: xdr.Transaction): Pick<AskUserRequest, 'amount' | 'ass
     return none;
   }
   const pair = (asset: { isNative(): boolean; getCode(): string; getIssuer(): string }) =>
-    asset.isNative() ? { asset_code: '', asset_issuer: '' } : { asset_code: asset.getCode(), asset_issuer: asset.getIssuer() };
+    asset.isNative()
+      ? { asset_code: '', asset_issuer: '' }
+      : { asset_code: asset.getCode(), asset_issuer: asset.getIssuer() };
   switch (op.type) {
     case 'payment':
       return { amount: op.amount, ...pair(op.asset) };
@@ -188,7 +200,11 @@ function firstPayment(tx: xdr.Transaction): Pick<AskUserRequest, 'amount' | 'ass
   }
 }
 
-function buildResponse(tx: CallbackDecision, info: CallbackDecision, destInfo: string | undefined): AuthResponse {
+function buildResponse(
+  tx: CallbackDecision,
+  info: CallbackDecision,
+  destInfo: string | undefined,
+): AuthResponse {
   const response: AuthResponse = { info_status: info.status, tx_status: tx.status };
   if (destInfo !== undefined && destInfo !== '') response.dest_info = destInfo;
   const pending = Math.max(

@@ -109,7 +109,9 @@ export class SendService {
     return this.post(row);
   }
 
-  private async resolveDestination(request: SendRequest): Promise<{ record: FederationNameRecord; domain: string }> {
+  private async resolveDestination(
+    request: SendRequest,
+  ): Promise<{ record: FederationNameRecord; domain: string }> {
     try {
       if (request.forwardDestination) {
         const { domain, fields } = request.forwardDestination;
@@ -143,7 +145,10 @@ export class SendService {
   /** Signs the stored data (ed25519 is deterministic: a retry carries the identical sig) and posts it. */
   private async post(stored: StoredAuthData): Promise<SendResult> {
     const authServer = await this.authServerOf(stored.domain);
-    const body = encodeAuthRequest({ data: stored.authData, sig: signAuthData(this.deps.signingSeed, stored.authData) });
+    const body = encodeAuthRequest({
+      data: stored.authData,
+      sig: signAuthData(this.deps.signingSeed, stored.authData),
+    });
     let status: number;
     let text: string;
     try {

@@ -54,7 +54,8 @@ export async function startBank(options: BankOptions): Promise<Bank> {
   const keypair = Keypair.random();
   const web = await new BankWebServer().start();
   const callbacks: Record<string, string> = {};
-  for (const name of options.callbacks ?? []) callbacks[name] = options.callbacksServer.url(`/${options.name}/${name}`);
+  for (const name of options.callbacks ?? [])
+    callbacks[name] = options.callbacksServer.url(`/${options.name}/${name}`);
   const config = validateConfig(
     `${options.name}.cfg`,
     {
@@ -95,7 +96,10 @@ export async function startBank(options: BankOptions): Promise<Bank> {
     const lines = Object.entries(keys)
       .filter(([, v]) => v !== undefined)
       .map(([k, v]) => `${k} = ${JSON.stringify(v)}`);
-    web.toml = { kind: 'toml', text: `VERSION = "2.7.0"\nNETWORK_PASSPHRASE = "${NETWORK_PASSPHRASE}"\n${lines.join('\n')}\n` };
+    web.toml = {
+      kind: 'toml',
+      text: `VERSION = "2.7.0"\nNETWORK_PASSPHRASE = "${NETWORK_PASSPHRASE}"\n${lines.join('\n')}\n`,
+    };
     services.tomlResolver.clearCache();
   };
   publishToml();

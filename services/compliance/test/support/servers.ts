@@ -149,7 +149,10 @@ export class BankWebServer {
           const { type: _t, ...fields } = query;
           record = this.forwards.get(forwardKey(fields));
         }
-        res.writeHead(record ? 200 : 404, { 'Content-Type': 'application/json', 'Access-Control-Allow-Origin': '*' });
+        res.writeHead(record ? 200 : 404, {
+          'Content-Type': 'application/json',
+          'Access-Control-Allow-Origin': '*',
+        });
         res.end(JSON.stringify(record ?? { code: 'not_found', message: 'Account not found' }));
         return;
       }
@@ -177,7 +180,10 @@ export class BankWebServer {
         res.writeHead(302, { Location: t.location }).end();
         return;
       case 'slow': {
-        const timer = setTimeout(() => res.writeHead(200, { 'Content-Type': 'text/plain' }).end(t.text), t.delayMs);
+        const timer = setTimeout(
+          () => res.writeHead(200, { 'Content-Type': 'text/plain' }).end(t.text),
+          t.delayMs,
+        );
         res.on('close', () => clearTimeout(timer));
         return;
       }

@@ -34,7 +34,12 @@ export async function startWorld(leg: DatabaseLeg): Promise<World> {
     return db;
   };
   const callbacks = await new CallbacksServer().start();
-  const a = await startBank({ name: 'a', database: await database(), callbacksServer: callbacks, callbacks: ['fetch_info'] });
+  const a = await startBank({
+    name: 'a',
+    database: await database(),
+    callbacksServer: callbacks,
+    callbacks: ['fetch_info'],
+  });
   const n = await startBank({
     name: 'n',
     database: await database(),
@@ -94,7 +99,11 @@ async function answer(res: Response): Promise<HttpAnswer> {
 export async function postForm(url: string, form: Record<string, string> | string): Promise<HttpAnswer> {
   const body = typeof form === 'string' ? form : new URLSearchParams(form).toString();
   return answer(
-    await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body }),
+    await fetch(url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body,
+    }),
   );
 }
 
