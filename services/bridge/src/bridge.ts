@@ -49,7 +49,11 @@ export async function createBridge(config: BridgeConfig, logger: Logger): Promis
     extraCaFile: config.http.extra_ca_file,
     hostMap: config.http.host_map,
   });
-  const tomlResolver = new StellarTomlResolver({ http, allowHttp: config.http.allow_http, timeoutMs: config.http.timeout_ms });
+  const tomlResolver = new StellarTomlResolver({
+    http,
+    allowHttp: config.http.allow_http,
+    timeoutMs: config.http.timeout_ms,
+  });
   const federation = new FederationClient({
     http,
     tomlResolver,
@@ -116,7 +120,14 @@ export async function createBridge(config: BridgeConfig, logger: Logger): Promis
     } else if (accounts.length > 0) {
       logger.warn('receiving accounts configured without callbacks.receive: the listener is off');
     }
-    admin = new AdminService({ server, sent: sentStore, received, delivery, listener, complianceUrl: config.compliance });
+    admin = new AdminService({
+      server,
+      sent: sentStore,
+      received,
+      delivery,
+      listener,
+      complianceUrl: config.compliance,
+    });
   }
 
   const app = createApp({

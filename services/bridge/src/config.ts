@@ -51,7 +51,8 @@ const databaseSchema = z
     url: z.string().default(''),
   })
   .superRefine((db, ctx) => {
-    if (db.type !== '' && db.url === '') ctx.addIssue({ code: 'custom', path: ['url'], message: 'is required' });
+    if (db.type !== '' && db.url === '')
+      ctx.addIssue({ code: 'custom', path: ['url'], message: 'is required' });
     if (db.type === 'mysql' || db.type === 'postgres') {
       try {
         new URL(db.url);
@@ -172,7 +173,9 @@ export function receivingAccounts(config: BridgeConfig): string[] {
 }
 
 /** The database config when one is configured (`type = ""` means none, as the legacy file allowed). */
-export function databaseOf(config: BridgeConfig): { type: 'mysql' | 'postgres' | 'sqlite3'; url: string } | undefined {
+export function databaseOf(
+  config: BridgeConfig,
+): { type: 'mysql' | 'postgres' | 'sqlite3'; url: string } | undefined {
   const db = config.database;
   if (!db || db.type === '') return undefined;
   return { type: db.type, url: db.url };

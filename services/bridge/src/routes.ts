@@ -2,7 +2,12 @@
 import type { Router } from 'express';
 import type { BridgeDeps } from './app.js';
 import { builderHandler } from './handlers/builder.handler.js';
-import { adminHandlers, authorizeHandler, createKeypairHandler, reprocessHandler } from './handlers/misc.handler.js';
+import {
+  adminHandlers,
+  authorizeHandler,
+  createKeypairHandler,
+  reprocessHandler,
+} from './handlers/misc.handler.js';
 import { paymentHandler } from './handlers/payment.handler.js';
 
 export function mountRoutes(router: Router, deps: BridgeDeps): void {

@@ -2,7 +2,15 @@
 // that the final Go code skipped runs here; errors name the JSON path
 // (`operations[0][body][destination]`, `signers[1]`, `source`).
 import type { RequestHandler } from 'express';
-import { Account, Asset, Horizon, Keypair, Operation, TransactionBuilder, type xdr } from '@stellar/stellar-sdk';
+import {
+  Account,
+  Asset,
+  Horizon,
+  Keypair,
+  Operation,
+  TransactionBuilder,
+  type xdr,
+} from '@stellar/stellar-sdk';
 import { isAccountId, isAmount, isAssetCode, isSeed } from '@anchor/protocol';
 import { AppError, InvalidParameterError, MissingParameterError, UpstreamError } from '@anchor/support';
 
@@ -27,7 +35,11 @@ function account(body: Body, key: string, name: string, required = true): string
     if (required) throw new MissingParameterError(name);
     return undefined;
   }
-  if (!isAccountId(v)) throw new InvalidParameterError(name, 'Account ID must start with `G` and contain 56 alphanum characters.');
+  if (!isAccountId(v))
+    throw new InvalidParameterError(
+      name,
+      'Account ID must start with `G` and contain 56 alphanum characters.',
+    );
   return v;
 }
 
@@ -43,13 +55,15 @@ function asset(value: unknown, name: string, creditOnly = false): Asset {
   const code = str(a, 'code');
   const issuer = str(a, 'issuer');
   if (!code && !issuer && !creditOnly) return Asset.native();
-  if (!code || !issuer || !isAssetCode(code) || !isAccountId(issuer)) throw new InvalidParameterError(name, 'Invalid asset.');
+  if (!code || !issuer || !isAssetCode(code) || !isAccountId(issuer))
+    throw new InvalidParameterError(name, 'Invalid asset.');
   return new Asset(code, issuer);
 }
 
 function price(body: Body, name: string): string {
   const v = str(body, 'price');
-  if (!v || !/^\d+(\.\d+)?$/.test(v) || Number(v) <= 0) throw new InvalidParameterError(name, 'Invalid price.');
+  if (!v || !/^\d+(\.\d+)?$/.test(v) || Number(v) <= 0)
+    throw new InvalidParameterError(name, 'Invalid price.');
   return v;
 }
 
@@ -109,7 +123,8 @@ export function buildOperation(type: unknown, raw: unknown, i: number): xdr.Oper
       const flags = (key: string) => {
         const v = body[key];
         if (v === undefined || v === null) return undefined;
-        if (!Array.isArray(v) || !v.every((f) => Number.isInteger(f))) throw new InvalidParameterError(n(key), 'Not a number.');
+        if (!Array.isArray(v) || !v.every((f) => Number.isInteger(f)))
+          throw new InvalidParameterError(n(key), 'Not a number.');
         return (v as number[]).reduce((acc, f) => acc | f, 0) as never;
       };
       const signer = body.signer as Body | undefined;
@@ -133,13 +148,16 @@ export function buildOperation(type: unknown, raw: unknown, i: number): xdr.Oper
     }
     case 'change_trust': {
       const limit = str(body, 'limit');
-      if (limit !== undefined && !isAmount(limit)) throw new InvalidParameterError(n('limit'), 'Limit is not a valid amount.');
+      if (limit !== undefined && !isAmount(limit))
+        throw new InvalidParameterError(n('limit'), 'Limit is not a valid amount.');
       return Operation.changeTrust({ asset: asset(body.asset, n('asset'), true), limit, ...withSource });
     }
     case 'allow_trust': {
-      if (!source) throw new InvalidParameterError(n('source'), 'Source must be specified for AllowTrust operation.');
+      if (!source)
+        throw new InvalidParameterError(n('source'), 'Source must be specified for AllowTrust operation.');
       const code = str(body, 'asset_code');
-      if (!code || !isAssetCode(code)) throw new InvalidParameterError(n('asset_code'), 'Asset code must be 1-12 alphanumeric characters.');
+      if (!code || !isAssetCode(code))
+        throw new InvalidParameterError(n('asset_code'), 'Asset code must be 1-12 alphanumeric characters.');
       return Operation.allowTrust({
         trustor: account(body, 'trustor', n('trustor')) as string,
         assetCode: code,
@@ -148,15 +166,20 @@ export function buildOperation(type: unknown, raw: unknown, i: number): xdr.Oper
       });
     }
     case 'account_merge':
-      return Operation.accountMerge({ destination: account(body, 'destination', n('destination')) as string, ...withSource });
+      return Operation.accountMerge({
+        destination: account(body, 'destination', n('destination')) as string,
+        ...withSource,
+      });
     case 'inflation':
       return Operation.inflation({ ...withSource });
     case 'manage_data': {
       const name = typeof body.name === 'string' ? body.name : '';
-      if (name.length === 0 || name.length > 64) throw new InvalidParameterError(n('name'), 'Name must be less than or equal 64 characters.');
+      if (name.length === 0 || name.length > 64)
+        throw new InvalidParameterError(n('name'), 'Name must be less than or equal 64 characters.');
       let value: Buffer | null = null;
       if (typeof body.data === 'string' && body.data !== '') {
-        if (!/^[A-Za-z0-9+/]*={0,2}$/.test(body.data)) throw new InvalidParameterError(n('data'), 'Not a valid base64 string.');
+        if (!/^[A-Za-z0-9+/]*={0,2}$/.test(body.data))
+          throw new InvalidParameterError(n('data'), 'Not a valid base64 string.');
         value = Buffer.from(body.data, 'base64');
         if (value.length > 64) throw new InvalidParameterError(n('data'), 'Data must be at most 64 bytes.');
       }
@@ -169,16 +192,25 @@ export function buildOperation(type: unknown, raw: unknown, i: number): xdr.Oper
 
 export function builderHandler(server: Horizon.Server, networkPassphrase: string): RequestHandler {
   return async (req, res) => {
-    if (!req.is('application/json') || typeof req.body !== 'object' || req.body === null || Array.isArray(req.body)) {
-      throw new AppError(400, 'invalid_parameter', 'Invalid parameter.', { moreInfo: 'Request body is not a valid JSON' });
+    if (
+      !req.is('application/json') ||
+      typeof req.body !== 'object' ||
+      req.body === null ||
+      Array.isArray(req.body)
+    ) {
+      throw new AppError(400, 'invalid_parameter', 'Invalid parameter.', {
+        moreInfo: 'Request body is not a valid JSON',
+      });
     }
     const body = req.body as Body;
     const source = str(body, 'source');
     if (!source) throw new MissingParameterError('source');
-    if (!isAccountId(source)) throw new InvalidParameterError('source', 'Source parameter must start with `G`.');
+    if (!isAccountId(source))
+      throw new InvalidParameterError('source', 'Source parameter must start with `G`.');
     const signers = Array.isArray(body.signers) ? body.signers : [];
     signers.forEach((s, i) => {
-      if (typeof s !== 'string' || !isSeed(s)) throw new InvalidParameterError(`signers[${i}]`, 'Signer must start with `S`.');
+      if (typeof s !== 'string' || !isSeed(s))
+        throw new InvalidParameterError(`signers[${i}]`, 'Signer must start with `S`.');
     });
     const ops = Array.isArray(body.operations) ? body.operations : [];
     if (ops.length === 0) throw new MissingParameterError('operations');
@@ -194,10 +226,16 @@ export function builderHandler(server: Horizon.Server, networkPassphrase: string
         const acc = await server.loadAccount(source);
         sequence = BigInt(acc.sequenceNumber()) + 1n;
       } catch (err) {
-        throw new UpstreamError('horizon_unavailable', 'Cannot load the source account from Horizon.', err, 500);
+        throw new UpstreamError(
+          'horizon_unavailable',
+          'Cannot load the source account from Horizon.',
+          err,
+          500,
+        );
       }
     } else {
-      if (!/^\d+$/.test(String(given))) throw new InvalidParameterError('sequence_number', 'Sequence number must be a number');
+      if (!/^\d+$/.test(String(given)))
+        throw new InvalidParameterError('sequence_number', 'Sequence number must be a number');
       sequence = BigInt(String(given));
     }
     const builder = new TransactionBuilder(new Account(source, (sequence - 1n).toString()), {

@@ -15,7 +15,11 @@ export const createKeypairHandler: RequestHandler = (_req, res) => {
 
 export function authorizeHandler(
   submitter: TransactionSubmitter,
-  options: { authorizingSeed: string; issuingAccountId?: string; assets: readonly { code: string; issuer?: string }[] },
+  options: {
+    authorizingSeed: string;
+    issuingAccountId?: string;
+    assets: readonly { code: string; issuer?: string }[];
+  },
 ): RequestHandler {
   return async (req, res) => {
     const form = formOf(req);
@@ -26,7 +30,9 @@ export function authorizeHandler(
     if (!options.issuingAccountId) {
       throw new AppError(500, 'internal_server_error', 'Internal Server Error, please try again.');
     }
-    const allowed = options.assets.some((a) => a.code === form.asset_code && a.issuer === options.issuingAccountId);
+    const allowed = options.assets.some(
+      (a) => a.code === form.asset_code && a.issuer === options.issuingAccountId,
+    );
     if (!allowed) throw new InvalidParameterError('asset_code', 'Asset code not allowed.');
     const result = await submitter.submit({
       operation: Operation.allowTrust({

@@ -24,7 +24,8 @@ export function assetFrom(form: Form, codeKey: string, issuerKey: string): Asset
   const code = form[codeKey];
   const issuer = form[issuerKey];
   if (code !== undefined && !isAssetCode(code)) throw new InvalidParameterError(codeKey, MESSAGES.assetCode);
-  if (issuer !== undefined && !isAccountId(issuer)) throw new InvalidParameterError(issuerKey, MESSAGES.accountId);
+  if (issuer !== undefined && !isAccountId(issuer))
+    throw new InvalidParameterError(issuerKey, MESSAGES.accountId);
   if (code === undefined && issuer === undefined) return { type: 'native' };
   if (code === undefined) throw new MissingParameterError(codeKey);
   if (issuer === undefined) throw new MissingParameterError(issuerKey);
@@ -62,7 +63,8 @@ export function memoFrom(form: Form): Memo | undefined {
 /** The validation order is the README's: source, sender, destination, amount, memo, asset, send_max, send asset, path. */
 export function parsePaymentForm(form: Form, baseSeed: string | undefined): PaymentRequest {
   const sourceSeed = form.source ?? baseSeed;
-  if (form.source !== undefined && !isSeed(form.source)) throw new InvalidParameterError('source', MESSAGES.seed);
+  if (form.source !== undefined && !isSeed(form.source))
+    throw new InvalidParameterError('source', MESSAGES.seed);
   if (sourceSeed === undefined) throw new MissingParameterError('source');
   if (form.sender !== undefined && !isStellarAddress(form.sender)) {
     throw new InvalidParameterError('sender', MESSAGES.stellarAddress);
@@ -95,7 +97,10 @@ export function parsePaymentForm(form: Form, baseSeed: string | undefined): Paym
     try {
       return assetFrom(element, 'code', 'issuer');
     } catch (err) {
-      const which = (err as { details?: { data?: { name?: string } } }).details?.data?.name === 'issuer' ? 'asset_issuer' : 'asset_code';
+      const which =
+        (err as { details?: { data?: { name?: string } } }).details?.data?.name === 'issuer'
+          ? 'asset_issuer'
+          : 'asset_code';
       throw new InvalidParameterError(`path[${n}][${which}]`, 'Invalid path asset.');
     }
   });

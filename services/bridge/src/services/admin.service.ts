@@ -53,7 +53,10 @@ export class AdminService {
     let operation: Record<string, unknown> | null = null;
     let authData: unknown = null;
     try {
-      const op = (await this.deps.server.operations().operation(payment.operation_id).call()) as unknown as PaymentRecord;
+      const op = (await this.deps.server
+        .operations()
+        .operation(payment.operation_id)
+        .call()) as unknown as PaymentRecord;
       const isMerge = op.type === 'account_merge';
       const converted = this.deps.listener ? await this.deps.listener.convert(op, isMerge) : undefined;
       operation = {
@@ -87,7 +90,10 @@ export class AdminService {
   }
 
   /** Legacy /reprocess: 200 {"status":"ok"} or 400 {"status":"error","message"}. */
-  async reprocess(operationId: string, force: boolean): Promise<{ status: number; body: Record<string, unknown> }> {
+  async reprocess(
+    operationId: string,
+    force: boolean,
+  ): Promise<{ status: number; body: Record<string, unknown> }> {
     const fail = (message: string) => ({ status: 400, body: { status: 'error', message } });
     let op: PaymentRecord;
     try {
@@ -95,10 +101,12 @@ export class AdminService {
     } catch (err) {
       return fail(String((err as Error).message ?? err));
     }
-    if (!this.deps.listener) throw new AppError(500, 'internal_server_error', 'Internal Server Error, please try again.');
+    if (!this.deps.listener)
+      throw new AppError(500, 'internal_server_error', 'Internal Server Error, please try again.');
     const row = await this.deps.received.findByOperationId(operationId);
     if (!row) return fail('Payment has not been processed yet');
-    if (row.status === 'Success' && !force) return fail('Trying to reprocess successful transaction without force');
+    if (row.status === 'Success' && !force)
+      return fail('Trying to reprocess successful transaction without force');
     let payload;
     try {
       payload = await this.deps.listener.convert(op, op.type === 'account_merge');

@@ -85,12 +85,9 @@ export class DeliveryService {
       try {
         const free = this.options.concurrency - this.inFlight.size;
         if (free > 0 && this.accounts.size > 0) {
-          const rows = await this.options.store.dueDeliveries(
-            [...this.accounts],
-            Date.now(),
-            free,
-            [...this.inFlight],
-          );
+          const rows = await this.options.store.dueDeliveries([...this.accounts], Date.now(), free, [
+            ...this.inFlight,
+          ]);
           for (const row of rows) this.dispatch(row);
           if (rows.length === free) continue;
           const next = await this.options.store.nextDueMs([...this.accounts]);
@@ -129,7 +126,10 @@ export class DeliveryService {
       return undefined;
     } catch (err) {
       const message = err instanceof DeliveryError ? err.message : `Delivery failed: ${String(err)}`;
-      const delay = Math.min(this.options.retryMaxMs, this.options.retryMinMs * 2 ** Math.min(row.attempts, 30));
+      const delay = Math.min(
+        this.options.retryMaxMs,
+        this.options.retryMinMs * 2 ** Math.min(row.attempts, 30),
+      );
       const jittered = Math.round(delay * (0.8 + Math.random() * 0.4));
       this.options.logger.warn('delivery failed, will retry', {
         operation_id: row.operation_id,
@@ -146,7 +146,10 @@ export class DeliveryService {
   private async send(kind: DeliveryKind, payload: DeliveryPayload): Promise<void> {
     if (kind === 'error') {
       if (!this.options.errorUrl) return;
-      const form = { ...baseForm(payload, payload.memo_type === 'hash' ? '' : payload.memo, ''), error: payload.error ?? '' };
+      const form = {
+        ...baseForm(payload, payload.memo_type === 'hash' ? '' : payload.memo, ''),
+        error: payload.error ?? '',
+      };
       await this.post(this.options.errorUrl, form, 'error callback');
       return;
     }
@@ -180,7 +183,9 @@ export class DeliveryService {
       const data = String((JSON.parse(String(res.data)) as { data?: unknown }).data ?? '');
       const authData = JSON.parse(data) as { attachment?: unknown };
       const attachment =
-        typeof authData.attachment === 'string' ? JSON.parse(authData.attachment) : (authData.attachment ?? {});
+        typeof authData.attachment === 'string'
+          ? JSON.parse(authData.attachment)
+          : (authData.attachment ?? {});
       const route = (attachment as { transaction?: { route?: unknown } }).transaction?.route;
       return { data, route: route === undefined || route === null ? '' : String(route) };
     } catch {

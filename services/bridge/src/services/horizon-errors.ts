@@ -15,11 +15,17 @@ export interface ResultCodes {
 const TX_ERRORS: Record<string, [string, string]> = {
   tx_bad_seq: ['transaction_bad_seq', 'Bad Sequence. Please, try again.'],
   tx_bad_auth: ['transaction_bad_auth', 'Invalid network or too few signatures.'],
-  tx_insufficient_balance: ['transaction_insufficient_balance', 'Transaction fee would bring account below reserve.'],
+  tx_insufficient_balance: [
+    'transaction_insufficient_balance',
+    'Transaction fee would bring account below reserve.',
+  ],
   tx_no_source_account: ['transaction_no_account', 'Source account not found.'],
   tx_insufficient_fee: ['transaction_insufficient_fee', 'Transaction fee is too small.'],
   tx_bad_auth_extra: ['transaction_bad_auth_extra', 'Unused signatures attached to transaction.'],
-  tx_too_late: ['transaction_too_late', 'Transaction time bounds expired before it was included in a ledger.'],
+  tx_too_late: [
+    'transaction_too_late',
+    'Transaction time bounds expired before it was included in a ledger.',
+  ],
 };
 
 const PAYMENT_OP_ERRORS: Record<string, [string, string]> = {
@@ -38,12 +44,16 @@ const PAYMENT_OP_ERRORS: Record<string, [string, string]> = {
   op_too_few_offers: ['payment_too_few_offers', 'Not enough offers to satisfy path.'],
   op_cross_self: ['payment_offer_cross_self', 'would cross one of its own offers.'],
   op_over_source_max: ['payment_over_sendmax', 'Could not satisfy sendmax.'],
-  op_low_reserve: ['payment_low_reserve', 'Starting balance would leave the new account below the base reserve.'],
+  op_low_reserve: [
+    'payment_low_reserve',
+    'Starting balance would leave the new account below the base reserve.',
+  ],
   op_already_exists: ['payment_destination_exists', 'Destination account already exists.'],
 };
 
 const ALLOW_TRUST_OP_ERRORS: Record<string, [string, string]> = {
   op_malformed: ['allow_trust_malformed', 'Asset name is malformed.'],
+  op_no_trustline: ['allow_trust_no_trustline', 'Trustor does not have a trustline yet.'],
   op_no_trust_line: ['allow_trust_no_trustline', 'Trustor does not have a trustline yet.'],
   op_trust_not_required: [
     'allow_trust_trust_not_required',
@@ -88,8 +98,7 @@ export function asRejection(err: unknown): HorizonRejection | undefined {
   const response = (err as { response?: { status?: number; data?: unknown } } | null)?.response;
   if (!response?.status) return undefined;
   const data = response.data as
-    | { extras?: { result_codes?: ResultCodes; result_xdr?: string }; type?: string }
-    | undefined;
+    { extras?: { result_codes?: ResultCodes; result_xdr?: string }; type?: string } | undefined;
   const codes = data?.extras?.result_codes;
   if (codes?.transaction) return new HorizonRejection(codes, data?.extras?.result_xdr, response.status);
   const resultXdr = data?.extras?.result_xdr;
@@ -120,9 +129,10 @@ export function codesFromResultXdr(resultXdr: string): ResultCodes | undefined {
         if (op.switch().name !== 'opInner') return snake(op.switch().name);
         const inner = op.tr().value() as unknown as { switch(): { name: string } };
         const name = inner.switch().name;
-        const m = /^[a-z]+(?:[A-Z][a-z]+)*?(Success|Malformed|Underfunded|SrcNoTrust|SrcNotAuthorized|NoDestination|NoTrust|NotAuthorized|LineFull|NoIssuer|TooFewOffers|OfferCrossSelf|OverSendmax|UnderDestmin|LowReserve|AlreadyExist|NoTrustLine|TrustNotRequired|CantRevoke|SelfNotAllowed)$/.exec(
-          name,
-        );
+        const m =
+          /^[a-z]+(?:[A-Z][a-z]+)*?(Success|Malformed|Underfunded|SrcNoTrust|SrcNotAuthorized|NoDestination|NoTrust|NotAuthorized|LineFull|NoIssuer|TooFewOffers|OfferCrossSelf|OverSendmax|UnderDestmin|LowReserve|AlreadyExist|NoTrustLine|TrustNotRequired|CantRevoke|SelfNotAllowed)$/.exec(
+            name,
+          );
         const tail = m?.[1] ?? name;
         const map: Record<string, string> = {
           OfferCrossSelf: 'op_cross_self',

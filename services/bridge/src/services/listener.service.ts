@@ -72,7 +72,8 @@ export class PaymentListener {
   readonly states = new Map<string, AccountState>();
 
   constructor(private readonly options: ListenerOptions) {
-    for (const account of options.accounts) this.states.set(account, { account, state: 'stopped', processed: 0 });
+    for (const account of options.accounts)
+      this.states.set(account, { account, state: 'stopped', processed: 0 });
   }
 
   start(): void {
@@ -158,7 +159,9 @@ export class PaymentListener {
         try {
           const progressed = await this.session(account, active, log);
           if (this.states.get(account)?.state === 'halted') return;
-          backoff = progressed ? this.options.reconnectMinMs : Math.min(backoff * 2, this.options.reconnectMaxMs);
+          backoff = progressed
+            ? this.options.reconnectMinMs
+            : Math.min(backoff * 2, this.options.reconnectMaxMs);
         } catch (err) {
           if (err instanceof Stopped) break;
           this.setState(account, { state: 'reconnecting', lastError: String((err as Error).message ?? err) });
@@ -234,7 +237,14 @@ export class PaymentListener {
     this.setState(account, { state: 'catching_up', cursor });
     for (;;) {
       if (!active()) throw new Stopped();
-      const page = await server.payments().forAccount(account).cursor(cursor).order('asc').limit(pageSize).call();
+      const page = await server
+        .payments()
+        .forAccount(account)
+        .cursor(cursor)
+        .order('asc')
+        .limit(pageSize)
+        .join('transactions')
+        .call();
       for (const record of page.records as unknown as PaymentRecord[]) {
         if (!active()) throw new Stopped();
         await this.handle(account, record, log);
@@ -253,6 +263,7 @@ export class PaymentListener {
       .payments()
       .forAccount(account)
       .cursor(cursor)
+      .join('transactions')
       .stream({
         onmessage: (record) => {
           queue.push(record as unknown as PaymentRecord);
@@ -343,11 +354,16 @@ export class PaymentListener {
       // A transient Horizon failure ends the session (the operation is retried from the
       // cursor); only a transaction Horizon does not know is recorded as an error.
       if ((err as { name?: string }).name !== 'NotFoundError') throw err;
-      return { status: `unable to get transaction details: ${String((err as Error).message ?? err)}`, deliveries: [] };
+      return {
+        status: `unable to get transaction details: ${String((err as Error).message ?? err)}`,
+        deliveries: [],
+      };
     }
     const native = isMerge || record.asset_type === 'native';
     const allowed = this.options.assets.some((a) =>
-      native ? a.code === 'XLM' && !a.issuer : a.code === payload.asset_code && a.issuer === payload.asset_issuer,
+      native
+        ? a.code === 'XLM' && !a.issuer
+        : a.code === payload.asset_code && a.issuer === payload.asset_issuer,
     );
     if (!allowed) {
       return {
@@ -368,9 +384,18 @@ export class PaymentListener {
       ) as unknown as { amount?: string } | undefined;
       amount = credited?.amount ?? '0';
     }
-    const tx = (await retry(() =>
-      server.transactions().transaction(String(record.transaction_hash)).call(),
-    )) as unknown as { memo_type?: string; memo?: string };
+    // With join=transactions the record carries its transaction (the SDK names it transaction_attr).
+    const joined = (record.transaction_attr ?? record.transaction) as
+      { memo_type?: string; memo?: string } | undefined;
+    const tx =
+      joined && typeof joined === 'object' && joined.memo_type
+        ? joined
+        : ((await retry(() =>
+            server.transactions().transaction(String(record.transaction_hash)).call(),
+          )) as unknown as {
+            memo_type?: string;
+            memo?: string;
+          });
     return {
       id: String(record.id),
       from: String(isMerge ? record.account : record.from),

@@ -71,7 +71,8 @@ export class PaymentService {
     if (running) return running;
     const work = (async () => {
       const existing = await this.deps.store.reservePayment(id);
-      if (existing?.transaction) return this.replay(existing.transaction.envelope_xdr, existing.operationIndex ?? 0);
+      if (existing?.transaction)
+        return this.replay(existing.transaction.envelope_xdr, existing.operationIndex ?? 0);
       try {
         return await this.route(request);
       } catch (err) {
@@ -112,7 +113,12 @@ export class PaymentService {
     const resolved = await this.resolveDestination(request);
     let memo = request.memo;
     if (resolved.memoType) {
-      if (memo) throw new AppError(400, 'cannot_use_memo', 'Memo given in request but federation returned memo fields.');
+      if (memo)
+        throw new AppError(
+          400,
+          'cannot_use_memo',
+          'Memo given in request but federation returned memo fields.',
+        );
       memo = federationMemo(resolved.memoType, resolved.memo ?? '');
     }
     const source = request.source.publicKey();
@@ -125,7 +131,11 @@ export class PaymentService {
           'Can not send custom asset or path payment to inactive destination.',
         );
       }
-      operation = Operation.createAccount({ destination: resolved.accountId, startingBalance: request.amount, source });
+      operation = Operation.createAccount({
+        destination: resolved.accountId,
+        startingBalance: request.amount,
+        source,
+      });
     } else if (request.sendMax !== undefined) {
       operation = Operation.pathPaymentStrictReceive({
         sendAsset: toSdkAsset(request.sendAsset),
@@ -189,7 +199,12 @@ export class PaymentService {
     } catch (err) {
       const e = err as { name?: string; response?: { status?: number } };
       if (e.name === 'NotFoundError' || e.response?.status === 404) return false;
-      throw new UpstreamError('horizon_unavailable', 'Horizon could not be reached, please try again.', err, 503);
+      throw new UpstreamError(
+        'horizon_unavailable',
+        'Horizon could not be reached, please try again.',
+        err,
+        503,
+      );
     }
   }
 
@@ -211,14 +226,19 @@ export class PaymentService {
     };
     const form: Record<string, string> = {};
     for (const [k, v] of Object.entries(values)) if (v !== '' || k.startsWith('path[')) form[k] = v;
-    const internal = () => new AppError(500, 'internal_server_error', 'Internal Server Error, please try again.');
+    const internal = () =>
+      new AppError(500, 'internal_server_error', 'Internal Server Error, please try again.');
     let body: unknown;
     try {
-      const res = await this.deps.http.post(new URL('send', withSlash(complianceUrl)).toString(), encodeFormGoStyle(form), {
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-        responseType: 'text',
-        transformResponse: (d: unknown) => d,
-      });
+      const res = await this.deps.http.post(
+        new URL('send', withSlash(complianceUrl)).toString(),
+        encodeFormGoStyle(form),
+        {
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+          responseType: 'text',
+          transformResponse: (d: unknown) => d,
+        },
+      );
       if (res.status !== 200) {
         this.deps.logger.warn('compliance /send failed', { status: res.status });
         throw internal();

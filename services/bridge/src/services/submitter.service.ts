@@ -122,7 +122,8 @@ export class TransactionSubmitter {
 
   /** Queues one operation; resolves when its transaction is in a ledger. */
   submit(job: SubmitJob): Promise<SubmitSuccess> {
-    if (this.closed) return Promise.reject(new AppError(503, 'shutting_down', 'The bridge is shutting down.'));
+    if (this.closed)
+      return Promise.reject(new AppError(503, 'shutting_down', 'The bridge is shutting down.'));
     return new Promise((resolve, reject) => {
       const group = this.groupFor(job.signer);
       group.queue.push({ job, resolve, reject });
@@ -172,7 +173,7 @@ export class TransactionSubmitter {
     const batch = [first];
     if (this.batchMax === 1 || first.job.memo.type !== 'none') return batch;
     const signers = new Set([first.job.signer.publicKey()]);
-    for (let i = 0; i < queue.length && batch.length < this.batchMax; ) {
+    for (let i = 0; i < queue.length && batch.length < this.batchMax;) {
       const candidate = queue[i] as QueuedJob;
       const newSigner = !signers.has(candidate.job.signer.publicKey());
       if (candidate.job.memo.type === 'none' && (!newSigner || signers.size < 19)) {
@@ -223,7 +224,9 @@ export class TransactionSubmitter {
           source: lane.keypair.publicKey(),
           envelopeXdr,
           operationCount: batch.length,
-          payments: batch.flatMap((q, i) => (q.job.paymentId ? [{ paymentId: q.job.paymentId, operationIndex: i }] : [])),
+          payments: batch.flatMap((q, i) =>
+            q.job.paymentId ? [{ paymentId: q.job.paymentId, operationIndex: i }] : [],
+          ),
         });
         this.submitted++;
         try {
@@ -242,7 +245,9 @@ export class TransactionSubmitter {
           if (txCode === 'tx_bad_seq') {
             lane.sequence = undefined;
             if (attempt < this.badSeqRetries) {
-              this.options.logger.warn('tx_bad_seq: resynced sequence, rebuilding', { source: lane.keypair.publicKey() });
+              this.options.logger.warn('tx_bad_seq: resynced sequence, rebuilding', {
+                source: lane.keypair.publicKey(),
+              });
               continue;
             }
             throw rejection;
@@ -269,7 +274,12 @@ export class TransactionSubmitter {
           ? undefined
           : err instanceof AppError
             ? err
-            : new UpstreamError('horizon_unavailable', 'Horizon could not be reached, please try again.', err, 503);
+            : new UpstreamError(
+                'horizon_unavailable',
+                'Horizon could not be reached, please try again.',
+                err,
+                503,
+              );
       batch.forEach((q, i) =>
         q.reject(err instanceof HorizonRejection ? rejectionToAppError(err, q.job.kind, i) : appErr),
       );
@@ -311,12 +321,18 @@ export class TransactionSubmitter {
           }
           throw rejection;
         }
-        if (status !== undefined && status !== 504 && status !== 503 && status !== 502 && status !== 429) throw err;
+        if (status !== undefined && status !== 504 && status !== 503 && status !== 502 && status !== 429)
+          throw err;
         this.options.logger.warn('submission outcome unknown, looking the transaction up', { hash, status });
         const found = await this.lookup(hash).catch(() => undefined);
         if (found) return found;
         if (maxTime > 0 && Date.now() / 1000 > maxTime + 5) {
-          throw new UpstreamError('transaction_timeout', 'The transaction was not included before it expired.', err, 504);
+          throw new UpstreamError(
+            'transaction_timeout',
+            'The transaction was not included before it expired.',
+            err,
+            504,
+          );
         }
         await sleep(delay);
         delay = Math.min(delay * 2, 5_000);
@@ -333,7 +349,11 @@ export class TransactionSubmitter {
       >;
       if (record.successful === false) {
         const resultXdr = String(record.result_xdr ?? '');
-        throw new HorizonRejection(codesFromResultXdr(resultXdr) ?? { transaction: 'tx_failed' }, resultXdr, 400);
+        throw new HorizonRejection(
+          codesFromResultXdr(resultXdr) ?? { transaction: 'tx_failed' },
+          resultXdr,
+          400,
+        );
       }
       return {
         hash,

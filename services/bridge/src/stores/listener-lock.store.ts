@@ -87,7 +87,11 @@ class ConnectionLock implements AccountLock {
           },
         };
       }
-      const key = createHash('sha256').update(`bridge-listener:${accountId}`).digest().readBigInt64BE(0).toString();
+      const key = createHash('sha256')
+        .update(`bridge-listener:${accountId}`)
+        .digest()
+        .readBigInt64BE(0)
+        .toString();
       const got = rows(await raw('SELECT pg_try_advisory_lock(?::bigint) AS got', [key]))[0]?.got;
       if (got !== true) {
         await giveBack();
@@ -136,7 +140,11 @@ class LeaseLock implements AccountLock {
       .update({ holder: this.holder, expires_ms: now + this.leaseMs });
     if (updated > 0) return true;
     try {
-      await this.db('listener_lease').insert({ account_id: accountId, holder: this.holder, expires_ms: now + this.leaseMs });
+      await this.db('listener_lease').insert({
+        account_id: accountId,
+        holder: this.holder,
+        expires_ms: now + this.leaseMs,
+      });
       return true;
     } catch (err) {
       if (isUniqueViolation(err)) return false;

@@ -61,13 +61,23 @@ export interface ReceivedPaymentStore {
   list(page: number, pageSize: number): Promise<ReceivedPayment[]>;
   setStatus(operationId: string, status: string): Promise<void>;
   /** Pending deliveries of these accounts that are due. */
-  dueDeliveries(accountIds: string[], nowMs: number, limit: number, excludeIds: number[]): Promise<OutboxRow[]>;
+  dueDeliveries(
+    accountIds: string[],
+    nowMs: number,
+    limit: number,
+    excludeIds: number[],
+  ): Promise<OutboxRow[]>;
   nextDueMs(accountIds: string[]): Promise<number | undefined>;
   markDelivered(row: OutboxRow): Promise<void>;
   markAttemptFailed(row: OutboxRow, nextAttemptMs: number, error: string): Promise<void>;
   deliveriesFor(operationIds: string[]): Promise<OutboxRow[]>;
   /** Puts a delivery back in the queue (reprocess); creates it when missing. */
-  requeue(op: { accountId: string; operationId: string; kind: DeliveryKind; payload: string }): Promise<OutboxRow>;
+  requeue(op: {
+    accountId: string;
+    operationId: string;
+    kind: DeliveryKind;
+    payload: string;
+  }): Promise<OutboxRow>;
   countDelivered(kind: DeliveryKind): Promise<number>;
 }
 
@@ -189,7 +199,12 @@ export class KnexReceivedPaymentStore implements ReceivedPaymentStore {
       .update({ status: status.slice(0, 255), processed_at: new Date() });
   }
 
-  async dueDeliveries(accountIds: string[], nowMs: number, limit: number, excludeIds: number[]): Promise<OutboxRow[]> {
+  async dueDeliveries(
+    accountIds: string[],
+    nowMs: number,
+    limit: number,
+    excludeIds: number[],
+  ): Promise<OutboxRow[]> {
     if (accountIds.length === 0) return [];
     const q = this.db('delivery_outbox')
       .where({ status: 'pending' })
@@ -216,7 +231,12 @@ export class KnexReceivedPaymentStore implements ReceivedPaymentStore {
     await this.db.transaction(async (trx) => {
       await trx('delivery_outbox')
         .where({ id: row.id })
-        .update({ status: 'delivered', attempts: row.attempts + 1, delivered_at: new Date(), last_error: null });
+        .update({
+          status: 'delivered',
+          attempts: row.attempts + 1,
+          delivered_at: new Date(),
+          last_error: null,
+        });
       if (row.kind === 'receive') {
         await trx('received_payment')
           .where({ operation_id: row.operation_id })
@@ -229,7 +249,11 @@ export class KnexReceivedPaymentStore implements ReceivedPaymentStore {
     await this.db.transaction(async (trx) => {
       await trx('delivery_outbox')
         .where({ id: row.id })
-        .update({ attempts: row.attempts + 1, next_attempt_ms: nextAttemptMs, last_error: error.slice(0, 1024) });
+        .update({
+          attempts: row.attempts + 1,
+          next_attempt_ms: nextAttemptMs,
+          last_error: error.slice(0, 1024),
+        });
       if (row.kind === 'receive') {
         await trx('received_payment')
           .where({ operation_id: row.operation_id })
@@ -243,8 +267,15 @@ export class KnexReceivedPaymentStore implements ReceivedPaymentStore {
     return (await this.db('delivery_outbox').whereIn('operation_id', operationIds)).map(toOutbox);
   }
 
-  async requeue(op: { accountId: string; operationId: string; kind: DeliveryKind; payload: string }): Promise<OutboxRow> {
-    const existing = await this.db('delivery_outbox').where({ operation_id: op.operationId, kind: op.kind }).first();
+  async requeue(op: {
+    accountId: string;
+    operationId: string;
+    kind: DeliveryKind;
+    payload: string;
+  }): Promise<OutboxRow> {
+    const existing = await this.db('delivery_outbox')
+      .where({ operation_id: op.operationId, kind: op.kind })
+      .first();
     if (existing) {
       await this.db('delivery_outbox')
         .where({ id: existing.id })
@@ -261,11 +292,16 @@ export class KnexReceivedPaymentStore implements ReceivedPaymentStore {
         created_at: new Date(),
       });
     }
-    return toOutbox(await this.db('delivery_outbox').where({ operation_id: op.operationId, kind: op.kind }).first());
+    return toOutbox(
+      await this.db('delivery_outbox').where({ operation_id: op.operationId, kind: op.kind }).first(),
+    );
   }
 
   async countDelivered(kind: DeliveryKind): Promise<number> {
-    const row = await this.db('delivery_outbox').where({ status: 'delivered', kind }).count({ n: '*' }).first();
+    const row = await this.db('delivery_outbox')
+      .where({ status: 'delivered', kind })
+      .count({ n: '*' })
+      .first();
     return Number((row as { n?: unknown } | undefined)?.n ?? 0);
   }
 }

@@ -106,23 +106,26 @@ export class KnexSentTransactionStore implements SentTransactionStore {
 
   async insert(tx: NewSentTransaction): Promise<number> {
     return this.db.transaction(async (trx) => {
-      const single = tx.payments.length === 1 && tx.operationCount === 1 ? tx.payments[0]?.paymentId : undefined;
+      const single =
+        tx.payments.length === 1 && tx.operationCount === 1 ? tx.payments[0]?.paymentId : undefined;
       if (single) {
         // A rebuilt transaction (after tx_bad_seq) takes the legacy payment_id over.
         await trx('sent_transaction').where({ payment_id: single }).update({ payment_id: null });
       }
-      const inserted = await trx('sent_transaction').insert(
-        {
-          transaction_id: tx.transactionId,
-          status: 'sending',
-          source: tx.source,
-          submitted_at: new Date(),
-          envelope_xdr: tx.envelopeXdr,
-          payment_id: single ?? null,
-          operation_count: tx.operationCount,
-        },
-        ['id'],
-      );
+      const row = {
+        transaction_id: tx.transactionId,
+        status: 'sending',
+        source: tx.source,
+        submitted_at: new Date(),
+        envelope_xdr: tx.envelopeXdr,
+        payment_id: single ?? null,
+        operation_count: tx.operationCount,
+      };
+      const client = (this.db.client as { config?: { client?: unknown } }).config?.client;
+      const inserted =
+        client === 'pg'
+          ? await trx('sent_transaction').insert(row, ['id'])
+          : await trx('sent_transaction').insert(row);
       const first = inserted[0] as number | { id: number };
       const id = Number(typeof first === 'object' ? first.id : first);
       for (const p of tx.payments) {

@@ -1,0 +1,163 @@
+// Shared test fixtures: a real localnet, funded accounts, a recording HTTP
+// server (callbacks, compliance stand-in) and a running bridge on a real database.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Asset, Horizon, Keypair, Operation, TransactionBuilder, type xdr } from '@stellar/stellar-sdk';
+import {
+  createSilentLogger,
+  createKnex,
+  migrateLatest,
+  startServer,
+  type RunningServer,
+} from '@anchor/support';
+import type { TestDatabase } from '@anchor/support/testing';
+import { start as startLocalnet, type Localnet } from '../../../packages/localnet/src/index.js';
+import { createBridge, type Bridge } from '../src/bridge.js';
+import { parseBridgeConfig } from '../src/config.js';
+import { migrations, MIGRATIONS_TABLE } from '../src/migrations/index.js';
+
+export { startLocalnet, type Localnet };
+
+export async function localnet(
+  closeIntervalMs = 200,
+  extra: Record<string, unknown> = {},
+): Promise<Localnet> {
+  return startLocalnet({ port: 0, closeIntervalMs, logLevel: 'error', ...extra });
+}
+
+export function horizon(net: Localnet): Horizon.Server {
+  return new Horizon.Server(net.url, { allowHttp: true });
+}
+
+export async function funded(net: Localnet, amount = '10000'): Promise<Keypair> {
+  const kp = Keypair.random();
+  await net.fund(kp.publicKey(), amount);
+  return kp;
+}
+
+/** Submits operations from `source` directly (test setup, not through the bridge). */
+export async function submitOps(
+  net: Localnet,
+  source: Keypair,
+  ops: xdr.Operation[],
+  extraSigners: Keypair[] = [],
+): Promise<Horizon.HorizonApi.SubmitTransactionResponse> {
+  const server = horizon(net);
+  const account = await server.loadAccount(source.publicKey());
+  const builder = new TransactionBuilder(account, {
+    fee: '100',
+    networkPassphrase: net.networkPassphrase,
+  }).setTimeout(60);
+  for (const op of ops) builder.addOperation(op);
+  const tx = builder.build();
+  tx.sign(source, ...extraSigners);
+  return server.submitTransaction(tx, { skipMemoRequiredCheck: true });
+}
+
+/** An issuer, and a holder with a trustline funded with `amount` of `code`. */
+export async function issueAsset(net: Localnet, code: string, holders: Keypair[], amount = '100000') {
+  const issuer = await funded(net);
+  const asset = new Asset(code, issuer.publicKey());
+  for (const h of holders) {
+    await submitOps(net, h, [Operation.changeTrust({ asset })]);
+    await submitOps(net, issuer, [Operation.payment({ destination: h.publicKey(), asset, amount })]);
+  }
+  return { issuer, asset };
+}
+
+export interface Recorded {
+  path: string;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+  form: Record<string, string>;
+}
+
+export interface Recorder {
+  url: string;
+  requests: Recorded[];
+  /** Status (and body) to answer; may be changed while running. */
+  respond: (req: Recorded) => { status: number; body?: string };
+  close(): Promise<void>;
+}
+
+export async function recorder(
+  respond: (req: Recorded) => { status: number; body?: string } = () => ({ status: 200 }),
+): Promise<Recorder> {
+  const rec: Recorder = { url: '', requests: [], respond, close: async () => undefined };
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      const form = Object.fromEntries(new URLSearchParams(body));
+      const entry = { path: req.url ?? '/', headers: req.headers, body, form };
+      const answer = rec.respond(entry);
+      if (answer.status === 200) rec.requests.push(entry);
+      else rec.requests.push({ ...entry, path: `${entry.path}#${answer.status}` });
+      res.writeHead(answer.status, { 'Content-Type': 'application/json' });
+      res.end(answer.body ?? '');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  rec.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  rec.close = () =>
+    new Promise((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
+  return rec;
+}
+
+export interface RunningBridge {
+  bridge: Bridge;
+  http: RunningServer;
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function migrate(database: TestDatabase): Promise<void> {
+  const db = createKnex(database);
+  try {
+    await migrateLatest(db, migrations, MIGRATIONS_TABLE);
+  } finally {
+    await db.destroy();
+  }
+}
+
+export async function runBridge(raw: Record<string, unknown>): Promise<RunningBridge> {
+  const config = parseBridgeConfig({
+    port: 0,
+    network_passphrase: 'Standalone Network ; February 2017',
+    ...raw,
+  });
+  const bridge = await createBridge(config, createSilentLogger());
+  await bridge.start();
+  const server = await startServer(bridge.app, { port: 0 });
+  return {
+    bridge,
+    http: server,
+    url: server.url,
+    close: async () => {
+      await server.close();
+      await bridge.close();
+    },
+  };
+}
+
+export async function until<T>(
+  fn: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 60_000,
+  stepMs = 50,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, stepMs));
+  }
+}
+
+export function form(values: Record<string, string>): string {
+  return new URLSearchParams(values).toString();
+}
