@@ -146,7 +146,12 @@ describe('accounts and payments through the real SDK', () => {
   it('supports every memo type', async () => {
     const [a, b] = [await funded(ctx), await funded(ctx)];
     const hash = Buffer.alloc(32, 7);
-    for (const memo of [Memo.none(), Memo.id('18446744073709551615'), Memo.hash(hash), Memo.return(hash)]) {
+    for (const memo of [
+      Memo.none(),
+      Memo.id('18446744073709551615'),
+      Memo.hash(hash.toString('hex')),
+      Memo.return(hash.toString('hex')),
+    ]) {
       const tx = await buildTx(
         ctx,
         a,
