@@ -1,1 +1,13 @@
-export {};
+// @anchor/tools: deployment helpers shared by the anchor-toml command, the demo and the tests.
+export {
+  buildStellarTomlSpec,
+  renderStellarToml,
+  allowedHttpDomains,
+  StellarTomlError,
+  PUBLIC_PATHS,
+  STELLAR_TOML_VERSION,
+} from './stellar-toml/spec.js';
+export type { StellarTomlSpec, StellarTomlSources } from './stellar-toml/spec.js';
+export { generateStellarToml, renderCheckedStellarToml, checkStellarToml } from './stellar-toml/generate.js';
+export { runAnchorToml, writeFileAtomic } from './stellar-toml/cli.js';
+export type { AnchorTomlArgs, AnchorTomlIo } from './stellar-toml/cli.js';
