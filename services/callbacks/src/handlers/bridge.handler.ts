@@ -1,0 +1,103 @@
+// The bridge's callbacks: POST /receive and POST /error. Both are signed with
+// X-Payload-Mac over the raw body (reference §2.7.5), which is checked before
+// anything is read: a missing or wrong MAC is 403 and nothing is recorded.
+import type { Request, RequestHandler, Response } from 'express';
+import { AppError, InvalidParameterError, verifyPayloadMac } from '@anchor/support';
+import type { CreditingService } from '../services/crediting.service.js';
+import { fromStroops, isAccountId, parseAsset, toStroops } from '../services/validation.js';
+import type { IncomingPaymentFields } from '../stores/payments.store.js';
+import { optional, rawForm, required, type Form } from './form.js';
+
+export class ForbiddenError extends AppError {
+  constructor() {
+    super(403, 'forbidden', 'Missing or invalid X-Payload-Mac.');
+  }
+}
+
+/** The signed form: raw bytes captured by app.ts before any body parser ran. */
+function signedForm(req: Request, macKey: string): Form {
+  const captured = (req as Request & { rawBodyError?: unknown }).rawBodyError;
+  if (captured) throw captured;
+  const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+  const mac = req.get('x-payload-mac') ?? req.get('x_payload_mac');
+  if (!verifyPayloadMac(macKey, raw, mac)) throw new ForbiddenError();
+  if (raw.length > 0 && !req.is('application/x-www-form-urlencoded'))
+    throw new AppError(400, 'invalid_body', 'Expected an application/x-www-form-urlencoded body.');
+  return rawForm(raw);
+}
+
+/** The receive form in a fixed validation order (reported field is deterministic). */
+export function parseReceiveForm(form: Form): IncomingPaymentFields {
+  const payment_id = required(form, 'id');
+  const amountText = required(form, 'amount', 40);
+  const stroops = toStroops(amountText);
+  if (stroops === undefined)
+    throw new InvalidParameterError('amount', 'Amount must be positive and have up to 7 decimal places.');
+  const asset = parseAsset(optional(form, 'asset_code', 12), optional(form, 'asset_issuer', 56));
+  if ('problem' in asset) throw new InvalidParameterError(asset.field, asset.problem);
+  const from = optional(form, 'from', 56);
+  if (from !== '' && !isAccountId(from))
+    throw new InvalidParameterError(
+      'from',
+      'Account ID must start with `G` and contain 56 alphanum characters.',
+    );
+  const transactionId = optional(form, 'transaction_id', 64);
+  if (transactionId !== '' && !/^[0-9a-f]{64}$/i.test(transactionId))
+    throw new InvalidParameterError('transaction_id', 'Must be a 64-character hex transaction hash.');
+  return {
+    payment_id,
+    from_account: from,
+    route: optional(form, 'route', 64),
+    amount: fromStroops(stroops),
+    asset_code: asset.code,
+    asset_issuer: asset.issuer,
+    memo_type: optional(form, 'memo_type', 16),
+    memo: optional(form, 'memo', 255),
+    transaction_id: transactionId.toLowerCase(),
+    data: optional(form, 'data', 64_000),
+  };
+}
+
+export function receiveHandler(crediting: CreditingService, macKey: string): RequestHandler {
+  return async (req: Request, res: Response) => {
+    const payment = parseReceiveForm(signedForm(req, macKey));
+    const result = await crediting.receive(payment);
+    res.status(200).json({ status: result.outcome, customer: result.customer });
+  };
+}
+
+const ERROR_FORM_KEYS = [
+  'id',
+  'from',
+  'route',
+  'amount',
+  'asset_code',
+  'asset_issuer',
+  'memo_type',
+  'memo',
+  'transaction_id',
+  'error',
+  'reason',
+  'status',
+];
+
+export function errorCallbackHandler(crediting: CreditingService, macKey: string): RequestHandler {
+  return async (req: Request, res: Response) => {
+    const form = signedForm(req, macKey);
+    const payment_id = required(form, 'id');
+    const fields: Record<string, string> = {};
+    for (const key of ERROR_FORM_KEYS) if (form(key) !== '') fields[key] = form(key).slice(0, 2000);
+    const first = await crediting.recordRejected({
+      payment_id,
+      from_account: form('from').slice(0, 64),
+      route: form('route').slice(0, 64),
+      amount: form('amount').slice(0, 64),
+      asset_code: form('asset_code').slice(0, 64),
+      asset_issuer: form('asset_issuer').slice(0, 64),
+      transaction_id: form('transaction_id').slice(0, 64).toLowerCase(),
+      reason: (form('error') || form('reason') || form('status') || 'no reason given').slice(0, 2000),
+      fields: JSON.stringify(fields),
+    });
+    res.status(200).json({ status: first ? 'recorded' : 'already_recorded' });
+  };
+}

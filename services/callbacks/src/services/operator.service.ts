@@ -1,0 +1,76 @@
+// Operator sign-in for the console. The password is compared in constant time
+// (over SHA-256 digests, so the length leaks nothing either); a session is a
+// random token kept in the cookie whose SHA-256 is the database key, with its
+// own CSRF token. Repeated failures from one address are slowed down.
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { OperatorSession, SessionsStore } from '../stores/sessions.store.js';
+import { nowIso } from '../stores/time.js';
+
+export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
+const FAILURE_WINDOW_MS = 15 * 60 * 1000;
+const MAX_FAILURES = 10;
+
+function sha256(value: string): Buffer {
+  return createHash('sha256').update(value, 'utf8').digest();
+}
+
+export class OperatorService {
+  private readonly passwordDigest: Buffer;
+  private readonly failures = new Map<string, { count: number; since: number }>();
+
+  constructor(
+    password: string,
+    private readonly sessions: SessionsStore,
+  ) {
+    this.passwordDigest = sha256(password);
+  }
+
+  /** True when `client` failed too often lately (answer 429 without checking). */
+  isLockedOut(client: string): boolean {
+    const entry = this.failures.get(client);
+    if (!entry) return false;
+    if (Date.now() - entry.since > FAILURE_WINDOW_MS) {
+      this.failures.delete(client);
+      return false;
+    }
+    return entry.count >= MAX_FAILURES;
+  }
+
+  /** A new session token when `password` is right, else undefined. */
+  async signIn(password: string, client: string): Promise<string | undefined> {
+    if (!timingSafeEqual(sha256(password), this.passwordDigest)) {
+      const entry = this.failures.get(client) ?? { count: 0, since: Date.now() };
+      entry.count++;
+      this.failures.set(client, entry);
+      return undefined;
+    }
+    this.failures.delete(client);
+    const token = randomBytes(32).toString('base64url');
+    const now = Date.now();
+    await this.sessions.deleteExpired(new Date(now).toISOString());
+    await this.sessions.create({
+      id: sha256(token).toString('hex'),
+      csrf_token: randomBytes(24).toString('base64url'),
+      created_at: new Date(now).toISOString(),
+      expires_at: new Date(now + SESSION_TTL_MS).toISOString(),
+    });
+    return token;
+  }
+
+  /** The live session of `token`, if any. */
+  session(token: string | undefined): Promise<OperatorSession | undefined> {
+    if (!token) return Promise.resolve(undefined);
+    return this.sessions.find(sha256(token).toString('hex'), nowIso());
+  }
+
+  async signOut(token: string | undefined): Promise<void> {
+    if (token) await this.sessions.delete(sha256(token).toString('hex'));
+  }
+}
+
+/** Constant-time comparison of two CSRF tokens. */
+export function sameToken(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+}
