@@ -1,0 +1,137 @@
+// The compliance CLI as an operator runs it: refuses to start on a database with
+// pending migrations, `--migrate-db` applies them, then both ports answer.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Keypair } from '@stellar/stellar-sdk';
+import { databaseLegs, type TestDatabase } from '@anchor/support/testing';
+
+const ROOT = new URL('../../../', import.meta.url).pathname;
+const BIN = join(ROOT, 'services/compliance/bin/compliance.js');
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+function run(args: string[], env: NodeJS.ProcessEnv = {}) {
+  return spawnSync(process.execPath, [BIN, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+  });
+}
+
+describe('the compliance command', () => {
+  it('is installed as `pnpm exec compliance` and prints its version', () => {
+    const res = spawnSync('pnpm', ['exec', 'compliance', '--version'], { cwd: ROOT, encoding: 'utf8' });
+    expect(res.status).toBe(0);
+    expect(res.stdout).toMatch(/^compliance \d+\.\d+\.\d+/);
+  });
+
+  it('stops with every config problem listed', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'compliance-cli-'));
+    const cfg = join(dir, 'bad.cfg');
+    writeFileSync(cfg, 'external_port = 1\nbogus = 2\n');
+    const res = run(['-c', cfg]);
+    expect(res.status).toBe(1);
+    expect(res.stderr).toContain('unknown key: bogus');
+    expect(res.stderr).toContain('internal_port');
+  });
+});
+
+describe.each(databaseLegs(['sqlite3', 'mysql']))('the compliance command on $type', (leg) => {
+  let database: TestDatabase;
+  let cfg: string;
+  let ports: [number, number];
+
+  beforeAll(async () => {
+    if (leg.unavailable) return;
+    database = await leg.create();
+    ports = [await freePort(), await freePort()];
+    const dir = mkdtempSync(join(tmpdir(), 'compliance-cli-'));
+    cfg = join(dir, 'compliance.cfg');
+    writeFileSync(
+      cfg,
+      [
+        `external_port = ${ports[0]}`,
+        `internal_port = ${ports[1]}`,
+        'network_passphrase = "Test SDF Network ; September 2015"',
+        '[database]',
+        `type = "${database.type}"`,
+        'url = "set by COMPLIANCE_DATABASE_URL"',
+        '[keys]',
+        '[tx_status_auth]',
+        'username = "partner"',
+      ].join('\n'),
+    );
+  });
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  const env = () => ({
+    COMPLIANCE_SIGNING_SEED: Keypair.random().secret(),
+    COMPLIANCE_DATABASE_URL: database.url,
+    COMPLIANCE_TX_STATUS_PASSWORD: 'from the environment',
+  });
+
+  it.skipIf(leg.unavailable)(
+    'refuses to start with pending migrations, migrates with --migrate-db, then serves',
+    async () => {
+      const refused = run(['-c', cfg], env());
+      expect(refused.status).toBe(1);
+      expect(refused.stderr).toMatch(/pending migration.*--migrate-db/);
+
+      const migrated = run(['-c', cfg, '--migrate-db'], env());
+      expect(migrated.status, migrated.stderr).toBe(0);
+      expect(migrated.stdout).toContain('applied migrations');
+      expect(run(['-c', cfg, '--migrate-db'], env()).stdout).toContain('database is up to date');
+
+      const child = spawn(process.execPath, [BIN, '--config', cfg], {
+        cwd: ROOT,
+        env: { ...process.env, ...env() },
+      });
+      try {
+        let output = '';
+        await new Promise<void>((resolve, reject) => {
+          child.stdout.on('data', (chunk: Buffer) => {
+            output += chunk.toString();
+            if (output.includes('internal server listening')) resolve();
+          });
+          child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+          child.once('exit', (code) => reject(new Error(`exited ${code}: ${output}`)));
+        });
+        const external = `http://127.0.0.1:${ports[0]}`;
+        const internal = `http://127.0.0.1:${ports[1]}`;
+        expect((await fetch(`${external}/health`)).status).toBe(200);
+        expect((await fetch(`${internal}/health`)).status).toBe(200);
+        const auth = await fetch(`${external}/`, { method: 'POST' });
+        expect(auth.status).toBe(400);
+        expect(await auth.json()).toMatchObject({ code: 'invalid_parameter', data: { name: 'data' } });
+        // /send lives on the internal port only, the auth endpoint on the external one only
+        expect((await fetch(`${external}/send`, { method: 'POST' })).status).toBe(404);
+        expect((await fetch(`${internal}/`, { method: 'POST' })).status).toBe(404);
+        const txStatus = await fetch(`${external}/tx_status?id=x`, {
+          headers: {
+            Authorization: `Basic ${Buffer.from('partner:from the environment').toString('base64')}`,
+          },
+        });
+        expect([txStatus.status, await txStatus.text()]).toEqual([200, '{"status":"unknown"}\n']);
+      } finally {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        await exited;
+      }
+    },
+  );
+});
