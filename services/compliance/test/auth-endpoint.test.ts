@@ -108,9 +108,9 @@ describe.each(databaseLegs())('auth endpoint on $type', (leg) => {
       async () => {
         const seed = w.a.keypair.secret();
         const good = fromA();
-        const parsed = JSON.parse(good.data) as Record<string, unknown>;
-        const variant = (patch: Record<string, unknown>) =>
-          createAuthRequest(seed, { ...(parsed as never), ...patch }) as unknown as Record<string, string>;
+        const parsed = JSON.parse(good.data) as AuthData;
+        const variant = (patch: Partial<AuthData>) =>
+          createAuthRequest(seed, { ...parsed, ...patch }) as unknown as Record<string, string>;
         await expectRejected(variant({ sender: 'bartekstellar.org' }), 'data.sender', /user\*domain/);
         await expectRejected(variant({ tx: '&^%' }), 'data.tx');
         await expectRejected(variant({ tx: Buffer.from('not xdr').toString('base64') }), 'data.tx', /XDR/);
