@@ -9,6 +9,7 @@ import {
   authTransactionHash,
   createAuthRequest,
   encodeAuthRequest,
+  type AuthData,
 } from '@anchor/protocol';
 import { buildAuthRequest, freshNonce, type AuthRequestInput } from './support/auth-requests.js';
 import { NETWORK_PASSPHRASE, startBank, type Bank } from './support/bank.js';
