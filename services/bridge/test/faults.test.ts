@@ -1,0 +1,299 @@
+// Fault tests for the receiving side:
+// - kill -9 of the bridge process while 500 payments arrive, then a restart:
+//   every payment reaches the callback and is recorded once;
+// - two replicas on the same receiving account: nothing processed twice, and
+//   the second takes over when the first goes away;
+// - localnet restarted mid-stream (same state) and reset (new network → the
+//   cursor-reset policy).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Asset, Keypair, Operation } from '@stellar/stellar-sdk';
+import { databaseLegs, type TestDatabase } from '@anchor/support/testing';
+import { createKnex } from '@anchor/support';
+import {
+  funded,
+  localnet,
+  migrate,
+  recorder,
+  runBridge,
+  submitOps,
+  until,
+  type Localnet,
+  type Recorder,
+  type RunningBridge,
+} from './helpers.js';
+
+const BIN = resolve(import.meta.dirname, '../bin/bridge.js');
+// MariaDB when available (GET_LOCK, a real server); SQLite otherwise.
+const legs = databaseLegs(['mysql', 'sqlite3']);
+const leg = legs.find((l) => !l.unavailable) ?? (legs[0] as (typeof legs)[number]);
+
+function startChild(configFile: string): ChildProcess {
+  const child = spawn(process.execPath, [BIN, '-c', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+  child.stderr?.on('data', () => undefined);
+  return child;
+}
+
+async function payMany(net: Localnet, senders: Keypair[], to: string, perSender: number): Promise<void> {
+  await Promise.all(
+    senders.map((s) =>
+      submitOps(
+        net,
+        s,
+        Array.from({ length: perSender }, () =>
+          Operation.payment({ destination: to, asset: Asset.native(), amount: '0.01' }),
+        ),
+      ),
+    ),
+  );
+}
+
+/** After a localnet restart the SDK's kept-alive sockets to the old server hang up once. */
+async function retrying<T>(fn: () => Promise<T>): Promise<T> {
+  for (let i = 0; ; i++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (i >= 5) throw err;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
+async function counts(database: TestDatabase) {
+  const db = createKnex(database);
+  try {
+    const rows = await db('received_payment').select('operation_id', 'status');
+    const dupes = await db('received_payment')
+      .select('operation_id')
+      .count({ n: '*' })
+      .groupBy('operation_id')
+      .having(db.raw('count(*) > 1'));
+    return { rows, dupes };
+  } finally {
+    await db.destroy();
+  }
+}
+
+describe(`kill -9 while 500 payments arrive (${leg.type})`, () => {
+  let net: Localnet;
+  let database: TestDatabase;
+  let callbacks: Recorder;
+  let dir: string;
+  let child: ChildProcess | undefined;
+
+  beforeAll(async () => {
+    net = await localnet(200);
+    database = await leg.create();
+    await migrate(database);
+    callbacks = await recorder();
+    dir = mkdtempSync(join(tmpdir(), 'bridge-kill-'));
+  });
+  afterAll(async () => {
+    child?.kill('SIGKILL');
+    await callbacks?.close();
+    await database?.drop();
+    await net?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('every payment reaches the callback and is recorded exactly once after a restart', async () => {
+    const receiving = await funded(net);
+    const senders = await Promise.all([1, 2, 3, 4, 5].map(() => funded(net)));
+    const cfg = join(dir, 'bridge.cfg');
+    writeFileSync(
+      cfg,
+      [
+        'port = 0',
+        `horizon = "${net.url}"`,
+        `network_passphrase = "${net.networkPassphrase}"`,
+        '[[assets]]',
+        'code = "XLM"',
+        '[database]',
+        `type = "${database.type}"`,
+        `url = "${database.url}"`,
+        '[accounts]',
+        `receiving_account_id = "${receiving.publicKey()}"`,
+        '[callbacks]',
+        `receive = "${callbacks.url}/receive"`,
+        '[listener]',
+        'retry_min_ms = 50',
+        'retry_max_ms = 500',
+        'lock_retry_ms = 200',
+        '',
+      ].join('\n'),
+    );
+    child = startChild(cfg);
+    const db = createKnex(database);
+    try {
+      // First start: "now" is made durable before anything arrives.
+      await until(
+        async () =>
+          (await db('listener_cursor').where({ account_id: receiving.publicKey() }).first()) !== undefined,
+      );
+    } finally {
+      await db.destroy();
+    }
+    const paying = payMany(net, senders, receiving.publicKey(), 100);
+    // Kill it mid-stream: once some, but not all, deliveries happened.
+    await until(() => callbacks.requests.length >= 20, 60_000, 5);
+    child.kill('SIGKILL');
+    await new Promise((r) => child?.once('exit', r));
+    const deliveredBeforeKill = new Set(callbacks.requests.map((r) => r.form.id)).size;
+    await paying;
+    child = startChild(cfg);
+    await until(() => new Set(callbacks.requests.map((r) => r.form.id)).size === 500, 120_000, 100);
+    await until(
+      async () => (await counts(database)).rows.filter((r) => r.status === 'Success').length === 500,
+      60_000,
+      100,
+    );
+    const { rows, dupes } = await counts(database);
+    expect(deliveredBeforeKill).toBeLessThan(500);
+    expect(rows).toHaveLength(500);
+    expect(dupes).toEqual([]);
+    child.kill('SIGTERM');
+  });
+});
+
+describe(`two replicas on the same receiving account (${leg.type})`, () => {
+  let net: Localnet;
+  let database: TestDatabase;
+  let callbacks: Recorder;
+  let a: RunningBridge | undefined;
+  let b: RunningBridge | undefined;
+
+  beforeAll(async () => {
+    net = await localnet(200);
+    database = await leg.create();
+    await migrate(database);
+    callbacks = await recorder();
+  });
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+    await callbacks?.close();
+    await database?.drop();
+    await net?.close();
+  });
+
+  it('only one replica processes; the other takes over when it stops; nothing is processed twice', async () => {
+    const receiving = await funded(net);
+    const senders = await Promise.all([1, 2].map(() => funded(net)));
+    const config = {
+      horizon: net.url,
+      database: { type: database.type, url: database.url },
+      accounts: { receiving_account_id: receiving.publicKey() },
+      assets: [{ code: 'XLM' }],
+      callbacks: { receive: `${callbacks.url}/receive` },
+      listener: { retry_min_ms: 50, retry_max_ms: 500, lock_retry_ms: 200 },
+    };
+    a = await runBridge(config);
+    b = await runBridge(config);
+    const state = (r: RunningBridge) => r.bridge.listener?.states.get(receiving.publicKey())?.state;
+    await until(() => state(a as RunningBridge) === 'streaming' || state(b as RunningBridge) === 'streaming');
+    const [holder, other] = state(a) === 'streaming' ? [a, b] : [b, a];
+    expect(state(other)).toBe('waiting_for_lock');
+    await payMany(net, senders, receiving.publicKey(), 50);
+    await until(() => new Set(callbacks.requests.map((r) => r.form.id)).size === 100);
+    // The holder goes away; the other replica takes over and keeps going.
+    await holder.close();
+    if (holder === a) a = undefined;
+    else b = undefined;
+    await until(() => state(other) === 'streaming', 30_000);
+    await payMany(net, senders, receiving.publicKey(), 50);
+    await until(() => new Set(callbacks.requests.map((r) => r.form.id)).size === 200);
+    await until(
+      async () => (await counts(database)).rows.filter((r) => r.status === 'Success').length === 200,
+    );
+    const ids = callbacks.requests.map((r) => r.form.id);
+    expect(ids).toHaveLength(200); // each delivered once
+    const { rows, dupes } = await counts(database);
+    expect(rows).toHaveLength(200);
+    expect(dupes).toEqual([]);
+  });
+});
+
+describe('localnet restarted mid-stream', () => {
+  let net: Localnet;
+  let database: TestDatabase;
+  let callbacks: Recorder;
+  let bridge: RunningBridge | undefined;
+  let dir: string;
+  const [sqlite] = databaseLegs(['sqlite3']);
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'bridge-net-'));
+    database = await (sqlite as NonNullable<typeof sqlite>).create();
+    await migrate(database);
+    callbacks = await recorder();
+  });
+  afterAll(async () => {
+    await bridge?.close();
+    await callbacks?.close();
+    await database?.drop();
+    await net?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('same state after a restart: the stream reconnects and later payments are delivered; a reset network follows the policy', async () => {
+    const snapshotFile = join(dir, 'net.json');
+    net = await localnet(200, { snapshotFile });
+    const port = net.port;
+    const receiving = await funded(net);
+    const sender = await funded(net);
+    bridge = await runBridge({
+      horizon: net.url,
+      database: { type: database.type, url: database.url },
+      accounts: { receiving_account_id: receiving.publicKey() },
+      assets: [{ code: 'XLM' }],
+      callbacks: { receive: `${callbacks.url}/receive` },
+      listener: {
+        retry_min_ms: 50,
+        retry_max_ms: 500,
+        reconnect_min_ms: 100,
+        reconnect_max_ms: 500,
+        silence_timeout_ms: 2_000,
+        cursor_reset: 'now',
+      },
+    });
+    await until(() => bridge?.bridge.listener?.states.get(receiving.publicKey())?.state === 'streaming');
+    await payMany(net, [sender], receiving.publicKey(), 10);
+    await until(() => callbacks.requests.length === 10);
+
+    // Restart with the same state (snapshot): same ledger numbers continue.
+    net.snapshot();
+    await net.close();
+    net = await localnet(200, { snapshotFile, port });
+    await retrying(() => payMany(net, [sender], receiving.publicKey(), 10));
+    await until(() => new Set(callbacks.requests.map((r) => r.form.id)).size === 20, 60_000);
+
+    // A reset network (fresh genesis): the stored cursor is ahead of the ledger → policy "now".
+    await net.close();
+    rmSync(snapshotFile, { force: true });
+    net = await localnet(200, { port });
+    await net.fund(receiving.publicKey());
+    await net.fund(sender.publicKey());
+    // Let the listener notice the reset and re-anchor its cursor before paying.
+    await until(
+      async () => {
+        const db = createKnex(database);
+        try {
+          const row = await db('listener_cursor').where({ account_id: receiving.publicKey() }).first();
+          return Number(BigInt(row.cursor) >> 32n) <= net.latestLedger();
+        } finally {
+          await db.destroy();
+        }
+      },
+      60_000,
+      200,
+    );
+    await retrying(() => payMany(net, [sender], receiving.publicKey(), 5));
+    await until(() => callbacks.requests.length >= 25, 60_000);
+    const { dupes } = await counts(database);
+    expect(dupes).toEqual([]);
+  });
+});
