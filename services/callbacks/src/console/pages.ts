@@ -19,7 +19,9 @@ export interface Chrome {
 function when(iso: string | null | undefined): SafeHtml {
   if (!iso) return html`<span class="muted">—</span>`;
   const shown = iso.replace('T', ' ').slice(0, 16);
-  return html`<time datetime="${iso}" class="nowrap">${shown}</time>`;
+  return html`<time datetime="${iso}" class="nowrap" title="${iso}"
+    >${shown} <span class="muted small">UTC</span></time
+  >`;
 }
 
 function short(value: string, keep = 6): SafeHtml {
@@ -29,7 +31,9 @@ function short(value: string, keep = 6): SafeHtml {
 }
 
 function money(amount: string, code: string): SafeHtml {
-  const trimmed = amount.includes('.') ? amount.replace(/0+$/, '').replace(/\.$/, '.00') : amount;
+  // 7 stored decimals, shown with at least 2: 12.5000000 → 12.50, 0.1234500 → 0.12345.
+  const match = /^(\d+)(?:\.(\d*))?$/.exec(amount);
+  const trimmed = match ? `${match[1]}.${(match[2] ?? '').replace(/0+$/, '').padEnd(2, '0')}` : amount;
   return html`${trimmed} <span class="muted">${code || 'XLM'}</span>`;
 }
 
@@ -147,7 +151,7 @@ export function customersPage(chrome: Chrome, view: CustomersView): string {
           <strong>${c.first_name} ${c.middle_name ? `${c.middle_name} ` : ''}${c.last_name}</strong>
           <div class="muted small">${c.email}</div>
         </td>
-        <td class="mono">${c.name}*${c.domain}</td>
+        <td class="mono nowrap">${c.name}*${c.domain}</td>
         <td class="mono">${c.route}</td>
         <td>
           ${
