@@ -11,3 +11,14 @@ export type { StellarTomlSpec, StellarTomlSources } from './stellar-toml/spec.js
 export { generateStellarToml, renderCheckedStellarToml, checkStellarToml } from './stellar-toml/generate.js';
 export { runAnchorToml, writeFileAtomic } from './stellar-toml/cli.js';
 export type { AnchorTomlArgs, AnchorTomlIo } from './stellar-toml/cli.js';
+export { renderNginxConfig, SECURITY_HEADERS } from './nginx/render.js';
+export type { NginxBank, NginxConfigOptions } from './nginx/render.js';
+export {
+  createDevCerts,
+  writeNginxPrefix,
+  startNginx,
+  findNginx,
+  freePort,
+  DEV_CERTS_SCRIPT,
+} from './nginx/prefix.js';
+export type { DevCerts, PrefixBank, NginxPrefixOptions, NginxPrefix, RunningNginx } from './nginx/prefix.js';
