@@ -161,7 +161,7 @@ describe.each(databaseLegs(['sqlite3', 'mysql']))('console on $type', (leg) => {
       const created = await agent.post('/console/customers').type('form').send(fields);
       expect(created.status).toBe(303);
       expect(created.headers.location).toBe('/console/customers?notice=created');
-      const list = await agent.get(created.headers.location);
+      const list = await agent.get(String(created.headers.location));
       expect(list.text).toContain('Customer created.');
       expect(list.text).toContain('erin*bank-b.test');
 

@@ -159,9 +159,12 @@ export function customersPage(chrome: Chrome, view: CustomersView): string {
               ? html`<span class="badge neutral">public</span>`
               : html`<span class="badge warn">allowed only</span>${
                     c.allowed.length
-                      ? html`<div class="muted small">
-                          ${c.allowed.map((a) => (a.user_name ? `${a.user_name}*${a.fi_domain}` : a.fi_domain)).join(', ')}
-                        </div>`
+                      ? c.allowed.map(
+                          (a) =>
+                            html`<div class="muted small nowrap">
+                              ${a.user_name ? `${a.user_name}*${a.fi_domain}` : a.fi_domain}
+                            </div>`,
+                        )
                       : ''
                   }`
           }
