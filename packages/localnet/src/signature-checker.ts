@@ -40,12 +40,14 @@ export type Threshold = 'low' | 'med' | 'high';
 
 export class SignatureChecker {
   private readonly used: boolean[];
-  /** `${signatureIndex}:${address}` → verified? */
-  private readonly verified = new Map<string, boolean>();
-
+  /**
+   * @param verified `${signatureIndex}:${address}` → verified?; pass the transaction's own map so
+   *   a signature verified at submission is not verified again when the ledger closes.
+   */
   constructor(
     private readonly hash: Buffer,
     private readonly signatures: DecoratedSig[],
+    private readonly verified = new Map<string, boolean>(),
   ) {
     this.used = signatures.map(() => false);
   }

@@ -83,7 +83,7 @@ function checkInner(
   ) {
     return txFailure(fee, 'txBadMinSeqAgeOrGap');
   }
-  const checker = new SignatureChecker(tx.hash, tx.signatures);
+  const checker = new SignatureChecker(tx.hash, tx.signatures, tx.verified);
   if (!checker.checkAccount(source, 'low')) return txFailure(fee, 'txBadAuth');
   for (const extra of c.extraSigners) {
     if (!checker.checkSigners([{ key: extra, weight: 1 }], 1)) return txFailure(fee, 'txBadAuth');
@@ -119,7 +119,7 @@ export function checkValid(tx: ParsedTx, state: AccountReader, lc: LedgerContext
   if (fb.fee < fee) return txFailure(fee, 'txInsufficientFee');
   const feeSource = state.get(fb.feeSource.account);
   if (!feeSource) return txFailure(fee, 'txNoAccount');
-  const checker = new SignatureChecker(fb.hash, fb.signatures);
+  const checker = new SignatureChecker(fb.hash, fb.signatures, fb.verified);
   if (!checker.checkAccount(feeSource, 'low')) return txFailure(fee, 'txBadAuth');
   if (!checker.allUsed()) return txFailure(fee, 'txBadAuthExtra');
   if (availableBalance(feeSource) < fee) return txFailure(fee, 'txInsufficientBalance');

@@ -100,13 +100,21 @@ export interface InnerTx {
   cond: Preconditions;
   operations: ParsedOp[];
   signatures: DecoratedSig[];
+  /** `${signatureIndex}:${address}` → verified, kept across the submit-time and apply-time checks. */
+  verified: Map<string, boolean>;
 }
 
 export interface ParsedTx extends InnerTx {
   /** Hash of the envelope as submitted (the outer hash for a fee bump). */
   envelopeHash: string;
   envelopeXdr: string;
-  feeBump?: { hash: Buffer; feeSource: AccountRef; fee: bigint; signatures: DecoratedSig[] };
+  feeBump?: {
+    hash: Buffer;
+    feeSource: AccountRef;
+    fee: bigint;
+    signatures: DecoratedSig[];
+    verified: Map<string, boolean>;
+  };
 }
 
 export class MalformedEnvelopeError extends Error {}
@@ -404,6 +412,7 @@ function decodeV1(env: xdr.TransactionV1Envelope, nid: Buffer, raw: Buffer | nul
     cond: decodeCond(tx.cond()),
     operations: tx.operations().map(decodeOp),
     signatures,
+    verified: new Map(),
   };
 }
 
@@ -465,6 +474,7 @@ export function decodeEnvelope(envelopeXdr: string, nid: Buffer): ParsedTx {
             feeSource: muxed(ftx.feeSource()),
             fee: int64(ftx.fee()),
             signatures: sigs(fb.signatures()),
+            verified: new Map(),
           },
         };
       }

@@ -1,0 +1,280 @@
+// pnpm bench:localnet — throughput of the local network on this machine, each figure beside a
+// baseline measured in the same run:
+//   1. single-payment transactions: HTTP submit (POST /transactions_async, validation incl.
+//      ed25519 verify) + ledger close (re-validation, application, history) for N sources;
+//   2. 100-operation payment transactions, same pipeline;
+//   3. SSE: records/s delivered to 10 concurrent /payments streams for one large ledger.
+// Baseline ("floor"): raw ed25519 verifications + envelope XDR decodes per second, i.e. the
+// cost a validating server cannot avoid per transaction. The server runs in a worker thread
+// (bench/server-worker.ts) so the load generator does not share its event loop: 2 cores.
+import { createPrivateKey, sign as edSign, verify as edVerify, createPublicKey } from 'node:crypto';
+import { Agent, request } from 'node:http';
+import { cpus, loadavg } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import {
+  Account,
+  Asset,
+  Keypair,
+  Operation,
+  TransactionBuilder,
+  xdr,
+  type Transaction,
+} from '@stellar/stellar-sdk';
+
+const SINGLE_TXS = Number(process.env.BENCH_SINGLE_TXS ?? 3000);
+const BATCH_TXS = Number(process.env.BENCH_BATCH_TXS ?? 60);
+const SSE_CLIENTS = 10;
+const CONCURRENCY = 32;
+
+const PKCS8_ED25519_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+
+/** Signs with node's native ed25519 (setup speed only; the server never sees the difference). */
+function fastSign(tx: Transaction, kp: Keypair): void {
+  const key = createPrivateKey({
+    key: Buffer.concat([PKCS8_ED25519_PREFIX, kp.rawSecretKey()]),
+    format: 'der',
+    type: 'pkcs8',
+  });
+  const sig = edSign(null, tx.hash(), key);
+  tx.addSignature(kp.publicKey(), sig.toString('base64'));
+}
+
+const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+
+function post(net: Net, path: string, body: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      `${net.url}${path}`,
+      {
+        method: 'POST',
+        agent,
+        headers: {
+          'Content-Type': 'application/x-www-form-urlencoded',
+          'Content-Length': Buffer.byteLength(body),
+        },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.setNoDelay(true);
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function pool<T>(items: T[], n: number, fn: (t: T) => Promise<void>): Promise<void> {
+  let i = 0;
+  await Promise.all(
+    Array.from({ length: n }, async () => {
+      while (i < items.length) await fn(items[i++]!);
+    }),
+  );
+}
+
+function rate(count: number, ms: number): string {
+  return `${Math.round((count / ms) * 1000).toLocaleString('en-US')}/s`;
+}
+
+interface Net {
+  url: string;
+  passphrase: string;
+  call<T>(msg: Record<string, unknown>): Promise<T>;
+  worker: Worker;
+}
+
+async function startWorker(): Promise<Net> {
+  const api = import.meta.resolve('tsx/esm/api');
+  const file = new URL('./server-worker.ts', import.meta.url).href;
+  const worker = new Worker(
+    `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(file)}); })`,
+    { eval: true },
+  );
+  const hello = await new Promise<{ url: string; passphrase: string }>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+  let chain = Promise.resolve() as Promise<unknown>;
+  const call = <T>(msg: Record<string, unknown>) => {
+    const next = chain.then(
+      () =>
+        new Promise<T>((resolve) => {
+          worker.once('message', resolve);
+          worker.postMessage(msg);
+        }),
+    );
+    chain = next;
+    return next;
+  };
+  return { ...hello, call, worker };
+}
+
+function baseline(
+  envelope: string,
+  kp: Keypair,
+  hash: Buffer,
+): { verifyPerSec: number; decodePerSec: number; floorTxPerSec: number } {
+  const pub = createPublicKey({
+    key: Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), kp.rawPublicKey()]),
+    format: 'der',
+    type: 'spki',
+  });
+  const sig = kp.sign(hash);
+  const measure = (fn: () => void) => {
+    const t0 = performance.now();
+    let n = 0;
+    while (performance.now() - t0 < 1000) {
+      for (let i = 0; i < 100; i++) fn();
+      n += 100;
+    }
+    return (n / (performance.now() - t0)) * 1000;
+  };
+  const verifyPerSec = measure(() => edVerify(null, hash, pub, sig));
+  const decodePerSec = measure(() => xdr.TransactionEnvelope.fromXDR(envelope, 'base64'));
+  return { verifyPerSec, decodePerSec, floorTxPerSec: 1 / (1 / verifyPerSec + 1 / decodePerSec) };
+}
+
+async function runPipeline(net: Net, envelopes: string[], opsPerTx: number, label: string) {
+  const t0 = performance.now();
+  const statuses = new Map<number, number>();
+  await pool(envelopes, CONCURRENCY, async (e) => {
+    const s = await post(net, '/transactions_async', `tx=${encodeURIComponent(e)}`);
+    statuses.set(s, (statuses.get(s) ?? 0) + 1);
+  });
+  const t1 = performance.now();
+  const { appliedOps: applied } = await net.call<{ appliedOps: number }>({ cmd: 'close' });
+  const t2 = performance.now();
+  const txs = envelopes.length;
+  console.log(
+    `\n${label}: ${txs} txs × ${opsPerTx} op(s), HTTP statuses ${JSON.stringify(Object.fromEntries(statuses))}`,
+  );
+  console.log(`  submit (HTTP + validate):   ${(t1 - t0).toFixed(0)} ms  → ${rate(txs, t1 - t0)} tx`);
+  console.log(
+    `  close (re-validate + apply + history): ${(t2 - t1).toFixed(0)} ms  → ${rate(applied, t2 - t1)} ops`,
+  );
+  console.log(
+    `  end to end:                 ${(t2 - t0).toFixed(0)} ms  → ${rate(txs, t2 - t0)} tx, ${rate(applied, t2 - t0)} ops applied`,
+  );
+  return { txs, applied, submitMs: t1 - t0, closeMs: t2 - t1, totalMs: t2 - t0 };
+}
+
+function sseClient(net: Net, cursor: string, expected: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let count = 0;
+    let tail = '';
+    const req = request(
+      `${net.url}/payments?cursor=${cursor}`,
+      { headers: { Accept: 'text/event-stream' } },
+      (res) => {
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          const text = tail + chunk;
+          let idx = 0;
+          while ((idx = text.indexOf('\nid: ', idx)) >= 0) {
+            count++;
+            idx += 5;
+          }
+          tail = text.slice(-5);
+          if (count >= expected) {
+            resolve(performance.now());
+            req.destroy();
+          }
+        });
+      },
+    );
+    req.on('error', (e) => {
+      if (count < expected) reject(e);
+    });
+    req.end();
+  });
+}
+
+async function main(): Promise<void> {
+  const net = await startWorker();
+  const passphrase = net.passphrase;
+  console.log(
+    `localnet benchmark — ${cpus().length} CPU(s), ${cpus()[0]?.model ?? 'unknown'}, Node ${process.version}, ` +
+      `load average ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')} (other work on the box skews every figure)`,
+  );
+
+  const dest = Keypair.random();
+  const singles = Array.from({ length: SINGLE_TXS }, () => Keypair.random());
+  const batchers = Array.from({ length: BATCH_TXS }, () => Keypair.random());
+  const everyone = [dest, ...singles, ...batchers].map((k) => k.publicKey());
+  await net.call({ cmd: 'fund', addresses: everyone });
+  const { seqs } = await net.call<{ seqs: string[] }>({ cmd: 'seqs', addresses: everyone });
+  const accounts = new Map(everyone.map((a, i) => [a, new Account(a, seqs[i]!)]));
+
+  // TransactionBuilder.build() increments the Account's sequence, so successive builds chain.
+  const build = (kp: Keypair, ops: number) => {
+    const b = new TransactionBuilder(accounts.get(kp.publicKey())!, {
+      fee: '100',
+      networkPassphrase: passphrase,
+    });
+    for (let i = 0; i < ops; i++)
+      b.addOperation(
+        Operation.payment({ destination: dest.publicKey(), asset: Asset.native(), amount: '0.0000001' }),
+      );
+    const tx = b.setTimeout(0).build();
+    fastSign(tx, kp);
+    return tx;
+  };
+
+  const sampleKp = Keypair.random();
+  const sample = new TransactionBuilder(new Account(sampleKp.publicKey(), '1'), {
+    fee: '100',
+    networkPassphrase: passphrase,
+  })
+    .addOperation(Operation.payment({ destination: dest.publicKey(), asset: Asset.native(), amount: '1' }))
+    .setTimeout(0)
+    .build();
+  const base = baseline(sample.toEnvelope().toXDR('base64'), sampleKp, sample.hash());
+  console.log(
+    `\nbaseline (1 core): ed25519 verify ${Math.round(base.verifyPerSec).toLocaleString('en-US')}/s, envelope XDR decode ${Math.round(base.decodePerSec).toLocaleString('en-US')}/s → floor ${Math.round(base.floorTxPerSec).toLocaleString('en-US')} single-payment tx/s`,
+  );
+
+  const single = await runPipeline(
+    net,
+    singles.map((k) => build(k, 1).toEnvelope().toXDR('base64')),
+    1,
+    'single-payment transactions',
+  );
+  const batch = await runPipeline(
+    net,
+    batchers.map((k) => build(k, 100).toEnvelope().toXDR('base64')),
+    100,
+    '100-operation transactions',
+  );
+
+  // SSE: 10 clients follow /payments from "now"; one ledger of payments fans out to all of them.
+  const cursor = 'now';
+  const envelopes = singles.map((k) => build(k, 1).toEnvelope().toXDR('base64'));
+  await pool(envelopes, CONCURRENCY, async (e) => {
+    await post(net, '/transactions_async', `tx=${encodeURIComponent(e)}`);
+  });
+  const clients = Array.from({ length: SSE_CLIENTS }, () => sseClient(net, cursor, envelopes.length));
+  await new Promise((r) => setTimeout(r, 200));
+  const t0 = performance.now();
+  await net.call({ cmd: 'close' });
+  const ends = await Promise.all(clients);
+  const sseMs = Math.max(...ends) - t0;
+  const delivered = envelopes.length * SSE_CLIENTS;
+  console.log(
+    `\nSSE: ${envelopes.length} payment records × ${SSE_CLIENTS} clients in ${sseMs.toFixed(0)} ms (incl. the ledger close) → ${rate(delivered, sseMs)} records delivered`,
+  );
+
+  console.log('\nsummary');
+  console.log(
+    `  single-payment: ${rate(single.txs, single.totalMs)} tx end to end (floor ${Math.round(base.floorTxPerSec)}/s per core)`,
+  );
+  console.log(`  100-op:         ${rate(batch.applied, batch.totalMs)} payment ops end to end`);
+  console.log(`  SSE:            ${rate(delivered, sseMs)} records to ${SSE_CLIENTS} clients`);
+  agent.destroy();
+  await net.call({ cmd: 'stop' });
+  await net.worker.terminate();
+}
+
+await main();
