@@ -96,14 +96,8 @@ export class KnexComplianceStore implements ComplianceStore {
 
   async recordNonce(senderDomain: string, nonce: string, dataHash: string, at: Date): Promise<NonceOutcome> {
     const domain = senderDomain.toLowerCase();
-    const existing = async () =>
-      (await this.db('auth_nonce')
-        .where({ sender_domain: domain, nonce })
-        .first('data_hash')
-        .catch(translateDatabaseError)) as { data_hash: string } | undefined;
-    const found = await existing();
-    if (found) return found.data_hash === dataHash ? 'same_data' : 'different_data';
     try {
+      // The common case is a new nonce: one insert, no read.
       await this.db('auth_nonce').insert({
         sender_domain: domain,
         nonce,
@@ -112,11 +106,14 @@ export class KnexComplianceStore implements ComplianceStore {
       });
       return 'new';
     } catch (err) {
-      // Two requests with this nonce raced; the one stored first wins.
       if (!isUniqueViolation(err)) translateDatabaseError(err);
-      const winner = await existing();
-      if (!winner) throw err;
-      return winner.data_hash === dataHash ? 'same_data' : 'different_data';
+      // Seen before (a retry, a replay, or a concurrent twin): the row stored first decides.
+      const first = (await this.db('auth_nonce')
+        .where({ sender_domain: domain, nonce })
+        .first('data_hash')
+        .catch(translateDatabaseError)) as { data_hash: string } | undefined;
+      if (!first) throw err;
+      return first.data_hash === dataHash ? 'same_data' : 'different_data';
     }
   }
 
