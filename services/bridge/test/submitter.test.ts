@@ -76,7 +76,7 @@ describe.each(databaseLegs(['sqlite3', 'mysql']))('channels and batching on $typ
           }),
         ),
       );
-      expect(results.every((r) => r.status === 200)).toBe(true);
+      expect(results.filter((r) => r.status !== 200)).toEqual([]);
       const hashes = new Set(results.map((r) => r.json.hash));
       expect(hashes.size).toBeLessThan(150);
       const after = await Promise.all(targets.map((t) => xlm(net, t.publicKey())));

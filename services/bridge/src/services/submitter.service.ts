@@ -269,6 +269,9 @@ export class TransactionSubmitter {
         }
       }
     } catch (err) {
+      // Whatever failed, the next transaction of this lane re-reads its sequence.
+      lane.sequence = undefined;
+      this.options.logger.warn('batch failed', { error: String(err) });
       const appErr =
         err instanceof HorizonRejection
           ? undefined

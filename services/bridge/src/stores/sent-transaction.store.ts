@@ -50,6 +50,16 @@ export interface SentTransactionStore {
   list(page: number, pageSize: number): Promise<SentTransaction[]>;
 }
 
+function isDeadlock(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return (
+    code === 'ER_LOCK_DEADLOCK' ||
+    code === 'ER_LOCK_WAIT_TIMEOUT' ||
+    code === '40P01' ||
+    code === 'SQLITE_BUSY'
+  );
+}
+
 function iso(value: unknown): string | null {
   if (value === null || value === undefined) return null;
   const d = value instanceof Date ? value : new Date(typeof value === 'number' ? value : String(value));
@@ -105,6 +115,19 @@ export class KnexSentTransactionStore implements SentTransactionStore {
   }
 
   async insert(tx: NewSentTransaction): Promise<number> {
+    // Concurrent reservations and inserts on the unique payment_id indexes can deadlock
+    // on MySQL/PostgreSQL; the transaction is then simply retried.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.insertOnce(tx);
+      } catch (err) {
+        if (attempt >= 5 || !isDeadlock(err)) throw err;
+        await new Promise((r) => setTimeout(r, 10 * 2 ** attempt));
+      }
+    }
+  }
+
+  private async insertOnce(tx: NewSentTransaction): Promise<number> {
     return this.db.transaction(async (trx) => {
       const single =
         tx.payments.length === 1 && tx.operationCount === 1 ? tx.payments[0]?.paymentId : undefined;
