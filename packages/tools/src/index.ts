@@ -22,3 +22,10 @@ export {
   DEV_CERTS_SCRIPT,
 } from './nginx/prefix.js';
 export type { DevCerts, PrefixBank, NginxPrefixOptions, NginxPrefix, RunningNginx } from './nginx/prefix.js';
+export {
+  composeNginxConfig,
+  COMPOSE_BANKS,
+  COMPOSE_NGINX_PATHS,
+  COMPOSE_UPSTREAM_PORTS,
+} from './nginx/compose.js';
+export type { ComposeNetwork } from './nginx/compose.js';

@@ -1,0 +1,40 @@
+# Bridge server (payments out, payment listener).
+# Build from the repository root, on its own:
+#   docker build -f docker/bridge.Dockerfile -t anchor/bridge .
+#   docker run --rm -v "$PWD/docker/config/bank-a:/config:ro" anchor/bridge
+# Secrets come from the environment: BRIDGE_BASE_SEED, BRIDGE_AUTHORIZING_SEED, BRIDGE_MAC_KEY, BRIDGE_API_KEY, BRIDGE_CHANNEL_SEEDS, BRIDGE_DATABASE_URL.
+# The TypeScript sources run through tsx (no build step), so the image holds the
+# sources of @anchor/bridge and of the workspace packages it depends on, with their
+# production dependencies installed by pnpm from the lockfile.
+FROM node:20-bookworm-slim AS builder
+# better-sqlite3 compiles its native binding when no prebuilt binary can be fetched.
+ENV CI=true npm_config_nodedir=/usr/local
+RUN apt-get update \
+  && apt-get install -y --no-install-recommends python3 make g++ \
+  && rm -rf /var/lib/apt/lists/* \
+  && npm install -g pnpm@10.34.9
+WORKDIR /app
+# Manifests first, so the dependency layer is reused until they change.
+COPY package.json pnpm-lock.yaml pnpm-workspace.yaml ./
+COPY packages/localnet/package.json packages/localnet/
+COPY packages/protocol/package.json packages/protocol/
+COPY packages/support/package.json packages/support/
+COPY services/bridge/package.json services/bridge/
+RUN pnpm install --frozen-lockfile --prod --filter "@anchor/bridge..."
+COPY packages/localnet/ packages/localnet/
+COPY packages/protocol/ packages/protocol/
+COPY packages/support/ packages/support/
+COPY services/bridge/ services/bridge/
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production
+ENV HEALTHCHECK_URL=http://127.0.0.1:8006/health
+WORKDIR /app
+COPY --from=builder /app /app
+USER node
+EXPOSE 8006
+# /health with the node that is already there (no curl in a slim image); compose adds a start period.
+HEALTHCHECK --interval=15s --timeout=5s --retries=3 \
+  CMD ["node", "-e", "fetch(process.env.HEALTHCHECK_URL).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+ENTRYPOINT ["node", "services/bridge/bin/bridge.js"]
+CMD ["-c", "/config/bridge.cfg"]

@@ -1,0 +1,38 @@
+# Compliance server (SEP-3): external port 8003 (auth, tx_status), internal port 8004.
+# Build from the repository root, on its own:
+#   docker build -f docker/compliance.Dockerfile -t anchor/compliance .
+#   docker run --rm -v "$PWD/docker/config/bank-a:/config:ro" anchor/compliance
+# Secrets come from the environment: COMPLIANCE_SIGNING_SEED, COMPLIANCE_DATABASE_URL, COMPLIANCE_TX_STATUS_PASSWORD.
+# The TypeScript sources run through tsx (no build step), so the image holds the
+# sources of @anchor/compliance and of the workspace packages it depends on, with their
+# production dependencies installed by pnpm from the lockfile.
+FROM node:20-bookworm-slim AS builder
+# better-sqlite3 compiles its native binding when no prebuilt binary can be fetched.
+ENV CI=true npm_config_nodedir=/usr/local
+RUN apt-get update \
+  && apt-get install -y --no-install-recommends python3 make g++ \
+  && rm -rf /var/lib/apt/lists/* \
+  && npm install -g pnpm@10.34.9
+WORKDIR /app
+# Manifests first, so the dependency layer is reused until they change.
+COPY package.json pnpm-lock.yaml pnpm-workspace.yaml ./
+COPY packages/protocol/package.json packages/protocol/
+COPY packages/support/package.json packages/support/
+COPY services/compliance/package.json services/compliance/
+RUN pnpm install --frozen-lockfile --prod --filter "@anchor/compliance..."
+COPY packages/protocol/ packages/protocol/
+COPY packages/support/ packages/support/
+COPY services/compliance/ services/compliance/
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production
+ENV HEALTHCHECK_URL=http://127.0.0.1:8004/health
+WORKDIR /app
+COPY --from=builder /app /app
+USER node
+EXPOSE 8003 8004
+# /health with the node that is already there (no curl in a slim image); compose adds a start period.
+HEALTHCHECK --interval=15s --timeout=5s --retries=3 \
+  CMD ["node", "-e", "fetch(process.env.HEALTHCHECK_URL).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+ENTRYPOINT ["node", "services/compliance/bin/compliance.js"]
+CMD ["-c", "/config/compliance.cfg"]
