@@ -307,6 +307,8 @@ describe.each(databaseLegs())('payment flow between two compliance servers on $t
           asset_issuer: '',
           sender: '{"address":"1 Main St","first_name":"Alice","last_name":"Doe"}',
           note: '',
+          route: '42',
+          sender_address: `nina*${w.n.domain}`,
         },
       ]);
       expect(w.callbacks.requests('/c/fetch_info').map((r) => r.form)).toEqual([{ address: '42' }]);

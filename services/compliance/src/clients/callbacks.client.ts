@@ -32,6 +32,14 @@ export interface AskUserRequest {
   /** sender_info as JSON text */
   sender: string;
   note: string;
+  /**
+   * Additions to the legacy fields (a backend that does not know them ignores
+   * them): which of our customers is asked (the attachment's route) and who is
+   * asking (the sender's stellar address), so the backend can check the
+   * customer's own allow list before asking.
+   */
+  route: string;
+  sender_address: string;
 }
 
 export class CallbacksClient {

@@ -169,6 +169,8 @@ export class AuthService {
       ...firstPayment(request.tx),
       sender: senderInfoJson,
       note: request.attachment.transaction.note,
+      route: request.attachment.transaction.route,
+      sender_address: `${sender.name}*${sender.domain}`,
     });
   }
 }
