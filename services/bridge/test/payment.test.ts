@@ -3,7 +3,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Asset, Keypair, Operation, TransactionBuilder, Account, Memo } from '@stellar/stellar-sdk';
+import {
+  Asset,
+  Keypair,
+  Operation,
+  TransactionBuilder,
+  Account,
+  Memo,
+  type Transaction,
+} from '@stellar/stellar-sdk';
 import { databaseLegs, type TestDatabase } from '@anchor/support/testing';
 import { createKnex } from '@anchor/support';
 import {
@@ -20,6 +28,9 @@ import {
   type Recorder,
   type RunningBridge,
 } from './helpers.js';
+
+const txFromXdr = (envelope: string, passphrase: string) =>
+  TransactionBuilder.fromXDR(envelope, passphrase) as Transaction;
 
 async function post(url: string, body: Record<string, string>, headers: Record<string, string> = {}) {
   const res = await fetch(url, {
@@ -191,7 +202,7 @@ describe('/builder (BLD)', () => {
       signers: [source.secret()],
     });
     expect(res.status).toBe(200);
-    const tx = TransactionBuilder.fromXDR(res.json.transaction_envelope as string, net.networkPassphrase);
+    const tx = txFromXdr(res.json.transaction_envelope as string, net.networkPassphrase);
     expect((tx as unknown as { sequence: string }).sequence).toBe((BigInt(seq) + 1n).toString());
     expect(tx.signatures).toHaveLength(1);
   });
@@ -242,7 +253,7 @@ describe('/builder (BLD)', () => {
       signers: [],
     });
     expect(res.status).toBe(200);
-    const tx = TransactionBuilder.fromXDR(res.json.transaction_envelope as string, net.networkPassphrase);
+    const tx = txFromXdr(res.json.transaction_envelope as string, net.networkPassphrase);
     expect((tx as unknown as { sequence: string }).sequence).toBe('123');
     expect(tx.operations.map((o) => o.type)).toEqual([
       'payment',
@@ -379,7 +390,7 @@ describe.each(databaseLegs(['sqlite3', 'mysql']))('/payment and /authorize on $t
       const row = rows.find((r) => r.transaction_id === res.json.hash);
       expect(row).toMatchObject({ status: 'success', source: base.publicKey() });
       expect(Number(row.ledger)).toBe(res.json.ledger);
-      const tx = TransactionBuilder.fromXDR(row.envelope_xdr, net.networkPassphrase);
+      const tx = txFromXdr(row.envelope_xdr, net.networkPassphrase);
       expect(tx.memo.value?.toString()).toBe('hello'); // S-4
       expect(Number(tx.timeBounds?.maxTime)).toBeGreaterThan(0); // time bounds on every tx
     },
@@ -400,11 +411,11 @@ describe.each(databaseLegs(['sqlite3', 'mysql']))('/payment and /authorize on $t
       memo: hash,
     });
     const rows = await sentRows();
-    const txA = TransactionBuilder.fromXDR(
+    const txA = txFromXdr(
       rows.find((r) => r.transaction_id === a.json.hash).envelope_xdr,
       net.networkPassphrase,
     );
-    const txB = TransactionBuilder.fromXDR(
+    const txB = txFromXdr(
       rows.find((r) => r.transaction_id === b.json.hash).envelope_xdr,
       net.networkPassphrase,
     );
@@ -507,7 +518,7 @@ describe.each(databaseLegs(['sqlite3', 'mysql']))('/payment and /authorize on $t
       const c = await post(`${bridge.url}/payment`, { destination: `carol*${fed.domain}`, amount: '1' });
       expect(c.status).toBe(200);
       const row = (await sentRows()).find((r) => r.transaction_id === c.json.hash);
-      const tx = TransactionBuilder.fromXDR(row.envelope_xdr, net.networkPassphrase);
+      const tx = txFromXdr(row.envelope_xdr, net.networkPassphrase);
       expect(tx.memo.value?.toString()).toBe('route-7');
       expect((tx.operations[0] as { destination: string }).destination).toBe(carol.publicKey());
       const clash = await post(`${bridge.url}/payment`, {
@@ -618,7 +629,7 @@ describe.each(databaseLegs(['sqlite3', 'mysql']))('/payment and /authorize on $t
         extra_memo: 'hi',
       });
       const row = (await sentRows()).find((r) => r.transaction_id === ok.json.hash);
-      const tx = TransactionBuilder.fromXDR(row.envelope_xdr, net.networkPassphrase);
+      const tx = txFromXdr(row.envelope_xdr, net.networkPassphrase);
       expect((tx.memo.value as Buffer).equals(memoHash)).toBe(true);
       // The same id again: no second transaction (legacy REC: dedupe before branching).
       const again = await post(`${bridge.url}/payment`, body);

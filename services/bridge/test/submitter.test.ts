@@ -3,7 +3,7 @@
 // hash up, resubmit the same envelope, never a rebuilt one). Real localnet,
 // real databases.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Asset, Keypair, TransactionBuilder } from '@stellar/stellar-sdk';
+import { Asset, Keypair, TransactionBuilder, type Transaction } from '@stellar/stellar-sdk';
 import { databaseLegs, type TestDatabase } from '@anchor/support/testing';
 import { createKnex } from '@anchor/support';
 import {
@@ -17,6 +17,9 @@ import {
   type Localnet,
   type RunningBridge,
 } from './helpers.js';
+
+const txFromXdr = (envelope: string, passphrase: string) =>
+  TransactionBuilder.fromXDR(envelope, passphrase) as Transaction;
 
 async function pay(url: string, body: Record<string, string>) {
   const res = await fetch(`${url}/payment`, {
@@ -82,7 +85,7 @@ describe.each(databaseLegs(['sqlite3', 'mysql']))('channels and batching on $typ
       const after = await Promise.all(targets.map((t) => xlm(net, t.publicKey())));
       after.forEach((a, i) => expect(a - (before[i] as number)).toBeCloseTo(30, 5));
       // Transaction source = a channel, operation source = the paying account; both signed.
-      const tx = TransactionBuilder.fromXDR(results[0]?.json.envelope_xdr as string, net.networkPassphrase);
+      const tx = txFromXdr(results[0]?.json.envelope_xdr as string, net.networkPassphrase);
       expect(channels.map((c) => c.publicKey())).toContain((tx as unknown as { source: string }).source);
       expect(tx.operations.every((op) => op.source === base.publicKey())).toBe(true);
       expect(tx.signatures).toHaveLength(2);
