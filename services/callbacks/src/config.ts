@@ -13,7 +13,7 @@ import {
   seedSchema,
   tlsSchema,
 } from '@anchor/support';
-import { isDomainName } from './services/validation.js';
+import { isValidDomain } from '@anchor/protocol';
 
 export const callbacksConfigSchema = z.strictObject({
   port: portSchema,
@@ -29,7 +29,7 @@ export const callbacksConfigSchema = z.strictObject({
   /** Default account id given to new customers (federation answers point payments at it). */
   receiving_account_id: accountIdSchema,
   /** Our federation domain: the default domain of new customers. */
-  domain: z.string().refine(isDomainName, { error: 'must be a domain name such as bank-b.test' }),
+  domain: z.string().refine(isValidDomain, { error: 'must be a domain name such as bank-b.test' }),
   /** Seconds a compliance server is told to wait on a pending ask_user or sanctions answer. */
   pending_seconds: z.number().int().min(1).max(86_400).default(600),
   sanctions: z

@@ -4,7 +4,8 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { AppError, InvalidParameterError, verifyPayloadMac } from '@anchor/support';
 import type { CreditingService } from '../services/crediting.service.js';
-import { fromStroops, isAccountId, parseAsset, toStroops } from '../services/validation.js';
+import { isAccountId, MESSAGES } from '@anchor/protocol';
+import { amountParam, assetParams } from '../services/validation.js';
 import type { IncomingPaymentFields } from '../stores/payments.store.js';
 import { optional, rawForm, required, type Form } from './form.js';
 
@@ -29,18 +30,10 @@ function signedForm(req: Request, macKey: string): Form {
 /** The receive form in a fixed validation order (reported field is deterministic). */
 export function parseReceiveForm(form: Form): IncomingPaymentFields {
   const payment_id = required(form, 'id');
-  const amountText = required(form, 'amount', 40);
-  const stroops = toStroops(amountText);
-  if (stroops === undefined)
-    throw new InvalidParameterError('amount', 'Amount must be positive and have up to 7 decimal places.');
-  const asset = parseAsset(optional(form, 'asset_code', 12), optional(form, 'asset_issuer', 56));
-  if ('problem' in asset) throw new InvalidParameterError(asset.field, asset.problem);
+  const amount = amountParam('amount', required(form, 'amount', 40));
+  const asset = assetParams(optional(form, 'asset_code', 12), optional(form, 'asset_issuer', 56));
   const from = optional(form, 'from', 56);
-  if (from !== '' && !isAccountId(from))
-    throw new InvalidParameterError(
-      'from',
-      'Account ID must start with `G` and contain 56 alphanum characters.',
-    );
+  if (from !== '' && !isAccountId(from)) throw new InvalidParameterError('from', MESSAGES.accountId);
   const transactionId = optional(form, 'transaction_id', 64);
   if (transactionId !== '' && !/^[0-9a-f]{64}$/i.test(transactionId))
     throw new InvalidParameterError('transaction_id', 'Must be a 64-character hex transaction hash.');
@@ -48,7 +41,7 @@ export function parseReceiveForm(form: Form): IncomingPaymentFields {
     payment_id,
     from_account: from,
     route: optional(form, 'route', 64),
-    amount: fromStroops(stroops),
+    amount,
     asset_code: asset.code,
     asset_issuer: asset.issuer,
     memo_type: optional(form, 'memo_type', 16),

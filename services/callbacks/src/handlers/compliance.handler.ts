@@ -6,7 +6,8 @@ import type { ApprovalsService } from '../services/approvals.service.js';
 import type { CreditingService } from '../services/crediting.service.js';
 import type { CustomersService } from '../services/customers.service.js';
 import type { SanctionsService } from '../services/sanctions.service.js';
-import { fromStroops, parseAsset, parseStellarAddress, toStroops } from '../services/validation.js';
+import { isStellarAddress, MESSAGES } from '@anchor/protocol';
+import { amountParam, assetParams } from '../services/validation.js';
 import { bodyForm, complianceCallback, optional, required, senderInfoField, sendAnswer } from './form.js';
 
 export function sanctionsHandler(sanctions: SanctionsService): RequestHandler {
@@ -20,21 +21,14 @@ export function askUserHandler(approvals: ApprovalsService): RequestHandler {
   return complianceCallback(async (req: Request, res: Response) => {
     const form = bodyForm(req);
     const amountText = optional(form, 'amount', 40);
-    let amount = '';
-    if (amountText !== '') {
-      const stroops = toStroops(amountText);
-      if (stroops === undefined)
-        throw new InvalidParameterError('amount', 'Amount must be positive and have up to 7 decimal places.');
-      amount = fromStroops(stroops);
-    }
-    const asset = parseAsset(optional(form, 'asset_code', 12), optional(form, 'asset_issuer', 56));
-    if ('problem' in asset) throw new InvalidParameterError(asset.field, asset.problem);
+    const amount = amountText === '' ? '' : amountParam('amount', amountText);
+    const asset = assetParams(optional(form, 'asset_code', 12), optional(form, 'asset_issuer', 56));
     const sender = senderInfoField(form);
     const note = optional(form, 'note', 2000);
     const route = required(form, 'route', 64);
     const senderAddress = optional(form, 'sender_address', 320);
-    if (senderAddress !== '' && !parseStellarAddress(senderAddress))
-      throw new InvalidParameterError('sender_address', 'Stellar address must be of form user*domain.com');
+    if (senderAddress !== '' && !isStellarAddress(senderAddress))
+      throw new InvalidParameterError('sender_address', MESSAGES.stellarAddress);
     const answer = await approvals.askUser({
       route,
       senderAddress,

@@ -10,8 +10,7 @@ import { InvalidParameterError } from '@anchor/support';
 import type { ApprovalRequest, ApprovalsStore } from '../stores/approvals.store.js';
 import type { CustomersStore } from '../stores/customers.store.js';
 import { senderNames, type ComplianceAnswer, type SenderInfo } from './compliance-answer.js';
-import type { AssetKey } from './validation.js';
-import { parseStellarAddress } from './validation.js';
+import { toStellarAddress, type AssetKey } from './validation.js';
 
 export interface AskUserRequest {
   /** Our customer's route (the attachment's route). */
@@ -39,7 +38,7 @@ export class ApprovalsService {
     if (!customer) throw new InvalidParameterError('route', 'No customer has this route.');
     if (customer.disclosure === 'public') return { status: 'ok' };
 
-    const sender = request.senderAddress ? parseStellarAddress(request.senderAddress) : undefined;
+    const sender = request.senderAddress ? toStellarAddress(request.senderAddress) : undefined;
     if (sender) {
       const allowed = await this.customers.allowedSenders(customer.id);
       const onList = allowed.some(

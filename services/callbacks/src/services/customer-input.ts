@@ -1,7 +1,8 @@
 // What it takes to open a customer record: the console form and the sample
 // seed both go through this schema, so the rules live in one place.
 import { z } from 'zod';
-import { isAccountId, isDomainName, isFederationName } from './validation.js';
+import { isAccountId, isValidDomain } from '@anchor/protocol';
+import { isFederationName, toStellarAddress } from './validation.js';
 import type { AllowedSender, CustomerFields } from '../stores/customers.store.js';
 
 // Control characters (other than line breaks and tabs) have no place in a customer record.
@@ -42,12 +43,14 @@ export function parseAllowedSenders(textValue: string): AllowedSender[] | undefi
   for (const line of textValue.split(/[\r\n,]+/)) {
     const entry = line.trim();
     if (!entry) continue;
-    const star = entry.lastIndexOf('*');
-    const user = star >= 0 ? entry.slice(0, star) : '';
-    const domain = (star >= 0 ? entry.slice(star + 1) : entry).toLowerCase();
-    if (!isDomainName(domain) || (star >= 0 && !isFederationName(user))) return undefined;
-    if (!senders.some((s) => s.fi_domain === domain && s.user_name === user))
-      senders.push({ fi_domain: domain, user_name: user });
+    const sender = entry.includes('*')
+      ? toStellarAddress(entry)
+      : isValidDomain(entry)
+        ? { name: '', domain: entry.toLowerCase() }
+        : undefined;
+    if (!sender) return undefined;
+    if (!senders.some((s) => s.fi_domain === sender.domain && s.user_name === sender.name))
+      senders.push({ fi_domain: sender.domain, user_name: sender.name });
   }
   return senders;
 }
@@ -73,7 +76,7 @@ export const customerInputSchema = z.object({
     .refine(isFederationName, { error: 'must have no spaces, * or >' }),
   domain: optionalText(255)
     .transform((v) => v.toLowerCase())
-    .refine((v) => v === '' || isDomainName(v), { error: 'must be a domain name such as bank-b.test' }),
+    .refine((v) => v === '' || isValidDomain(v), { error: 'must be a domain name such as bank-b.test' }),
   route: optionalText(20).refine((v) => v === '' || /^[1-9][0-9]{0,18}$/.test(v), {
     error: 'must be a number (it is the id memo of payments to this customer)',
   }),

@@ -13,7 +13,7 @@ import {
   type CustomerInput,
   type FieldErrors,
 } from './customer-input.js';
-import { parseStellarAddress } from './validation.js';
+import { toStellarAddress } from './validation.js';
 
 export interface CustomerDefaults {
   domain: string;
@@ -87,7 +87,7 @@ export class CustomersService {
    * @throws NotFoundError when no customer has it.
    */
   async fetchInfo(address: string): Promise<Record<string, string>> {
-    const parsed = parseStellarAddress(address);
+    const parsed = toStellarAddress(address);
     const customer = parsed
       ? await this.customers.byAddress(parsed.name, parsed.domain)
       : await this.customers.byRoute(address);

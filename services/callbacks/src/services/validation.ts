@@ -1,59 +1,43 @@
-// Small value rules shared by the callbacks, the console and the config.
-// Stellar address parsing is local for now: @anchor/protocol does not export
-// its SEP-2 helpers yet (switch to its parseStellarAddress once it does).
-import { StrKey } from '@stellar/stellar-sdk';
+// The callbacks' shapes of the value rules of @anchor/protocol: form fields that
+// fail become InvalidParameterError naming the field, stellar addresses parse to
+// undefined instead of throwing (with the domain lower-cased, as stored), and an
+// asset is the pair the bank books (native is `XLM` with no issuer). The rules
+// themselves are protocol's; nothing here re-implements them.
+import {
+  amountToStroops,
+  formatStellarAddress,
+  isAmount,
+  isProtocolError,
+  isStellarAddress,
+  MESSAGES,
+  parseAsset,
+  parseStellarAddress,
+  stroopsToAmount,
+  type StellarAddress,
+} from '@anchor/protocol';
+import { InvalidParameterError } from '@anchor/support';
 
-const DNS_LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/i;
+/** Longest name part we store (customers.name, allowed_senders.user_name). */
+const MAX_NAME_LENGTH = 64;
 
-/** A DNS name (`bank-b.test`), optionally with a `:port` for development domains. */
-export function isDomainName(value: string): boolean {
-  const match = /^([^:]+)(?::(\d{1,5}))?$/.exec(value);
-  if (!match) return false;
-  const [, host = '', port] = match;
-  if (port !== undefined && Number(port) > 65535) return false;
-  if (host.length > 253) return false;
-  return host.split('.').every((label) => DNS_LABEL.test(label));
-}
-
-// SEP-2 name part: printable, no whitespace, no `*` or `>`.
-const BAD_NAME_CHAR = /[\s\p{Z}\p{C}*>]/u;
-
-/** True for a valid SEP-2 name part (`bob`, `maria@gmail.com`, `+14155550100`). */
-export function isFederationName(value: string): boolean {
-  return value.length > 0 && value.length <= 64 && !BAD_NAME_CHAR.test(value);
-}
-
-/** Splits `name*domain`; undefined when it is not a stellar address. */
-export function parseStellarAddress(value: string): { name: string; domain: string } | undefined {
-  const parts = value.split('*');
-  if (parts.length !== 2) return undefined;
-  const [name = '', domain = ''] = parts;
-  if (!isFederationName(name) || !isDomainName(domain)) return undefined;
+/** `name*domain` with the domain lower-cased; undefined when it is not a stellar address we can store. */
+export function toStellarAddress(value: string): StellarAddress | undefined {
+  if (!isStellarAddress(value)) return undefined;
+  const { name, domain } = parseStellarAddress(value);
+  if (name.length > MAX_NAME_LENGTH) return undefined;
   return { name, domain: domain.toLowerCase() };
 }
 
-export function isAccountId(value: string): boolean {
-  return StrKey.isValidEd25519PublicKey(value);
+/** True for a SEP-2 name part (`bob`, `maria@gmail.com`) that fits the name columns. */
+export function isFederationName(name: string): boolean {
+  // Any valid domain does: only the name part is in question.
+  return toStellarAddress(formatStellarAddress({ name, domain: 'localhost' })) !== undefined;
 }
 
-const STROOPS_PER_UNIT = 10_000_000n;
-const INT64_MAX = 9_223_372_036_854_775_807n;
-
-/** Parses a positive amount with at most 7 decimals into stroops; undefined when invalid. */
-export function toStroops(amount: string): bigint | undefined {
-  const match = /^(\d{1,12})(?:\.(\d{1,7}))?$/.exec(amount);
-  if (!match) return undefined;
-  const [, whole = '0', fraction = ''] = match;
-  const stroops = BigInt(whole) * STROOPS_PER_UNIT + BigInt(fraction.padEnd(7, '0'));
-  if (stroops <= 0n || stroops > INT64_MAX) return undefined;
-  return stroops;
-}
-
-/** Formats stroops as a 7-decimal amount string. */
-export function fromStroops(stroops: bigint): string {
-  const sign = stroops < 0n ? '-' : '';
-  const abs = stroops < 0n ? -stroops : stroops;
-  return `${sign}${abs / STROOPS_PER_UNIT}.${(abs % STROOPS_PER_UNIT).toString().padStart(7, '0')}`;
+/** A positive amount with at most 7 decimals, as a 7-decimal string. */
+export function amountParam(name: string, value: string): string {
+  if (!isAmount(value)) throw new InvalidParameterError(name, MESSAGES.amount);
+  return stroopsToAmount(amountToStroops(value));
 }
 
 /** An asset as the bank books it: native is `XLM` with no issuer. */
@@ -62,35 +46,25 @@ export interface AssetKey {
   issuer: string;
 }
 
+const native = (): AssetKey => ({ code: 'XLM', issuer: '' });
+
 /**
- * Legacy asset rules (reference §1.4) plus the bridge's conventions: both empty is
- * native, `XLM` without issuer is native (account_merge), otherwise code 1–12
- * alphanumeric and a G… issuer. Returns the problem as text when invalid.
+ * The `asset_code`/`asset_issuer` pair by protocol's rules (both empty is native),
+ * plus the bridge's convention that `XLM` without issuer is native (account_merge).
+ * @throws InvalidParameterError naming `asset_code` or `asset_issuer`
  */
-export function parseAsset(code: string, issuer: string): AssetKey | { problem: string; field: string } {
-  if (code === '' && issuer === '') return { code: 'XLM', issuer: '' };
-  if (code === 'XLM' && issuer === '') return { code: 'XLM', issuer: '' };
-  if (code === '') return { problem: 'Asset code or issuer is missing', field: 'asset_code' };
-  if (!/^[A-Za-z0-9]{1,12}$/.test(code))
-    return { problem: 'Asset code must be 1-12 alphanumeric characters.', field: 'asset_code' };
-  if (issuer === '') return { problem: 'Asset code or issuer is missing', field: 'asset_issuer' };
-  if (!isAccountId(issuer))
-    return {
-      problem: 'Account ID must start with `G` and contain 56 alphanum characters.',
-      field: 'asset_issuer',
-    };
-  return { code, issuer };
-}
-
-/** `USD` or `USD:GABC…` style label for screens. */
-export function assetLabel(asset: AssetKey): string {
-  return asset.issuer ? `${asset.code}:${asset.issuer}` : asset.code;
-}
-
-/** Parses a stored, non-negative amount (any number of whole digits) into stroops. */
-export function storedToStroops(value: string): bigint {
-  const match = /^(\d+)(?:\.(\d{0,7})\d*)?$/.exec(value);
-  if (!match) throw new Error(`not a stored amount: ${value}`);
-  const [, whole = '0', fraction = ''] = match;
-  return BigInt(whole) * STROOPS_PER_UNIT + BigInt(fraction.padEnd(7, '0'));
+export function assetParams(code: string, issuer: string): AssetKey {
+  if (code === 'XLM' && issuer === '') return native();
+  try {
+    const asset = parseAsset(code, issuer);
+    return asset.type === 'native' ? native() : { code: asset.code, issuer: asset.issuer };
+  } catch (err) {
+    if (!isProtocolError(err, 'invalid_asset')) throw err;
+    if (err.field === 'asset_code') throw new InvalidParameterError('asset_code', MESSAGES.assetCode);
+    if (err.field === 'asset_issuer') throw new InvalidParameterError('asset_issuer', MESSAGES.accountId);
+    throw new InvalidParameterError(
+      code === '' ? 'asset_code' : 'asset_issuer',
+      MESSAGES.assetCodeOrIssuerMissing,
+    );
+  }
 }

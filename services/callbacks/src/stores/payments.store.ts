@@ -6,7 +6,8 @@
 // then answered as a duplicate. Nothing is ever added twice.
 import type { Knex } from 'knex';
 import { isSqlite, isUniqueViolation, normalizeAmount, translateDatabaseError } from '@anchor/support';
-import { fromStroops, storedToStroops, type AssetKey } from '../services/validation.js';
+import { amountToStroops, stroopsToAmount } from '@anchor/protocol';
+import type { AssetKey } from '../services/validation.js';
 import { nowIso, withDeadlockRetry } from './time.js';
 
 export interface IncomingPaymentFields {
@@ -224,10 +225,10 @@ export class KnexPaymentsStore implements PaymentsStore {
     const where = { customer_id: customerId, asset_code: asset.code, asset_issuer: asset.issuer };
     const row = await this.lock(trx('customer_balances').where(where).select('balance').first());
     if (!row) throw new Error('balance row missing');
-    const next = storedToStroops(normalizeAmount(row.balance as string)) + storedToStroops(amount);
+    const next = amountToStroops(normalizeAmount(row.balance as string)) + amountToStroops(amount);
     await trx('customer_balances')
       .where(where)
-      .update({ balance: fromStroops(next), updated_at: nowIso() });
+      .update({ balance: stroopsToAmount(next), updated_at: nowIso() });
   }
 }
 
