@@ -19,6 +19,7 @@ import {
   findNginx,
   freePort,
   generateStellarToml,
+  renderNginxConfig,
   SECURITY_HEADERS,
   startNginx,
   writeNginxPrefix,
@@ -106,7 +107,12 @@ async function startFederation(dir: string, domain: string): Promise<{ child: Ch
   return { child, port };
 }
 
-describe.skipIf(!NGINX)('nginx in front of the banks (TLS, SNI, public endpoints only)', () => {
+// Both ways the renderer writes proxy_pass: fixed upstreams (resolved at start) and the
+// variable form with a resolver that docker-compose uses (resolved per request).
+describe.skipIf(!NGINX).each([
+  ['fixed upstreams', undefined],
+  ['upstreams resolved per request', '127.0.0.1'],
+])('nginx in front of the banks (TLS, SNI, public endpoints only), %s', (_mode, resolver) => {
   let nginx: RunningNginx;
   let federation: ChildProcess;
   let echo: Awaited<ReturnType<typeof startEcho>>;
@@ -157,7 +163,11 @@ describe.skipIf(!NGINX)('nginx in front of the banks (TLS, SNI, public endpoints
         },
         { domain: 'bank-b.test', stellarToml: tomlB, complianceUpstream: `127.0.0.1:${echo.port}` },
       ],
+      extra: { resolver },
     });
+    expect(readFileSync(prefix.confFile, 'utf8').includes('proxy_pass http://$')).toBe(
+      resolver !== undefined,
+    );
     nginx = await startNginx(prefix);
     const hostMap = { 'bank-a.test': `127.0.0.1:${httpsPort}`, 'bank-b.test': `127.0.0.1:${httpsPort}` };
     https = createHttpClient({ timeoutMs: 10_000, extraCaFile: certs.caFile, hostMap });
@@ -298,5 +308,41 @@ describe.skipIf(!NGINX)('nginx in front of the banks (TLS, SNI, public endpoints
 
   it('refuses the TLS handshake for a name that is not a bank', async () => {
     await expect(unknownName.get('https://bank-c.test/.well-known/stellar.toml')).rejects.toThrow();
+  });
+});
+
+describe('renderNginxConfig options', () => {
+  const bank = {
+    domain: 'bank-a.test',
+    certificateFile: '/c/a.crt',
+    privateKeyFile: '/c/a.key',
+    stellarTomlFile: '/w/a.toml',
+    federationUpstream: 'federation:8002',
+  };
+  const base = { httpsListen: ['443'], pidFile: '/tmp/p', errorLog: '/dev/stderr', accessLog: 'off' };
+
+  it('refuses options that would produce a broken or injectable config', () => {
+    expect(() => renderNginxConfig({ ...base, banks: [] })).toThrow(/at least one bank/);
+    expect(() => renderNginxConfig({ ...base, banks: [{ ...bank, domain: 'bank-a.test; evil' }] })).toThrow(
+      /bad domain/,
+    );
+    expect(() => renderNginxConfig({ ...base, banks: [bank, bank] })).toThrow(/duplicate domain/);
+    expect(() =>
+      renderNginxConfig({ ...base, banks: [{ ...bank, federationUpstream: 'http://x:1' }] }),
+    ).toThrow(/host:port/);
+    expect(() =>
+      renderNginxConfig({ ...base, banks: [{ ...bank, stellarTomlFile: '/w/a.toml; }' }] }),
+    ).toThrow(/unsafe path/);
+    expect(() => renderNginxConfig({ ...base, httpsListen: ['443 ssl'], banks: [bank] })).toThrow(
+      /bad listen/,
+    );
+  });
+
+  it('proxies only what a bank has, and never the internal services', () => {
+    const text = renderNginxConfig({ ...base, banks: [bank] });
+    expect(text).toContain('location = /federation {');
+    expect(text).not.toContain('location = /compliance');
+    expect(text.match(/proxy_pass /g)).toHaveLength(1);
+    expect(text).not.toMatch(/80(04|05|06)/);
   });
 });

@@ -9,7 +9,7 @@ export {
 } from './stellar-toml/spec.js';
 export type { StellarTomlSpec, StellarTomlSources } from './stellar-toml/spec.js';
 export { generateStellarToml, renderCheckedStellarToml, checkStellarToml } from './stellar-toml/generate.js';
-export { runAnchorToml, writeFileAtomic } from './stellar-toml/cli.js';
+export { runAnchorToml, writeFileAtomic, readTomlFile } from './stellar-toml/cli.js';
 export type { AnchorTomlArgs, AnchorTomlIo } from './stellar-toml/cli.js';
 export { renderNginxConfig, SECURITY_HEADERS } from './nginx/render.js';
 export type { NginxBank, NginxConfigOptions } from './nginx/render.js';

@@ -31,6 +31,11 @@ export interface AnchorTomlIo {
 
 class UsageError extends Error {}
 
+/** Parses a TOML file (configs are plain TOML: no service code needed). @throws on unreadable or invalid TOML */
+export function readTomlFile(file: string): Record<string, unknown> {
+  return TOML.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+}
+
 function readToml(file: string, problems: string[]): Record<string, unknown> | undefined {
   let text: string;
   try {
