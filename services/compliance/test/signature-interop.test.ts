@@ -9,6 +9,7 @@ import { Keypair, StrKey } from '@stellar/stellar-sdk';
 import { databaseLegs } from '@anchor/support/testing';
 import {
   attachmentMemoHash,
+  authTransactionHash,
   buildAuthTransaction,
   encodeAuthRequest,
   serializeAttachment,
@@ -151,15 +152,20 @@ describe.each(databaseLegs(['sqlite3', 'mysql']))(
     });
 
     // The final Go sender (stellar/go@698593a4) puts a TransactionV0 body in `tx` (no
-    // 4-byte key-type prefix). @anchor/protocol's parseAuthTransaction only decodes the
-    // v1/legacy `Transaction` layout today, so such a request is refused as data.tx.
-    // This test flips to failing (remove `.fails`) once the protocol package accepts V0.
-    it.skipIf(leg.unavailable).fails('accepts the TransactionV0 layout of the final Go sender', async () => {
+    // 4-byte key-type prefix); @anchor/protocol's parseAuthTransaction accepts it beside
+    // the v1/legacy `Transaction` layout.
+    it.skipIf(leg.unavailable)('accepts the TransactionV0 layout of the final Go sender', async () => {
+      // Its own nonce: the request above already used GO_ATTACHMENT's (nonce_reused otherwise).
+      const attachment = GO_ATTACHMENT.replace(
+        '"nonce":"1488805458327055805"',
+        '"nonce":"1488805458327055806"',
+      );
+      expect(attachment).not.toBe(GO_ATTACHMENT);
       const source = Keypair.random().publicKey();
       const v1 = buildAuthTransaction({
         source,
         operations: [Operation.payment({ source, destination: source, asset: Asset.native(), amount: '20' })],
-        memoHash: attachmentMemoHash(GO_ATTACHMENT),
+        memoHash: attachmentMemoHash(attachment),
         networkPassphrase: NETWORK_PASSPHRASE,
       });
       const v0 = Buffer.from(v1, 'base64').subarray(4).toString('base64');
@@ -167,11 +173,17 @@ describe.each(databaseLegs(['sqlite3', 'mysql']))(
         sender: `aldi*${goBank.domain}`,
         need_info: false,
         tx: v0,
-        attachment: GO_ATTACHMENT,
+        attachment,
       });
       const sig = sign(null, Buffer.from(data, 'utf8'), nodePrivateKey(GO_SEED)).toString('base64');
       const res = await postForm(`${receiver.external.url}/`, { data, sig });
-      expect(res.status).toBe(200);
+      expect([res.status, res.text]).toEqual([200, '{"info_status":"ok","tx_status":"ok"}']);
+      // Stored under the hash of the equivalent v1 transaction.
+      const row = await receiver
+        .db('authorized_transaction')
+        .where({ transaction_id: authTransactionHash(v1, NETWORK_PASSPHRASE) })
+        .first('data');
+      expect(row?.data).toBe(data);
     });
   },
 );

@@ -51,8 +51,8 @@ export function encodeAuthRequest(request: AuthRequest): string {
 /**
  * Validates a received auth request form, checking in this order and reporting the
  * first failure: `data` present and a JSON object of AuthData types; `sig` present and
- * base64; `data.sender` a stellar address; `data.tx` base64 of a `Transaction` XDR;
- * `data.attachment` JSON of the attachment shape. Empty strings count as absent.
+ * base64; `data.sender` a stellar address; `data.tx` base64 of a `Transaction` (or
+ * `TransactionV0`) XDR; `data.attachment` JSON of the attachment shape. Empty strings count as absent.
  * Does not verify the signature (needs the sender's SIGNING_KEY) nor the memo hash
  * (see {@link checkMemoHash}).
  *

@@ -1,6 +1,7 @@
 // The SEP-3 auth transaction: unsigned, sequence 0, MEMO_HASH = sha256(attachment),
 // carried in AuthData.tx as a bare `Transaction` XDR (legacy-reference §8.1: a v1
-// Transaction with a G… source is byte-identical to the legacy v0 one).
+// Transaction with a G… source is byte-identical to the legacy pre-protocol-13 one), or
+// as a bare `TransactionV0` body by the final Go sender.
 
 import { Account, Memo, TransactionBuilder, xdr } from '@stellar/stellar-sdk';
 import { ProtocolError } from '../errors.js';
@@ -64,19 +65,55 @@ export function buildAuthTransaction(input: BuildAuthTransactionInput): string {
 }
 
 /**
- * Decodes a bare `Transaction` XDR (base64).
- * @throws {ProtocolError} `invalid_transaction` (field `data.tx`)
+ * Decodes the bare transaction XDR (base64) of `AuthData.tx`. Two layouts are accepted:
+ * - a v1 `Transaction` (MuxedAccount source; with a `G…` source this is byte-identical
+ *   to the pre-protocol-13 `Transaction` the older Go sender wrote);
+ * - a `TransactionV0` body (32 raw source key bytes, no key-type discriminant), as the
+ *   final Go sender (stellar/go@698593a4) writes it. It is returned as its v1 equivalent,
+ *   exactly as stellar-base and stellar-core treat a v0 envelope, so the hash
+ *   ({@link authTransactionHash}) and the memo are the same for both layouts.
+ *
+ * The v1 layout is tried first; either decode must consume every byte.
+ * @throws {ProtocolError} `invalid_transaction` (field `data.tx`) when neither decodes
  * @see https://github.com/stellar/stellar-protocol/blob/master/ecosystem/sep-0003.md
  */
 export function parseAuthTransaction(txXdrBase64: string): xdr.Transaction {
+  const bytes = Buffer.from(txXdrBase64, 'base64');
+  let v1Error: unknown;
   try {
-    return xdr.Transaction.fromXDR(txXdrBase64, 'base64');
+    // js-xdr's fromXDR throws when input is left over, so trailing bytes fail here too.
+    return xdr.Transaction.fromXDR(bytes);
   } catch (e) {
+    v1Error = e;
+  }
+  try {
+    return transactionFromV0(xdr.TransactionV0.fromXDR(bytes));
+  } catch {
     throw new ProtocolError('invalid_transaction', 'Error decoding Transaction XDR', {
       field: 'data.tx',
-      cause: e,
+      cause: v1Error,
     });
   }
+}
+
+/**
+ * The v1 `Transaction` equivalent of a `TransactionV0`: the source becomes a
+ * KEY_TYPE_ED25519 MuxedAccount, optional timeBounds become PRECOND_TIME (or
+ * PRECOND_NONE), everything else is kept. Its XDR is `uint32(0) || XDR(v0)`, which is how
+ * stellar-base's `Transaction.signatureBase` rebuilds a v1 transaction from a v0 one.
+ */
+function transactionFromV0(v0: xdr.TransactionV0): xdr.Transaction {
+  const timeBounds = v0.timeBounds();
+  return new xdr.Transaction({
+    sourceAccount: xdr.MuxedAccount.keyTypeEd25519(v0.sourceAccountEd25519()),
+    fee: v0.fee(),
+    seqNum: v0.seqNum(),
+    cond: timeBounds ? xdr.Preconditions.precondTime(timeBounds) : xdr.Preconditions.precondNone(),
+    memo: v0.memo(),
+    operations: v0.operations(),
+    // TransactionV0Ext has only case 0.
+    ext: new xdr.TransactionExt(0),
+  });
 }
 
 /**

@@ -2,8 +2,7 @@
 // network hash of the sequence-0 auth transaction (stored as transaction_id).
 
 import { createHash } from 'node:crypto';
-import { xdr } from '@stellar/stellar-sdk';
-import { ProtocolError } from '../errors.js';
+import { parseAuthTransaction } from './auth-transaction.js';
 
 /**
  * XDR `ENVELOPE_TYPE_TX`, the tag hashed between network id and transaction.
@@ -31,20 +30,14 @@ export function attachmentMemoHashBase64(attachment: string): string {
 /**
  * Network hash of a bare `Transaction` XDR:
  * `hex(sha256(sha256(passphrase) || uint32be(2) || XDR(tx)))`. For the auth tx this is
- * the hash *as received* (sequence 0), not of the transaction later submitted.
+ * the hash *as received* (sequence 0), not of the transaction later submitted. A
+ * `TransactionV0` body hashes as its v1 equivalent (as stellar-core hashes v0
+ * envelopes), so both layouts of the same transaction give the same hash.
  * @throws {ProtocolError} `invalid_transaction` (field `data.tx`) when the XDR does not decode
  * @see https://github.com/stellar/stellar-protocol/blob/master/ecosystem/sep-0003.md
  */
 export function authTransactionHash(txXdrBase64: string, networkPassphrase: string): string {
-  let tx: xdr.Transaction;
-  try {
-    tx = xdr.Transaction.fromXDR(txXdrBase64, 'base64');
-  } catch (e) {
-    throw new ProtocolError('invalid_transaction', 'Error decoding Transaction XDR', {
-      field: 'data.tx',
-      cause: e,
-    });
-  }
+  const tx = parseAuthTransaction(txXdrBase64);
   const tag = Buffer.alloc(4);
   tag.writeUInt32BE(ENVELOPE_TYPE_TX);
   // Re-encoding (rather than hashing the received bytes) matches Go, which unmarshals first.

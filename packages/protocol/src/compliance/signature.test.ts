@@ -1,4 +1,5 @@
 import { createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
+import { StrKey } from '@stellar/stellar-sdk';
 import { describe, expect, it } from 'vitest';
 import {
   SIGNING_KEY,
@@ -56,6 +57,46 @@ describe('signAuthData / verifyAuthSignature', () => {
     expect(verifyAuthSignature(SIGNING_KEY, DATA, long)).toBe(false);
     expect(verifyAuthSignature(SIGNING_KEY, DATA, 'bad sig')).toBe(false);
     expect(verifyAuthSignature('GBAD', DATA, DATA_SIG)).toBe(false);
+  });
+
+  it('fails (false) for a wrong key, a flipped data byte and a 63-byte sig', () => {
+    const data = Buffer.from(DATA, 'utf8');
+    const sig = Buffer.from(DATA_SIG, 'base64');
+    // Wrong key: a valid account id that did not sign, twice (the second hit is cached).
+    expect(verifyAuthSignature(SOURCE, DATA, DATA_SIG)).toBe(false);
+    expect(verifyAuthSignature(SOURCE, DATA, DATA_SIG)).toBe(false);
+    // One flipped bit in each byte position of data.
+    for (let i = 0; i < data.length; i++) {
+      const flipped = Buffer.from(data);
+      flipped[i] = (flipped[i] as number) ^ 0x01;
+      expect(verifyAuthSignature(SIGNING_KEY, flipped.toString('latin1'), DATA_SIG)).toBe(false);
+    }
+    // A flipped signature byte, and 63 bytes (whichever byte is dropped).
+    const flippedSig = Buffer.from(sig);
+    flippedSig[10] = (flippedSig[10] as number) ^ 0x80;
+    expect(verifyAuthSignature(SIGNING_KEY, DATA, flippedSig.toString('base64'))).toBe(false);
+    expect(verifyAuthSignature(SIGNING_KEY, DATA, sig.subarray(1).toString('base64'))).toBe(false);
+    expect(verifyAuthSignature(SIGNING_KEY, DATA, sig.subarray(0, 63).toString('base64'))).toBe(false);
+    // The cached key still verifies the genuine signature.
+    expect(verifyAuthSignature(SIGNING_KEY, DATA, DATA_SIG)).toBe(true);
+  });
+
+  it('keeps verifying correctly past the key cache bound (1,000 account ids)', () => {
+    const keys = Array.from({ length: 1005 }, (_, i) => {
+      const seed = Buffer.alloc(32, 0);
+      seed.writeUInt32BE(i + 1);
+      return StrKey.encodeEd25519PublicKey(
+        createPublicKey(
+          createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' }),
+        )
+          .export({ format: 'der', type: 'spki' })
+          .subarray(12),
+      );
+    });
+    for (const key of keys) expect(verifyAuthSignature(key, DATA, DATA_SIG)).toBe(false);
+    // SIGNING_KEY was evicted by now (or never cached): it is rebuilt and still verifies.
+    expect(verifyAuthSignature(SIGNING_KEY, DATA, DATA_SIG)).toBe(true);
+    expect(verifyAuthSignature(keys[0] as string, DATA, DATA_SIG)).toBe(false);
   });
 
   it('rejects an invalid seed', () => {

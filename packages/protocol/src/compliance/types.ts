@@ -27,7 +27,10 @@ export interface AuthData {
   sender: string;
   /** Whether the sender wants the recipient's KYC (`dest_info`). */
   need_info: boolean;
-  /** Base64 XDR of the unsigned, sequence-0 `Transaction` (not an envelope). */
+  /**
+   * Base64 XDR of the unsigned, sequence-0 `Transaction` (not an envelope); a
+   * `TransactionV0` body (final Go sender) is accepted too.
+   */
   tx: string;
   /** The attachment JSON *as a string*; the tx memo hash is sha256 of these bytes. */
   attachment: string;
