@@ -204,8 +204,12 @@ export function buildStellarTomlSpec(sources: StellarTomlSources): StellarTomlSp
       (d) => d !== undefined && d.code === code && (d.issuer === undefined || d.issuer === issuer),
     );
     if (index >= 0) used.add(index);
-    const extra = index >= 0 ? (details[index] as Record<string, unknown>) : {};
-    spec.currencies.push({ ...extra, code, issuer });
+    const {
+      code: _code,
+      issuer: _issuer,
+      ...extra
+    } = index >= 0 ? (details[index] as Record<string, unknown>) : {};
+    spec.currencies.push({ code, issuer, ...extra });
   }
   details.forEach((d, i) => {
     if (!used.has(i)) {
