@@ -29,3 +29,9 @@ export {
   COMPOSE_UPSTREAM_PORTS,
 } from './nginx/compose.js';
 export type { ComposeNetwork } from './nginx/compose.js';
+export { startTwoBankStack, resetMysqlDatabases } from './demo/two-bank-stack.js';
+export type { RunningStack, RunningBank, StackOptions } from './demo/two-bank-stack.js';
+export { ConsoleClient } from './demo/console-client.js';
+export { DEMO_CUSTOMERS } from './demo/demo-customers.js';
+export { balanceOf } from './demo/network-setup.js';
+export { lookUp, pay, complianceSend, publicClients, waitForDelivery } from './demo/payment-flow.js';

@@ -43,6 +43,8 @@ export interface DemoNetwork {
   caFile?: string;
   /** `mysql://root@127.0.0.1:3306` style server URL; SQLite files when absent. */
   mysqlServerUrl?: string;
+  /** Prefix of the MySQL database names, e.g. `demo` → demo_bank_a_bridge. */
+  databasePrefix?: string;
 }
 
 export interface BankFiles {
@@ -61,7 +63,7 @@ const toml = (value: unknown) => JSON.stringify(value);
 function database(plan: BankPlan, network: DemoNetwork, dir: string, service: string) {
   if (!network.mysqlServerUrl) return { type: 'sqlite3' as const, url: join(dir, `${service}.sqlite`) };
   const url = new URL(network.mysqlServerUrl);
-  url.pathname = `/demo_bank_${plan.id}_${service}`;
+  url.pathname = `/${network.databasePrefix ?? 'demo'}_bank_${plan.id}_${service}`;
   return { type: 'mysql' as const, url: url.toString() };
 }
 

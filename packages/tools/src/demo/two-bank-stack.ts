@@ -4,7 +4,7 @@
 // plain-HTTP stand-in), with accounts funded, a USD asset and trustlines, and
 // the customers registered. The demo and the end-to-end tests both use it.
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Keypair } from '@stellar/stellar-sdk';
@@ -29,6 +29,10 @@ export interface StackOptions {
   fixedPorts?: boolean;
   /** A MySQL server URL (e.g. mysql://root@127.0.0.1:3306); SQLite when absent. */
   mysqlServerUrl?: string;
+  /** MySQL database name prefix (default `demo`); tests use a unique one. */
+  databasePrefix?: string;
+  /** nginx's TLS port; default 8443 with fixedPorts, else a free port. 443 lets unmodified clients in. */
+  httpsPort?: number;
   /** Customers to register per bank (callbacks --seed format). */
   customers: { a: Record<string, string>[]; b: Record<string, string>[] };
   log?: (line: string) => void;
@@ -91,7 +95,8 @@ function runOnce(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
   });
 }
 
-async function createMysqlDatabases(files: BankFiles): Promise<void> {
+/** Drops the bank's MySQL databases (if any) and, unless `recreate` is false, creates them empty. */
+export async function resetMysqlDatabases(files: BankFiles, recreate = true): Promise<void> {
   for (const { type, url } of Object.values(files.databases)) {
     if (type !== 'mysql') continue;
     const target = new URL(url);
@@ -100,7 +105,7 @@ async function createMysqlDatabases(files: BankFiles): Promise<void> {
     const admin = knex({ client: 'mysql2', connection: target.toString() });
     try {
       await admin.raw(`DROP DATABASE IF EXISTS ${name}`);
-      await admin.raw(`CREATE DATABASE ${name}`);
+      if (recreate) await admin.raw(`CREATE DATABASE ${name}`);
     } finally {
       await admin.destroy();
     }
@@ -111,6 +116,8 @@ export async function startTwoBankStack(options: StackOptions): Promise<RunningS
   const log = options.log ?? (() => {});
   const fixed = options.fixedPorts ?? false;
   mkdirSync(options.runDir, { recursive: true });
+  // nginx's workers (user nobody when started as root) read the stellar.toml files under it.
+  chmodSync(options.runDir, 0o755);
   const processes = new ProcessGroup(options.runDir);
   const cleanups: (() => Promise<void>)[] = [() => processes.stopAll()];
   const stop = async () => {
@@ -133,7 +140,7 @@ export async function startTwoBankStack(options: StackOptions): Promise<RunningS
     const nginxBin = options.nginx === 'off' ? undefined : findNginx();
     if (options.nginx === 'require' && !nginxBin) throw new Error('nginx is required but not installed');
     const frontPorts = {
-      https: fixed ? 8443 : await freePort(),
+      https: options.httpsPort ?? (fixed ? 8443 : await freePort()),
       http: fixed ? 8080 : await freePort(),
       a: fixed ? 8110 : await freePort(),
       b: fixed ? 8210 : await freePort(),
@@ -165,6 +172,7 @@ export async function startTwoBankStack(options: StackOptions): Promise<RunningS
       hostMap: front.hostMap,
       caFile: front.caFile,
       mysqlServerUrl: options.mysqlServerUrl,
+      databasePrefix: options.databasePrefix,
     };
 
     const banks = {} as RunningStack['banks'];
@@ -198,7 +206,7 @@ export async function startTwoBankStack(options: StackOptions): Promise<RunningS
 
     for (const id of ['a', 'b'] as const) {
       const { plan, files, urls } = banks[id];
-      await createMysqlDatabases(files);
+      await resetMysqlDatabases(files);
       const customersFile = join(files.dir, 'customers.json');
       writeFileSync(customersFile, JSON.stringify(options.customers[id], null, 2));
       await runOnce([bin('callbacks'), '-c', files.configs.callbacks, '--migrate-db'], files.env);
