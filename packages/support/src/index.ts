@@ -11,5 +11,6 @@ export * from './db/migrations.js';
 export * from './db/db-errors.js';
 export * from './db/columns.js';
 export * from './http-client.js';
+export * from './http/public-clients.js';
 export * from './payload-mac.js';
 export * from './cli.js';

@@ -2,8 +2,7 @@
 // listener, delivery worker and the express app. main.ts and the tests use it.
 import type { Knex } from 'knex';
 import { Horizon, Keypair } from '@stellar/stellar-sdk';
-import { FederationClient, StellarTomlResolver } from '@anchor/protocol';
-import { createHttpClient, createKnex, pendingMigrations, type Logger } from '@anchor/support';
+import { createKnex, createPublicClients, pendingMigrations, type Logger } from '@anchor/support';
 import type { Express } from 'express';
 import { createApp } from './app.js';
 import { databaseOf, receivingAccounts, type BridgeConfig } from './config.js';
@@ -44,22 +43,7 @@ export async function createBridge(config: BridgeConfig, logger: Logger): Promis
     }
   }
   const server = new Horizon.Server(config.horizon, { allowHttp: config.horizon.startsWith('http:') });
-  const http = createHttpClient({
-    timeoutMs: config.http.timeout_ms,
-    extraCaFile: config.http.extra_ca_file,
-    hostMap: config.http.host_map,
-  });
-  const tomlResolver = new StellarTomlResolver({
-    http,
-    allowHttp: config.http.allow_http,
-    timeoutMs: config.http.timeout_ms,
-  });
-  const federation = new FederationClient({
-    http,
-    tomlResolver,
-    allowHttp: config.http.allow_http,
-    timeoutMs: config.http.timeout_ms,
-  });
+  const { http, federation } = createPublicClients(config.http);
   const sentStore = db ? new KnexSentTransactionStore(db) : new NullSentTransactionStore();
   const channels = config.submitter.channel_seeds.map((s) => Keypair.fromSecret(s));
   const submitter = new TransactionSubmitter({

@@ -1,8 +1,8 @@
 // Builds the compliance services from a config, a database and a logger. Shared
 // by main.ts and the tests so both run exactly the same wiring.
 import type { Knex } from 'knex';
-import { createHttpClient, type Logger } from '@anchor/support';
-import { FederationClient, StellarTomlResolver } from '@anchor/protocol';
+import { createPublicClients, type Logger } from '@anchor/support';
+import type { StellarTomlResolver } from '@anchor/protocol';
 import { CallbacksClient } from './clients/callbacks.client.js';
 import type { ComplianceConfig } from './config.js';
 import { AccessService } from './services/access.service.js';
@@ -35,22 +35,8 @@ export function createComplianceServices(
   logger: Logger,
   options: ComplianceDepsOptions = {},
 ): ComplianceServices {
-  const http = createHttpClient({
-    timeoutMs: config.http.timeout_ms,
-    extraCaFile: config.http.extra_ca_file,
-    hostMap: config.http.host_map,
-  });
-  const tomlResolver = new StellarTomlResolver({
-    http,
-    allowHttp: config.http.allow_http,
-    timeoutMs: config.http.timeout_ms,
+  const { http, tomlResolver, federation } = createPublicClients(config.http, {
     cacheTtlMs: config.stellar_toml_cache_ttl_ms,
-  });
-  const federation = new FederationClient({
-    http,
-    tomlResolver,
-    allowHttp: config.http.allow_http,
-    timeoutMs: config.http.timeout_ms,
   });
   const store = new KnexComplianceStore(db);
   const callbacks = new CallbacksClient(http, config.callbacks);
