@@ -3,6 +3,7 @@
 // the Dockerfiles, and the rest is consistency between the compose file, the
 // configs it mounts, the Dockerfiles, the nginx configs and the services' own
 // config loaders. Under CI=true a missing tool fails; elsewhere it is skipped.
+import { Keypair } from '@stellar/stellar-sdk';
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -317,7 +318,7 @@ describe.skipIf(!HAVE_COMPOSE || !HAVE_PYYAML)('consistency of docker-compose.ym
           for (const svc of ['callbacks', 'compliance', 'bridge']) expected.push(`${svc}-migrate${suffix}`);
           expected.push(`stellar-toml${suffix}`);
         }
-        if (network === 'local') expected.push('localnet');
+        if (network === 'local') expected.push('localnet', 'local-setup');
         expect(names).toEqual(expected.sort());
         for (const [name, service] of Object.entries(file.services)) {
           if (name === 'nginx') expect(service.ports).toHaveLength(2);
@@ -481,14 +482,38 @@ describe.skipIf(!HAVE_COMPOSE || !HAVE_PYYAML)('consistency of docker-compose.ym
     },
   );
 
+  const env = (file: string): Record<string, string> =>
+    Object.fromEntries(
+      readFileSync(join(ROOT, file), 'utf8')
+        .split('\n')
+        .filter((l) => /^[A-Z_]+=/.test(l))
+        .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+    );
+
+  it('sets up on localnet exactly the accounts the local configs and secrets use', () => {
+    const setup = env('docker/local-setup.env');
+    const publicKey = (seed: string | undefined) => Keypair.fromSecret(seed as string).publicKey();
+    const issuer = publicKey(setup.LOCAL_USD_ISSUER_SEED);
+    for (const [bank, envFile, prefix] of [
+      ['bank-a', 'docker/local.env', 'BANK_A'],
+      ['bank-b', 'docker/bank-b.local.env', 'BANK_B'],
+    ] as const) {
+      const bridge = readTomlFile(join(ROOT, 'docker/config', bank, 'bridge.local.cfg')) as {
+        assets: { code: string; issuer?: string }[];
+        accounts: { receiving_account_id: string };
+      };
+      const callbacks = readTomlFile(join(ROOT, 'docker/config', bank, 'callbacks.cfg'));
+      expect(setup[`${prefix}_BASE_SEED`], bank).toBe(env(envFile).BRIDGE_BASE_SEED);
+      const receiving = publicKey(setup[`${prefix}_RECEIVING_SEED`]);
+      expect(bridge.accounts.receiving_account_id, bank).toBe(receiving);
+      expect(callbacks.receiving_account_id, bank).toBe(receiving);
+      // Both banks accept the one USD the setup issues, so they can pay each other.
+      expect(bridge.assets.find((a) => a.code === 'USD')?.issuer, bank).toBe(issuer);
+    }
+    expect(setup.HORIZON_URL).toBe('http://localnet:8000');
+  });
+
   it("generates a valid development stellar.toml from each bank's local configs and secrets", () => {
-    const env = (file: string) =>
-      Object.fromEntries(
-        readFileSync(join(ROOT, file), 'utf8')
-          .split('\n')
-          .filter((l) => /^[A-Z_]+=/.test(l))
-          .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
-      );
     for (const [bank, envFile] of [
       ['bank-a', 'docker/local.env'],
       ['bank-b', 'docker/bank-b.local.env'],

@@ -1,8 +1,9 @@
-// Puts the two demo banks on the network: funds their accounts with friendbot,
-// has bank A issue a USD asset, and opens the trustlines both banks need to
-// send and receive it. Everything goes through the stellar-sdk, as a bank's
-// own tooling would against testnet.
-import { Asset, Horizon, Keypair, Operation, TransactionBuilder } from '@stellar/stellar-sdk';
+// Puts the demo banks on the network: funds their accounts with friendbot, has
+// an issuer give bank A a USD float, and opens the trustlines both banks need
+// to send and receive it. Everything goes through the stellar-sdk, as a bank's
+// own tooling would against testnet. Safe to run again on the same network
+// (the compose `local-setup` job does on every `up`): what exists is kept.
+import { Asset, Horizon, Keypair, Operation, TransactionBuilder, type xdr } from '@stellar/stellar-sdk';
 
 export interface BankAccounts {
   /** Pays out (bridge base_seed). */
@@ -11,43 +12,73 @@ export interface BankAccounts {
   receiving: Keypair;
 }
 
-export interface NetworkSetup {
-  usd: Asset;
+export interface NetworkKeys {
   usdIssuer: Keypair;
   bankA: BankAccounts;
   bankB: BankAccounts;
 }
 
-export async function setUpNetwork(horizonUrl: string, networkPassphrase: string): Promise<NetworkSetup> {
+export interface NetworkSetup extends NetworkKeys {
+  usd: Asset;
+}
+
+/** USD float bank A's paying account starts with. */
+export const USD_FLOAT = '100000';
+
+/** Fresh keys for a throw-away network. */
+export function randomNetworkKeys(): NetworkKeys {
+  return {
+    usdIssuer: Keypair.random(),
+    bankA: { base: Keypair.random(), receiving: Keypair.random() },
+    bankB: { base: Keypair.random(), receiving: Keypair.random() },
+  };
+}
+
+export async function setUpNetwork(
+  horizonUrl: string,
+  networkPassphrase: string,
+  keys: NetworkKeys = randomNetworkKeys(),
+): Promise<NetworkSetup> {
   const horizon = new Horizon.Server(horizonUrl, { allowHttp: true });
-  const usdIssuer = Keypair.random();
-  const bankA = { base: Keypair.random(), receiving: Keypair.random() };
-  const bankB = { base: Keypair.random(), receiving: Keypair.random() };
+  const { usdIssuer, bankA, bankB } = keys;
   const usd = new Asset('USD', usdIssuer.publicKey());
+  const load = (keypair: Keypair) =>
+    horizon.loadAccount(keypair.publicKey()).catch((err: { response?: { status?: number } }) => {
+      if (err.response?.status === 404) return undefined;
+      throw err;
+    });
 
   for (const keypair of [usdIssuer, bankA.base, bankA.receiving, bankB.base, bankB.receiving]) {
-    await horizon.friendbot(keypair.publicKey()).call();
+    if (!(await load(keypair))) await horizon.friendbot(keypair.publicKey()).call();
   }
-  const submit = async (source: Keypair, operations: ReturnType<typeof Operation.payment>[]) => {
+  const submit = async (source: Keypair, operation: xdr.Operation) => {
     const account = await horizon.loadAccount(source.publicKey());
-    const builder = new TransactionBuilder(account, { fee: '100', networkPassphrase }).setTimeout(60);
-    for (const operation of operations) builder.addOperation(operation);
-    const transaction = builder.build();
+    const transaction = new TransactionBuilder(account, { fee: '100', networkPassphrase })
+      .setTimeout(60)
+      .addOperation(operation)
+      .build();
     transaction.sign(source);
     await horizon.submitTransaction(transaction);
   };
-  // Every account that holds or receives USD trusts the issuer; the issuer then
-  // gives bank A's paying account its float.
-  // (Different source accounts, so these can share a ledger.)
+  const usdLine = async (holder: Keypair) =>
+    (await horizon.loadAccount(holder.publicKey())).balances.find(
+      (b) => 'asset_code' in b && b.asset_code === 'USD' && b.asset_issuer === usdIssuer.publicKey(),
+    );
+  // Every account that holds or receives USD trusts the issuer (different source
+  // accounts, so these can share a ledger); the issuer then gives bank A's paying
+  // account its float.
   await Promise.all(
-    [bankA.base, bankA.receiving, bankB.base, bankB.receiving].map((holder) =>
-      submit(holder, [Operation.changeTrust({ asset: usd })]),
-    ),
+    [bankA.base, bankA.receiving, bankB.base, bankB.receiving].map(async (holder) => {
+      if (!(await usdLine(holder))) await submit(holder, Operation.changeTrust({ asset: usd }));
+    }),
   );
-  await submit(usdIssuer, [
-    Operation.payment({ destination: bankA.base.publicKey(), asset: usd, amount: '100000' }),
-  ]);
-  return { usd, usdIssuer, bankA, bankB };
+  if ((await usdLine(bankA.base))?.balance === '0.0000000') {
+    await submit(
+      usdIssuer,
+      Operation.payment({ destination: bankA.base.publicKey(), asset: usd, amount: USD_FLOAT }),
+    );
+  }
+  return { ...keys, usd };
 }
 
 /** An account's balance of `asset` (or XLM), as Horizon formats it. */
