@@ -313,8 +313,10 @@ server uses, in a plain loop:
 | sha256 of the attachment alone | ${fmt(floor.sha256)} |
 | for comparison: node:crypto (OpenSSL) ed25519 verify, key object reused | ${fmt(floor.nodeVerify)} |
 
-\`verifyAuthSignature\` verifies through @stellar/stellar-sdk's \`Keypair.verify\` (pure-JS
-ed25519 from @noble/curves); that one call is the ceiling of the whole endpoint here.
+\`verifyAuthSignature\` verifies with node:crypto (OpenSSL) and caches the sender's key
+object, so the crypto floor is far above the endpoint: what bounds it is the per-request
+work around it (express, the sanctions callback over HTTP, two MySQL inserts with their
+fsync) on two cores shared with the load generator and MariaDB.
 
 Goal of issue #4: ≥ 1,000 auth/s on 2 cores — ${authPerSecond >= 1000 ? 'met' : 'not met'} in this run
 (${fmt(authPerSecond)} auth/s, ${((authPerSecond / floor.combined) * 100).toFixed(0)} % of the single-core floor).
