@@ -8,6 +8,7 @@ export * from './http/create-app.js';
 export * from './http/start-server.js';
 export * from './db/create-knex.js';
 export * from './db/migrations.js';
+export * from './db/prepare-database.js';
 export * from './db/db-errors.js';
 export * from './db/columns.js';
 export * from './http-client.js';

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Knex } from 'knex';
 import {
@@ -9,6 +12,8 @@ import {
   migrateLatest,
   migrateRollbackAll,
   pendingMigrations,
+  PendingMigrationsError,
+  prepareDatabase,
   type Migration,
 } from '../src/index.js';
 import { databaseLegs, type TestDatabase } from '../src/testing/index.js';
@@ -67,5 +72,40 @@ describe('isDatabaseUnavailable', () => {
     await db.destroy();
     expect(isDatabaseUnavailable(err)).toBe(true);
     expect(isUniqueViolation(err)).toBe(false);
+  });
+});
+
+describe('prepareDatabase', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'anchor-prepare-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('refuses pending migrations with the command that applies them, then migrates when asked', async () => {
+    const url = join(dir, 'prepare.sqlite');
+    const early = createKnex({ type: 'sqlite3', url });
+    const refused = await prepareDatabase(early, migrations, 'test_migrations', {
+      migrate: false,
+      service: 'compliance',
+      configFile: 'bank.cfg',
+    }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(PendingMigrationsError);
+    expect((refused as Error).message).toBe(
+      'the database has 1 pending migration(s) (001_create_ledger_entry); run: compliance -c bank.cfg --migrate-db',
+    );
+
+    const db = createKnex({ type: 'sqlite3', url });
+    const logged: string[] = [];
+    const logger = { info: (message: string) => logged.push(message) } as never;
+    try {
+      expect(
+        await prepareDatabase(db, migrations, 'test_migrations', { migrate: true, service: 'x', logger }),
+      ).toEqual(['001_create_ledger_entry']);
+      await prepareDatabase(db, migrations, 'test_migrations', { migrate: true, service: 'x', logger });
+      expect(logged).toEqual(['applied migrations: 001_create_ledger_entry', 'database is up to date']);
+      expect(
+        await prepareDatabase(db, migrations, 'test_migrations', { migrate: false, service: 'x' }),
+      ).toEqual([]);
+    } finally {
+      await db.destroy();
+    }
   });
 });

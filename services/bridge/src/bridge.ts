@@ -2,7 +2,7 @@
 // listener, delivery worker and the express app. main.ts and the tests use it.
 import type { Knex } from 'knex';
 import { Horizon, Keypair } from '@stellar/stellar-sdk';
-import { createKnex, createPublicClients, pendingMigrations, type Logger } from '@anchor/support';
+import { createKnex, createPublicClients, prepareDatabase, type Logger } from '@anchor/support';
 import type { Express } from 'express';
 import { createApp } from './app.js';
 import { databaseOf, receivingAccounts, type BridgeConfig } from './config.js';
@@ -28,19 +28,24 @@ export interface Bridge {
   close(): Promise<void>;
 }
 
-export class PendingMigrationsError extends Error {}
+export interface BridgeOptions {
+  /** The config file named in the pending-migrations hint. */
+  configFile?: string;
+}
 
-export async function createBridge(config: BridgeConfig, logger: Logger): Promise<Bridge> {
+export async function createBridge(
+  config: BridgeConfig,
+  logger: Logger,
+  options: BridgeOptions = {},
+): Promise<Bridge> {
   const dbConfig = databaseOf(config);
   const db = dbConfig ? createKnex(dbConfig) : undefined;
   if (db) {
-    const pending = await pendingMigrations(db, migrations, MIGRATIONS_TABLE);
-    if (pending.length > 0) {
-      await db.destroy();
-      throw new PendingMigrationsError(
-        `database has ${pending.length} pending migration(s) (${pending.join(', ')}); run: bridge -c <config> --migrate-db`,
-      );
-    }
+    await prepareDatabase(db, migrations, MIGRATIONS_TABLE, {
+      migrate: false,
+      service: 'bridge',
+      configFile: options.configFile,
+    });
   }
   const server = new Horizon.Server(config.horizon, { allowHttp: config.horizon.startsWith('http:') });
   const { http, federation } = createPublicClients(config.http);

@@ -1,6 +1,6 @@
 // Composition root: `bridge -c bridge.cfg [--migrate-db] [-v]`.
 import { parseArgs } from 'node:util';
-import { createKnex, createLogger, migrateLatest, onShutdown, runMain, startServer } from '@anchor/support';
+import { createKnex, createLogger, onShutdown, prepareDatabase, runMain, startServer } from '@anchor/support';
 import { createBridge } from './bridge.js';
 import { databaseOf, loadBridgeConfig } from './config.js';
 import { migrations, MIGRATIONS_TABLE } from './migrations/index.js';
@@ -38,15 +38,11 @@ runMain(async () => {
     const dbConfig = databaseOf(config);
     if (!dbConfig) throw new Error('--migrate-db needs a [database] section');
     const db = createKnex(dbConfig);
-    try {
-      const applied = await migrateLatest(db, migrations, MIGRATIONS_TABLE);
-      logger.info(applied.length ? `applied migrations: ${applied.join(', ')}` : 'database is up to date');
-    } finally {
-      await db.destroy();
-    }
+    await prepareDatabase(db, migrations, MIGRATIONS_TABLE, { migrate: true, service: 'bridge', logger });
+    await db.destroy();
     return;
   }
-  const bridge = await createBridge(config, logger);
+  const bridge = await createBridge(config, logger, { configFile: values.config as string });
   await bridge.start();
   const server = await startServer(bridge.app, { port: config.port, host: config.host });
   logger.info(`bridge listening on ${server.url}`);

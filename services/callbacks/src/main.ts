@@ -4,15 +4,7 @@
 // exit; both may be combined.
 import { createHmac } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import {
-  createKnex,
-  createLogger,
-  migrateLatest,
-  onShutdown,
-  pendingMigrations,
-  runMain,
-  startServer,
-} from '@anchor/support';
+import { createKnex, createLogger, onShutdown, prepareDatabase, runMain, startServer } from '@anchor/support';
 import { buildDeps, createApp } from './app.js';
 import { loadCallbacksConfig } from './config.js';
 import { MIGRATIONS_TABLE, migrations } from './migrations/index.js';
@@ -42,15 +34,12 @@ runMain(async () => {
   const db = createKnex(config.database);
   const oneShot = values['migrate-db'] || values['seed-sample'] || values.seed !== undefined;
 
-  if (values['migrate-db']) {
-    const applied = await migrateLatest(db, migrations, MIGRATIONS_TABLE);
-    logger.info('migrations applied', { applied });
-  }
-  const pending = await pendingMigrations(db, migrations, MIGRATIONS_TABLE);
-  if (pending.length > 0) {
-    await db.destroy();
-    throw new Error(`database has pending migrations (${pending.join(', ')}): run with --migrate-db first`);
-  }
+  await prepareDatabase(db, migrations, MIGRATIONS_TABLE, {
+    migrate: values['migrate-db'],
+    service: 'callbacks',
+    configFile: values.config,
+    logger,
+  });
 
   let sanctionsList: SanctionsEntry[] = [];
   if (config.sanctions.list_file) {

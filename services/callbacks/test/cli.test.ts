@@ -43,7 +43,8 @@ describe('callbacks command line', () => {
   it('refuses to serve before migrations, migrates and seeds, then serves', async () => {
     const early = spawnSync(process.execPath, [BIN, '-c', good], { env, encoding: 'utf8' });
     expect(early.status).toBe(1);
-    expect(early.stderr).toContain('run with --migrate-db first');
+    expect(early.stderr).toContain(`pending migration(s)`);
+    expect(early.stderr).toContain(`run: callbacks -c ${good} --migrate-db`);
 
     const setup = spawnSync(process.execPath, [BIN, '-c', good, '--migrate-db', '--seed-sample'], {
       env,

@@ -2,15 +2,7 @@
 //   compliance [-c|--config compliance.cfg] [--migrate-db] [-v|--version]
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import {
-  createKnex,
-  createLogger,
-  migrateLatest,
-  onShutdown,
-  pendingMigrations,
-  runMain,
-  startServer,
-} from '@anchor/support';
+import { createKnex, createLogger, onShutdown, prepareDatabase, runMain, startServer } from '@anchor/support';
 import { createExternalApp, createInternalApp } from './app.js';
 import { loadComplianceConfig } from './config.js';
 import { createComplianceServices } from './deps.js';
@@ -51,22 +43,15 @@ runMain(async () => {
   const logger = createLogger({ service: 'compliance', format: config.log_format });
   const db = createKnex(config.database);
 
+  await prepareDatabase(db, migrations, MIGRATIONS_TABLE, {
+    migrate: values['migrate-db'],
+    service: 'compliance',
+    configFile: values.config as string,
+    logger,
+  });
   if (values['migrate-db']) {
-    try {
-      const applied = await migrateLatest(db, migrations, MIGRATIONS_TABLE);
-      logger.info(applied.length ? `applied migrations: ${applied.join(', ')}` : 'database is up to date');
-    } finally {
-      await db.destroy();
-    }
-    return;
-  }
-  const pending = await pendingMigrations(db, migrations, MIGRATIONS_TABLE);
-  if (pending.length > 0) {
     await db.destroy();
-    throw new Error(
-      `the database has ${pending.length} pending migration(s) (${pending.join(', ')}); ` +
-        `run: compliance -c ${values.config as string} --migrate-db`,
-    );
+    return;
   }
 
   const services = createComplianceServices(config, db, logger);
