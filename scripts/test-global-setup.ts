@@ -8,8 +8,8 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import net from 'node:net';
 import knex from 'knex';
+import { freePort } from '@anchor/support';
 
 const MYSQL_CANDIDATES = [process.env.TEST_MYSQL_URL, 'mysql://root@127.0.0.1:3306/mysql'];
 const POSTGRES_CANDIDATES = [
@@ -36,17 +36,6 @@ async function firstReachable(
 ): Promise<string | undefined> {
   for (const url of candidates) if (url && (await reachable(client, url))) return url;
   return undefined;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
 }
 
 /** Starts a throw-away MariaDB under a temp dir (well under a second). */

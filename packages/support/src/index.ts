@@ -15,3 +15,4 @@ export * from './http-client.js';
 export * from './http/public-clients.js';
 export * from './payload-mac.js';
 export * from './cli.js';
+export * from './free-port.js';

@@ -24,6 +24,7 @@ import {
   serializeAuthData,
   verifyAuthSignature,
 } from '@anchor/protocol';
+import { freePort } from '@anchor/support';
 
 interface AutocannonResult {
   requests: { average: number; total: number };
@@ -44,17 +45,6 @@ const FLOOR_S = Number(process.env.BENCH_FLOOR_S ?? 3);
 const PASSPHRASE = 'Test SDF Network ; September 2015';
 const here = fileURLToPath(new URL('.', import.meta.url));
 const root = join(here, '../../..');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
 
 async function listen(handler: http.RequestListener): Promise<{ server: http.Server; port: number }> {
   const server = http.createServer({ keepAlive: true }, handler);

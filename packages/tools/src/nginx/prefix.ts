@@ -10,6 +10,9 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { renderNginxConfig, type NginxBank, type NginxConfigOptions } from './render.js';
 
+/** A free TCP port (re-exported for the demo and the deploy tests). */
+export { freePort } from '@anchor/support';
+
 const run = promisify(execFile);
 
 /** nginx/dev-certs.sh of this repository. */
@@ -234,16 +237,4 @@ export async function startNginx(
       }
     },
   };
-}
-
-/** A free TCP port on `address` (bind to 0, read, close). */
-export function freePort(address = '127.0.0.1'): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = net.createServer();
-    server.once('error', fail);
-    server.listen(0, address, () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => done(port));
-    });
-  });
 }
