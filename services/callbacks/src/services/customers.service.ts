@@ -1,5 +1,6 @@
 // Opening customer records and answering fetch_info with their KYC fields.
 import { randomInt } from 'node:crypto';
+import { senderInfoToMap } from '@anchor/protocol';
 import { AppError, NotFoundError } from '@anchor/support';
 import {
   CustomerConflictError,
@@ -28,21 +29,6 @@ export class CustomerRejectedError extends AppError {
     });
   }
 }
-
-/** The KYC keys fetch_info answers with (SEP-3 sender_info names). Empty values are left out. */
-const KYC_KEYS = [
-  'first_name',
-  'middle_name',
-  'last_name',
-  'address',
-  'city',
-  'province',
-  'postal_code',
-  'country',
-  'email',
-  'phone',
-  'date_of_birth',
-] as const;
 
 export class CustomersService {
   constructor(
@@ -92,11 +78,7 @@ export class CustomersService {
       ? await this.customers.byAddress(parsed.name, parsed.domain)
       : await this.customers.byRoute(address);
     if (!customer) throw new NotFoundError('customer_not_found', 'No customer has this address or route.');
-    const info: Record<string, string> = {};
-    for (const key of KYC_KEYS) {
-      const value = customer[key];
-      if (value) info[key] = value;
-    }
-    return info;
+    // The SEP-3 sender_info keys the customer has, empty values left out.
+    return senderInfoToMap(customer);
   }
 }

@@ -1,9 +1,16 @@
 // Customers, their allow lists and their balances.
 import type { Knex } from 'knex';
 import { isUniqueViolation, normalizeAmount, translateDatabaseError } from '@anchor/support';
+import { SENDER_INFO_KEYS, type SenderInfoKey } from '@anchor/protocol';
 import { insertReturningId, nowIso } from './time.js';
 
 export type Disclosure = 'public' | 'allowed_only';
+
+/** The SEP-3 sender_info keys a customer record has a column for (all but company_name). */
+export type CustomerKycKey = Exclude<SenderInfoKey, 'company_name'>;
+export const CUSTOMER_KYC_KEYS = SENDER_INFO_KEYS.filter(
+  (key): key is CustomerKycKey => key !== 'company_name',
+);
 
 export interface CustomerFields {
   name: string;
@@ -70,20 +77,10 @@ const COLUMNS = [
   'domain',
   'route',
   'account_id',
-  'first_name',
-  'middle_name',
-  'last_name',
-  'address',
-  'city',
-  'province',
-  'postal_code',
-  'country',
-  'date_of_birth',
-  'email',
-  'phone',
+  ...CUSTOMER_KYC_KEYS,
   'disclosure',
   'created_at',
-] as const;
+];
 
 function toCustomer(row: Record<string, unknown>): Customer {
   return { ...(row as unknown as Customer), id: Number(row.id) };
