@@ -4,7 +4,7 @@
 // are real; nobody edits /etc/hosts). Checks what the public can and cannot reach.
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +13,7 @@ import { Keypair } from '@stellar/stellar-sdk';
 import type { AxiosInstance } from 'axios';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseStellarToml } from '@anchor/protocol';
-import { createHttpClient, createKnex } from '@anchor/support';
+import { createHttpClient } from '@anchor/support';
 import {
   createDevCerts,
   findNginx,
@@ -25,11 +25,8 @@ import {
   writeNginxPrefix,
   type RunningNginx,
 } from '@anchor/tools';
-import {
-  loadSampleData,
-  SAMPLE_QUERIES,
-  sampleAccountId,
-} from '../../services/federation/src/sample/sample-data.js';
+import { sampleAccountId } from '../../services/federation/src/sample/sample-data.js';
+import { writeSampleSetup } from '../../services/federation/src/sample/sample-setup.js';
 
 const FEDERATION_BIN = fileURLToPath(new URL('../../services/federation/bin/federation.js', import.meta.url));
 const NGINX = findNginx();
@@ -73,23 +70,7 @@ function startEcho(): Promise<{ server: http.Server; port: number; seen: string[
 }
 
 async function startFederation(dir: string, domain: string): Promise<{ child: ChildProcess; port: number }> {
-  const dbFile = join(dir, 'federation.sqlite');
-  const db = createKnex({ type: 'sqlite3', url: dbFile });
-  await loadSampleData(db, domain);
-  await db.destroy();
-  const conf = join(dir, 'federation.cfg');
-  writeFileSync(
-    conf,
-    [
-      'port = 0',
-      '[database]',
-      'type = "sqlite3"',
-      `dsn = ${JSON.stringify(dbFile)}`,
-      '[queries]',
-      `federation = ${JSON.stringify(SAMPLE_QUERIES.federation)}`,
-      `reverse-federation = ${JSON.stringify(SAMPLE_QUERIES.reverse)}`,
-    ].join('\n'),
-  );
+  const { configFile: conf } = await writeSampleSetup(dir, domain);
   const child = spawn(process.execPath, [FEDERATION_BIN, '--conf', conf], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Federation, StellarToml } from '@stellar/stellar-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKnex } from '@anchor/support';
-import { loadSampleData, SAMPLE_QUERIES, sampleAccountId } from '../src/sample/sample-data.js';
+import { sampleAccountId } from '../src/sample/sample-data.js';
+import { writeSampleSetup } from '../src/sample/sample-setup.js';
 
 const BIN = fileURLToPath(new URL('../bin/federation.js', import.meta.url));
 
@@ -56,22 +56,7 @@ describe('federation binary', () => {
       domain = `localhost:${(tomlServer.address() as AddressInfo).port}`;
 
       const dir = mkdtempSync(join(tmpdir(), 'fed-'));
-      const dbFile = join(dir, 'federation.sqlite');
-      const db = createKnex({ type: 'sqlite3', url: dbFile });
-      await loadSampleData(db, domain);
-      await db.destroy();
-      const file = writeConfig(
-        dir,
-        [
-          'port = 0',
-          '[database]',
-          'type = "sqlite3"',
-          `dsn = ${JSON.stringify(dbFile)}`,
-          '[queries]',
-          `federation = ${JSON.stringify(SAMPLE_QUERIES.federation)}`,
-          `reverse-federation = ${JSON.stringify(SAMPLE_QUERIES.reverse)}`,
-        ].join('\n'),
-      );
+      const { configFile: file } = await writeSampleSetup(dir, domain);
       federation = run(['--conf', file]);
       const federationUrl = await new Promise<string>((resolve, reject) => {
         let out = '';

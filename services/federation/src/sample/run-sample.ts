@@ -2,12 +2,11 @@
 // embedded SQLite file with sample customers, starts the real server binary on
 // it, and prints where to look.
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createKnex } from '@anchor/support';
-import { loadSampleData, SAMPLE_QUERIES } from './sample-data.js';
+import { writeSampleSetup } from './sample-setup.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const { values } = parseArgs({
@@ -18,27 +17,7 @@ const dir = resolve(values.dir ?? join(here, '../../../../.tmp/federation-sample
 const domain = `localhost:${port}`;
 
 mkdirSync(dir, { recursive: true });
-const dbFile = join(dir, 'federation.sqlite');
-const db = createKnex({ type: 'sqlite3', url: dbFile });
-const customers = await loadSampleData(db, domain);
-await db.destroy();
-
-const configFile = join(dir, 'federation.cfg');
-writeFileSync(
-  configFile,
-  [
-    `port = ${port}`,
-    '',
-    '[database]',
-    'type = "sqlite3"',
-    `dsn = ${JSON.stringify(dbFile)}`,
-    '',
-    '[queries]',
-    `federation = ${JSON.stringify(SAMPLE_QUERIES.federation)}`,
-    `reverse-federation = ${JSON.stringify(SAMPLE_QUERIES.reverse)}`,
-    '',
-  ].join('\n'),
-);
+const { configFile, customers } = await writeSampleSetup(dir, domain, port);
 
 const server = spawn(process.execPath, [join(here, '../../bin/federation.js'), '--conf', configFile], {
   stdio: 'inherit',
