@@ -57,8 +57,8 @@ const shutdown = async (code: number) => {
   say('Stopped.');
   process.exit(code);
 };
-process.on('SIGINT', () => void shutdown(130));
-process.on('SIGTERM', () => void shutdown(143));
+process.on('SIGINT', () => void shutdown(0));
+process.on('SIGTERM', () => void shutdown(0));
 
 try {
   say('Starting a two-bank anchor on this machine (nothing leaves it)…');

@@ -4,7 +4,7 @@
 // plain-HTTP stand-in), with accounts funded, a USD asset and trustlines, and
 // the customers registered. The demo and the end-to-end tests both use it.
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Keypair } from '@stellar/stellar-sdk';
@@ -20,6 +20,7 @@ const REPO = fileURLToPath(new URL('../../../../', import.meta.url));
 const bin = (service: string) => join(REPO, 'services', service, 'bin', `${service}.js`);
 
 export interface StackOptions {
+  /** Configs, databases and logs go here; whatever a previous run left is removed first. */
   runDir: string;
   /** Ledger close interval; the demo uses 1 s to keep the walk-through short. */
   closeIntervalMs?: number;
@@ -115,6 +116,8 @@ export async function resetMysqlDatabases(files: BankFiles, recreate = true): Pr
 export async function startTwoBankStack(options: StackOptions): Promise<RunningStack> {
   const log = options.log ?? (() => {});
   const fixed = options.fixedPorts ?? false;
+  // A fresh network needs fresh databases: old customers would point at accounts that no longer exist.
+  rmSync(options.runDir, { recursive: true, force: true });
   mkdirSync(options.runDir, { recursive: true });
   // nginx's workers (user nobody when started as root) read the stellar.toml files under it.
   chmodSync(options.runDir, 0o755);
