@@ -90,3 +90,32 @@ describe('createServiceApp', () => {
     expect(log).not.toContain('SSECRET');
   });
 });
+
+describe('logger redaction', () => {
+  it('masks secrets nested in objects, arrays and messages, and seeds or URL passwords in text', () => {
+    const lines: string[] = [];
+    const stream = new Writable({
+      write(chunk, _enc, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const logger = createLogger({ service: 'test', format: 'json', stream });
+    const seed = 'SBQWY3DNPFWGSZTFNZXXEZLUMVZWK43UMVZWK43UMVZWK43UMVZWK43U';
+    logger.info(`could not sign with ${seed}`, {
+      config: { database: { url: 'mysql://bank:hunter2@db:3306/bank' }, keys: { signing_seed: 'x' } },
+      attempts: [{ mac_key: 'y' }, `retry with ${seed}`],
+      error: new Error(`connect mysql://root:topsecret@127.0.0.1/x failed`),
+      amount: '10.5',
+    });
+    const text = lines.join('');
+    expect(text).not.toContain(seed);
+    expect(text).not.toContain('hunter2');
+    expect(text).not.toContain('topsecret');
+    const entry = JSON.parse(text);
+    expect(entry.config.keys.signing_seed).toBe('[redacted]');
+    expect(entry.attempts[0].mac_key).toBe('[redacted]');
+    expect(entry.config.database.url).toBe('mysql://bank:[redacted]@db:3306/bank');
+    expect(entry.amount).toBe('10.5');
+  });
+});
