@@ -31,6 +31,9 @@ const mysqlUrl = process.env.TEST_MYSQL_URL;
 
 if (ci && !nginx) throw new Error('CI=true: the end-to-end tests need nginx (apt-get install nginx)');
 if (ci && !mysqlUrl) throw new Error('CI=true: the end-to-end tests need MariaDB/MySQL');
+// Port 443 (where an unmodified client looks for https://bank-b.test) needs root.
+if (ci && !isRoot)
+  throw new Error('CI=true: the end-to-end tests must run as root to serve nginx on port 443');
 if (!nginx) process.stderr.write('[tests] skipping end-to-end tests: nginx is not installed\n');
 
 describe.skipIf(!nginx)('two banks end to end (processes, nginx with TLS, MariaDB)', () => {
@@ -144,6 +147,16 @@ describe.skipIf(!nginx)('two banks end to end (processes, nginx with TLS, MariaD
     const hash = String(ok.body.hash);
     expect(await waitForDelivery(b, hash)).toBe('delivered');
     expect(await consoleB.balanceOf('b1*bank-b.test')).toBe('25.00 USD');
+
+    // SEP-4: bank A asks bank B's AUTH_SERVER (through nginx) how its payment went.
+    const { http } = publicClients(stack);
+    const txStatusUrl = `https://bank-b.test/compliance/tx_status?id=${hash}`;
+    expect((await http.get(txStatusUrl)).status).toBe(401);
+    const txStatus = await http.get(txStatusUrl, {
+      auth: { username: 'partner', password: b.plan.txStatusPassword },
+    });
+    expect(txStatus.status).toBe(200);
+    expect(txStatus.data).toMatchObject({ status: 'delivered' });
 
     // The same id again never makes a second transaction.
     const again = await pay(a, payment);

@@ -29,6 +29,8 @@ export interface BankPlan {
   macKey: Keypair;
   apiKey: string;
   operatorPassword: string;
+  /** HTTP Basic password other banks use for SEP-4 GET <AUTH_SERVER>/tx_status (user `partner`). */
+  txStatusPassword: string;
 }
 
 export interface DemoNetwork {
@@ -125,6 +127,8 @@ export function writeBankFiles(runDir: string, plan: BankPlan, network: DemoNetw
       `ask_user = ${toml(`${local(plan.ports.callbacks)}/ask_user`)}`,
       `fetch_info = ${toml(`${local(plan.ports.callbacks)}/fetch_info`)}`,
       `tx_status = ${toml(`${local(plan.ports.callbacks)}/tx_status`)}`,
+      '[tx_status_auth]',
+      'username = "partner"',
       httpSection(network),
     ],
     bridge: [
@@ -161,6 +165,7 @@ export function writeBankFiles(runDir: string, plan: BankPlan, network: DemoNetw
   }
   const env = {
     COMPLIANCE_SIGNING_SEED: plan.signing.secret(),
+    COMPLIANCE_TX_STATUS_PASSWORD: plan.txStatusPassword,
     BRIDGE_BASE_SEED: plan.base.secret(),
     BRIDGE_MAC_KEY: plan.macKey.secret(),
     BRIDGE_API_KEY: plan.apiKey,

@@ -191,6 +191,7 @@ export async function startTwoBankStack(options: StackOptions): Promise<RunningS
         macKey: Keypair.random(),
         apiKey: `demo-api-key-${id}-${Keypair.random().publicKey().slice(1, 17).toLowerCase()}`,
         operatorPassword: `operator-${id}-password`,
+        txStatusPassword: `tx-status-${id}-${Keypair.random().publicKey().slice(1, 13).toLowerCase()}`,
       };
       const files = writeBankFiles(options.runDir, plan, network);
       const local = (port: number) => `http://127.0.0.1:${port}`;
