@@ -1,9 +1,12 @@
 // Signature interop with the Go implementation and an independent ed25519:
 // an auth request whose bytes are laid out and signed exactly as the Go sender
 // does (json.Marshal layout, ed25519.Sign over the raw data bytes, url.Values
-// encoding) is accepted by our auth endpoint, and our signatures verify with
-// node:crypto over the raw data bytes.
-import { createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
+// encoding) is accepted by our auth endpoint, and our signatures verify over the
+// raw data bytes with node:crypto and, independently of it, with the stellar
+// SDK's pure-JS ed25519 (`Keypair.sign`/`verify`, @noble/curves).
+// @anchor/protocol itself signs and verifies with node:crypto, so the node:crypto
+// checks alone would be our code checking itself; the SDK ones are not.
+import { createHash, createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Keypair, StrKey } from '@stellar/stellar-sdk';
 import { databaseLegs } from '@anchor/support/testing';
@@ -96,6 +99,23 @@ describe('Go layout and signatures', () => {
     const tampered = Buffer.from(`${data} `, 'utf8');
     expect(verify(null, tampered, nodePublicKey(GO_SIGNING_KEY), Buffer.from(ours, 'base64'))).toBe(false);
   });
+
+  it('our signature verifies with the stellar SDK (@noble/curves) Keypair.verify over the raw UTF-8 data bytes', () => {
+    // Non-ASCII text too: the signed bytes are the UTF-8 encoding of `data`, as Go's []byte(data).
+    const data = `{"sender":"zoë*bank.test","need_info":true,"tx":"AAAA","attachment":${JSON.stringify(
+      GO_ATTACHMENT.replace('Aldi', 'Zoë 東京'),
+    )}}`;
+    const ours = signAuthData(GO_SEED, data);
+    const sdk = Keypair.fromPublicKey(GO_SIGNING_KEY);
+    expect(sdk.verify(Buffer.from(data), Buffer.from(ours, 'base64'))).toBe(true);
+    // ed25519 is deterministic: the SDK's own signature is the same 64 bytes.
+    expect(Keypair.fromSecret(GO_SEED).sign(Buffer.from(data)).toString('base64')).toBe(ours);
+    // Over the data itself: not its Latin-1 bytes, not a hash, not other data, not another key.
+    expect(sdk.verify(Buffer.from(data, 'latin1'), Buffer.from(ours, 'base64'))).toBe(false);
+    expect(sdk.verify(createHash('sha256').update(data).digest(), Buffer.from(ours, 'base64'))).toBe(false);
+    expect(sdk.verify(Buffer.from(`${data} `), Buffer.from(ours, 'base64'))).toBe(false);
+    expect(Keypair.random().verify(Buffer.from(data), Buffer.from(ours, 'base64'))).toBe(false);
+  });
 });
 
 describe.each(databaseLegs(['sqlite3', 'mysql']))(
@@ -150,6 +170,42 @@ describe.each(databaseLegs(['sqlite3', 'mysql']))(
       const [row] = await receiver.db('authorized_transaction').select('data');
       expect(row?.data).toBe(data);
     });
+
+    it.skipIf(leg.unavailable)(
+      'accepts a request signed by the stellar SDK (Keypair.sign, @noble/curves), answered 200 ok/ok',
+      async () => {
+        // Its own nonce (nonce_reused otherwise) and non-ASCII sender info.
+        const attachment = GO_ATTACHMENT.replace(
+          '"nonce":"1488805458327055805"',
+          '"nonce":"1488805458327055807"',
+        ).replace('Aldi', 'Zoë');
+        const source = Keypair.random().publicKey();
+        const tx = buildAuthTransaction({
+          source,
+          operations: [
+            Operation.payment({ source, destination: source, asset: Asset.native(), amount: '20' }),
+          ],
+          memoHash: attachmentMemoHash(attachment),
+          networkPassphrase: NETWORK_PASSPHRASE,
+        });
+        const data = serializeAuthData({ sender: `zoe*${goBank.domain}`, need_info: false, tx, attachment });
+        const sig = Keypair.fromSecret(GO_SEED).sign(Buffer.from(data)).toString('base64');
+
+        const res = await postForm(`${receiver.external.url}/`, encodeAuthRequest({ data, sig }));
+        expect([res.status, res.text]).toEqual([200, '{"info_status":"ok","tx_status":"ok"}']);
+        const row = await receiver
+          .db('authorized_transaction')
+          .where({ transaction_id: authTransactionHash(tx, NETWORK_PASSPHRASE) })
+          .first('data');
+        expect(row?.data).toBe(data);
+
+        // The same SDK signature over other bytes is refused (the check is real, not a pass-through).
+        const other = serializeAuthData({ sender: `zoe*${goBank.domain}`, need_info: true, tx, attachment });
+        const refused = await postForm(`${receiver.external.url}/`, { data: other, sig });
+        expect(refused.status).toBe(400);
+        expect(refused.json()).toMatchObject({ code: 'invalid_parameter', data: { name: 'sig' } });
+      },
+    );
 
     // The final Go sender (stellar/go@698593a4) puts a TransactionV0 body in `tx` (no
     // 4-byte key-type prefix); @anchor/protocol's parseAuthTransaction accepts it beside
