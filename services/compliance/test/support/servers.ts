@@ -46,6 +46,7 @@ export class CallbacksServer {
   readonly received: RecordedRequest[] = [];
   private readonly responders = new Map<string, Responder[]>();
   private readonly defaults = new Map<string, Responder>();
+  private readonly hanging = new Set<string>();
   private server?: http.Server;
   port = 0;
 
@@ -62,6 +63,8 @@ export class CallbacksServer {
           headers: req.headers,
         };
         this.received.push(recorded);
+        // Accepted and read, never answered: the connection stays open until the client gives up.
+        if (this.hanging.has(url.pathname)) return;
         const queue = this.responders.get(url.pathname);
         const responder = queue?.shift() ?? this.defaults.get(url.pathname);
         const answer = responder ? responder(recorded) : { status: 404, body: 'no such callback' };
@@ -89,6 +92,11 @@ export class CallbacksServer {
     this.responders.set(path, queue);
   }
 
+  /** Never answer requests to `path` (a backend that accepts and hangs), until reset. */
+  hang(path: string): void {
+    this.hanging.add(path);
+  }
+
   requests(path: string): RecordedRequest[] {
     return this.received.filter((r) => r.path === path);
   }
@@ -97,6 +105,7 @@ export class CallbacksServer {
     this.received.length = 0;
     this.responders.clear();
     this.defaults.clear();
+    this.hanging.clear();
   }
 
   close(): Promise<void> {
