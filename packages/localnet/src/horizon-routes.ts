@@ -141,10 +141,14 @@ function parseList(
   const limitRaw = q.get('limit') ?? '';
   let limit = 10;
   if (limitRaw !== '') {
-    if (!/^\d{1,4}$/.test(limitRaw) || Number(limitRaw) < 1 || Number(limitRaw) > MAX_LIMIT) {
-      throw badRequest('limit', `limit must be an integer between 1 and ${MAX_LIMIT}`);
-    }
-    limit = Number(limitRaw);
+    // Horizon's getLimit: strconv.ParseInt, then the range check, with its reasons.
+    if (!/^[+-]?\d{1,19}$/.test(limitRaw)) throw badRequest('limit', 'unparseable value');
+    const n = BigInt(limitRaw);
+    if (n > INT64_MAX || n < -INT64_MAX - 1n) throw badRequest('limit', 'unparseable value');
+    if (n <= 0n) throw badRequest('limit', 'invalid limit: non-positive value provided');
+    if (n > BigInt(MAX_LIMIT))
+      throw badRequest('limit', `invalid limit: value provided that is over limit max of ${MAX_LIMIT}`);
+    limit = Number(n);
   }
   const inc = q.get('include_failed') ?? '';
   if (inc !== '' && inc !== 'true' && inc !== 'false')
@@ -274,48 +278,59 @@ function opId(raw: string): bigint {
   return BigInt(raw);
 }
 
+/** Past this much discarded upload after a 413, the connection is cut rather than drained. */
+const MAX_DRAIN = 16 * MAX_BODY;
+
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (c: Buffer) => {
+    const onData = (c: Buffer) => {
       size += c.length;
-      if (size > MAX_BODY) {
-        reject(
-          new Problem(
-            413,
-            'request_entity_too_large',
-            'Request Entity Too Large',
-            'The request body is too large.',
-          ),
-        );
-        req.destroy();
+      if (size <= MAX_BODY) {
+        chunks.push(c);
         return;
       }
-      chunks.push(c);
-    });
+      // Answer 413 at once, but keep reading (and discarding) the rest of the upload: destroying
+      // the request here would reset the socket before the client could read the answer.
+      req.off('data', onData);
+      let drained = size;
+      req.on('data', (more: Buffer) => {
+        drained += more.length;
+        if (drained > MAX_DRAIN) req.destroy();
+      });
+      reject(
+        new Problem(
+          413,
+          'request_entity_too_large',
+          'Request Entity Too Large',
+          `The request body is larger than ${MAX_BODY} bytes.`,
+        ),
+      );
+    };
+    req.on('data', onData);
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
 }
 
+/**
+ * The `tx` field of a submission. As in Horizon (`getString(r, "tx")`), a missing or empty field
+ * is the empty envelope, which then fails to decode: 400 `transaction_malformed`, not `bad_request`.
+ */
 async function envelopeFrom(req: IncomingMessage): Promise<string> {
   const body = await readBody(req);
-  let tx: string | null | undefined;
   if ((req.headers['content-type'] ?? '').includes('application/json')) {
+    // A localnet convenience (Horizon reads only form bodies); unreadable JSON is an unreadable envelope.
     try {
       const parsed = JSON.parse(body) as unknown;
-      tx =
-        parsed && typeof parsed === 'object' ? ((parsed as Record<string, unknown>).tx as string) : undefined;
+      const tx = parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>).tx : undefined;
+      return typeof tx === 'string' ? tx : '';
     } catch {
-      throw badRequest('tx', 'body is not valid JSON');
+      return '';
     }
-  } else {
-    tx = new URLSearchParams(body).get('tx');
   }
-  if (typeof tx !== 'string' || tx === '')
-    throw badRequest('tx', 'a base64 transaction envelope is required');
-  return tx;
+  return new URLSearchParams(body).get('tx') ?? '';
 }
 
 function decode(ctx: HorizonContext, envelope: string): ParsedTx {

@@ -1,5 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Account, Asset, Keypair, Networks, Operation, TransactionBuilder, xdr } from '@stellar/stellar-sdk';
+import {
+  Account,
+  Asset,
+  Keypair,
+  NetworkError,
+  Networks,
+  Operation,
+  TransactionBuilder,
+  xdr,
+} from '@stellar/stellar-sdk';
 import { buildTx, funded, startNet, submitExpectingFailure, type Ctx } from './helpers.js';
 
 let ctx: Ctx;
@@ -131,17 +140,119 @@ describe('transaction failures carry the real result codes', () => {
     });
   });
 
-  it('answers 400 transaction_malformed for undecodable envelopes', async () => {
-    for (const body of ['tx=AAAA', 'tx=not-base64!!', 'tx=', 'nothing=1']) {
+  it('answers 400 transaction_malformed, echoing the envelope and without result codes, for undecodable envelopes', async () => {
+    const [a, b] = [await funded(ctx), await funded(ctx)];
+    const valid = (await buildTx(ctx, a, [pay(b.publicKey(), '1')])).toEnvelope().toXDR();
+    const seqBefore = (await ctx.server.loadAccount(a.publicKey())).sequence;
+    // [form body, envelope Horizon echoes in extras.envelope_xdr]
+    const cases: [string, string][] = [
+      ['tx=AAAA', 'AAAA'], // envelope type 0 (v0) with nothing after it
+      ['tx=not-base64!!', 'not-base64!!'],
+      ['tx=AAAAAg', 'AAAAAg'], // base64 without its padding
+      ['tx=AAAABw%3D%3D', 'AAAABw=='], // unknown envelope type 7
+      [
+        `tx=${encodeURIComponent(valid.subarray(0, 60).toString('base64'))}`,
+        valid.subarray(0, 60).toString('base64'),
+      ],
+      [
+        `tx=${encodeURIComponent(Buffer.concat([valid, Buffer.alloc(4)]).toString('base64'))}`,
+        Buffer.concat([valid, Buffer.alloc(4)]).toString('base64'),
+      ], // a valid envelope followed by trailing bytes
+      // Horizon reads `tx` with getString: a missing or empty field is the empty envelope.
+      ['tx=', ''],
+      ['nothing=1', ''],
+      ['', ''],
+    ];
+    for (const endpoint of ['/transactions', '/transactions_async']) {
+      for (const [body, echoed] of cases) {
+        const res = await fetch(`${ctx.net.url}${endpoint}`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+          body,
+        });
+        const where = `${endpoint} ${JSON.stringify(body.slice(0, 40))}`;
+        expect(res.status, where).toBe(400);
+        expect(res.headers.get('content-type'), where).toMatch(/^application\/problem\+json/);
+        const problem = (await res.json()) as Record<string, unknown>;
+        expect(problem, where).toEqual({
+          type: 'https://stellar.org/horizon-errors/transaction_malformed',
+          title: 'Transaction Malformed',
+          status: 400,
+          detail: expect.stringMatching(/^Horizon could not decode the transaction envelope/) as unknown,
+          extras: { envelope_xdr: echoed },
+        });
+      }
+    }
+    // The localnet also reads a JSON body; an unreadable one is an unreadable envelope.
+    for (const body of ['{"tx":', '{"tx":5}', '[]']) {
       const res = await fetch(`${ctx.net.url}/transactions`, {
         method: 'POST',
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        headers: { 'Content-Type': 'application/json' },
         body,
       });
-      expect(res.status).toBe(400);
-      const problem = (await res.json()) as { type: string };
-      expect(problem.type).toMatch(/transaction_malformed|bad_request/);
+      expect(res.status, body).toBe(400);
+      expect(((await res.json()) as { type: string }).type, body).toBe(
+        'https://stellar.org/horizon-errors/transaction_malformed',
+      );
     }
+    // Nothing was applied, not even the truncated or padded copies of the valid envelope.
+    ctx.net.closeLedger();
+    expect((await ctx.server.loadAccount(a.publicKey())).sequence).toBe(seqBefore);
+  });
+
+  it('answers 400 bad_request naming the parameter in extras.invalid_field for bad query parameters', async () => {
+    const a = await funded(ctx);
+    const routes = ['/payments', `/accounts/${a.publicKey()}/payments`, '/transactions', '/ledgers'];
+    // [query, invalid_field, reason]; the limit reasons are Horizon's own (actions/helpers.go getLimit).
+    const cases: [string, string, string | RegExp][] = [
+      ['limit=201', 'limit', 'invalid limit: value provided that is over limit max of 200'],
+      ['limit=0', 'limit', 'invalid limit: non-positive value provided'],
+      ['limit=-3', 'limit', 'invalid limit: non-positive value provided'],
+      ['limit=abc', 'limit', 'unparseable value'],
+      ['limit=1.5', 'limit', 'unparseable value'],
+      ['limit=99999999999999999999', 'limit', 'unparseable value'],
+      ['order=sideways', 'order', /order/],
+      ['order=ASC', 'order', /order/],
+      ['cursor=notanumber', 'cursor', /cursor/],
+      ['cursor=-5', 'cursor', /cursor/],
+      ['cursor=99999999999999999999', 'cursor', /cursor/],
+      ['limit=5&order=asc&cursor=12x', 'cursor', /cursor/],
+    ];
+    for (const route of routes) {
+      for (const [qs, field, reason] of cases) {
+        const res = await fetch(`${ctx.net.url}${route}?${qs}`);
+        const where = `${route}?${qs}`;
+        expect(res.status, where).toBe(400);
+        expect(res.headers.get('content-type'), where).toMatch(/^application\/problem\+json/);
+        expect(res.headers.get('access-control-allow-origin'), where).toBe('*');
+        const problem = (await res.json()) as Record<string, unknown>;
+        expect(problem, where).toEqual({
+          type: 'https://stellar.org/horizon-errors/bad_request',
+          title: 'Bad Request',
+          status: 400,
+          detail: 'The request you sent was invalid in some way.',
+          extras: {
+            invalid_field: field,
+            reason: typeof reason === 'string' ? reason : (expect.stringMatching(reason) as unknown),
+          },
+        });
+      }
+      // The same parameters within range are fine.
+      const ok = await fetch(`${ctx.net.url}${route}?limit=200&order=desc&cursor=now`);
+      expect(ok.status, route).toBe(200);
+    }
+    // The SDK rejects with a NetworkError whose response is the problem document itself.
+    const err = await ctx.server
+      .payments()
+      .forAccount(a.publicKey())
+      .limit(201)
+      .call()
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NetworkError);
+    expect((err as NetworkError).getResponse()).toMatchObject({
+      status: 400,
+      extras: { invalid_field: 'limit' },
+    });
   });
 
   it('submits a fee bump transaction paid by another account', async () => {

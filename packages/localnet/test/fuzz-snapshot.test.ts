@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
-import { Asset, Operation } from '@stellar/stellar-sdk';
+import { Asset, Operation, xdr } from '@stellar/stellar-sdk';
 import { buildTx, funded, startNet, type Ctx } from './helpers.js';
 
 let ctx: Ctx;
@@ -24,8 +24,8 @@ function rng(seed: number): () => number {
   };
 }
 
-async function postTx(url: string, body: string): Promise<Response> {
-  return fetch(`${url}/transactions_async`, {
+async function postTx(url: string, body: string, endpoint = '/transactions_async'): Promise<Response> {
+  return fetch(`${url}${endpoint}`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
     body,
@@ -75,6 +75,74 @@ describe('bad input never crashes the server', () => {
     }
     expect((await ctx.server.loadAccount(a.publicKey())).accountId()).toBe(a.publicKey());
   });
+
+  it('answers the synchronous POST /transactions with 4xx problem JSON for mutated, truncated and random envelopes', async () => {
+    const [a, b] = [await funded(ctx), await funded(ctx)];
+    const payment = Operation.payment({ destination: b.publicKey(), asset: Asset.native(), amount: '1' });
+    const valid = (await buildTx(ctx, a, [payment])).toEnvelope().toXDR();
+    const seqBefore = (await ctx.server.loadAccount(a.publicKey())).sequence;
+    const rand = rng(2024);
+    const cases: string[] = [];
+    for (let i = 0; i < 80; i++) {
+      const buf = Buffer.from(valid);
+      const flips = 1 + Math.floor(rand() * 4);
+      for (let f = 0; f < flips; f++) buf[Math.floor(rand() * buf.length)]! ^= 1 << Math.floor(rand() * 8);
+      cases.push(`tx=${encodeURIComponent(buf.toString('base64'))}`);
+    }
+    for (let i = 0; i < 25; i++) {
+      const cut = valid.subarray(0, Math.floor(rand() * valid.length));
+      cases.push(`tx=${encodeURIComponent(cut.toString('base64'))}`);
+    }
+    for (let i = 0; i < 25; i++) {
+      const junk = Buffer.from(
+        Array.from({ length: Math.floor(rand() * 300) }, () => Math.floor(rand() * 256)),
+      );
+      cases.push(`tx=${encodeURIComponent(junk.toString('base64'))}`, junk.toString('latin1'));
+    }
+    cases.push('', 'tx', 'tx=%', 'tx=====', `tx=${'A'.repeat(200_000)}`, `tx=${'A'.repeat(300_000)}`);
+
+    const started = Date.now();
+    const seen = new Map<string, number>();
+    for (const body of cases) {
+      const res = await postTx(ctx.net.url, body, '/transactions');
+      const where = JSON.stringify(body.slice(0, 60));
+      // Every flipped bit changes the signed payload or the signature, so no mutation can succeed,
+      // and every rejection happens before any ledger closes: never 200, never a 504 wait.
+      expect([400, 413], where).toContain(res.status);
+      expect(res.headers.get('content-type'), where).toMatch(/^application\/problem\+json/);
+      const json = (await res.json()) as {
+        type: string;
+        status: number;
+        extras?: { envelope_xdr?: string; result_codes?: { transaction: string }; result_xdr?: string };
+      };
+      expect(json.status, where).toBe(res.status);
+      const type = json.type.replace('https://stellar.org/horizon-errors/', '');
+      seen.set(type, (seen.get(type) ?? 0) + 1);
+      if (type === 'transaction_failed') {
+        // A decodable mutation is a real submission with a real rejection.
+        expect(json.extras?.result_codes?.transaction, where).toMatch(/^tx_/);
+        expect(() => xdr.TransactionResult.fromXDR(json.extras!.result_xdr!, 'base64'), where).not.toThrow();
+      } else if (type === 'transaction_malformed') {
+        expect(json.extras, where).toEqual({ envelope_xdr: expect.any(String) as unknown });
+      } else {
+        expect(`${res.status} ${type}`, where).toBe('413 request_entity_too_large');
+      }
+    }
+    // Both kinds occurred, so the fuzz exercised decoding and validation alike.
+    expect(seen.get('transaction_malformed')).toBeGreaterThan(20);
+    expect(seen.get('transaction_failed')).toBeGreaterThan(5);
+    expect(Date.now() - started).toBeLessThan(15_000);
+
+    // The server keeps serving: nothing was applied, and the unmutated envelope still goes through.
+    expect((await ctx.server.loadAccount(a.publicKey())).sequence).toBe(seqBefore);
+    const ok = await postTx(
+      ctx.net.url,
+      `tx=${encodeURIComponent(valid.toString('base64'))}`,
+      '/transactions',
+    );
+    expect(ok.status).toBe(200);
+    expect(((await ok.json()) as { successful: boolean }).successful).toBe(true);
+  }, 30_000);
 
   it('answers 4xx problem JSON to random query strings on every GET route', async () => {
     const kp = await funded(ctx);
