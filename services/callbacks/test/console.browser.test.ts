@@ -64,9 +64,12 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('operator console in Chromium', () => {
     });
     page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
 
-    // Some traffic so that every page has something to show.
+    // Some traffic so that every page has something to show, through the real callbacks: payments
+    // the bridge delivers to /receive (signed with X-Payload-Mac), one to an unknown route, one
+    // delivered twice (credited once), a rejected payment posted to /error, and two senders the
+    // compliance server screens through /sanctions (a close match and an exact one).
     for (const [i, route] of ['1001', '1002', '1001'].entries()) {
-      await post(
+      const res = await post(
         '/receive',
         receiveFields({
           id: `9000000${i}`,
@@ -76,9 +79,22 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('operator console in Chromium', () => {
         }),
         true,
       );
+      expect(res.status).toBe(200);
     }
-    await post('/receive', receiveFields({ id: '90000009', route: '31337', amount: '7' }), true);
-    await post(
+    const again = await post(
+      '/receive',
+      receiveFields({ id: '90000000', route: '1001', amount: '12.5', transaction_id: '0f'.repeat(32) }),
+      true,
+    );
+    expect(again.status).toBe(200);
+    // No customer has route 31337: 404, so the bridge retries; the console shows it meanwhile.
+    const unrouted = await post(
+      '/receive',
+      receiveFields({ id: '90000009', route: '31337', amount: '7' }),
+      true,
+    );
+    expect(unrouted.status).toBe(404);
+    const rejected = await post(
       '/error',
       {
         ...receiveFields({ id: '90000010', asset_code: 'EUR', asset_issuer: ISSUER, amount: '40' }),
@@ -86,12 +102,15 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('operator console in Chromium', () => {
       },
       true,
     );
-    await post('/sanctions', {
+    expect(await rejected.json()).toEqual({ status: 'recorded' });
+    const closeMatch = await post('/sanctions', {
       sender: JSON.stringify({ first_name: 'Petra', last_name: 'Nowak', date_of_birth: '1980-05-01' }),
     });
-    await post('/sanctions', {
+    expect(await closeMatch.json()).toEqual({ pending: 60 });
+    const exact = await post('/sanctions', {
       sender: JSON.stringify({ first_name: 'Ivan', middle_name: 'Petrovich', last_name: 'Volkov' }),
     });
+    expect(exact.status).toBe(403);
   });
 
   afterAll(async () => {
@@ -174,29 +193,101 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('operator console in Chromium', () => {
     expect((await ask()).status).toBe(200);
   });
 
-  it('clears a sanctions hit and shows payments and rejected payments', async () => {
+  /** The text of each cell of the table row that contains `text`. */
+  const rowCells = (table: string, text: string) =>
+    page
+      .locator(`#${table} tbody tr`, { hasText: text })
+      .locator('td')
+      .allInnerTexts()
+      .then((cells) => cells.map((c) => c.replace(/\s+/g, ' ').trim()));
+
+  it('lists the close-match sanctions hit for review, and clears it', async () => {
     await page.click('nav >> text=Sanctions hits');
     await page.waitForURL(`${server.url}/console/sanctions`);
+    await expect(page.locator('nav a.active .count').textContent()).resolves.toBe('1');
+    await expect(page.locator('#sanctions-hits tbody tr').count()).resolves.toBe(2);
+    const petra = await rowCells('sanctions-hits', 'Petra Nowak');
+    expect(petra.slice(1, 5)).toEqual([
+      'Petra Nowak born 1980-05-01',
+      'NOVAK, Petra entry 9006',
+      expect.stringMatching(/^similar \d+\.\d%$/) as unknown,
+      'pending review',
+    ]);
+    expect(petra[5]).toBe('Clear Confirm match');
+    const ivan = await rowCells('sanctions-hits', 'Ivan Petrovich Volkov');
+    expect(ivan.slice(2, 5)).toEqual(['VOLKOV, Ivan Petrovich entry 9001', 'exact 100.0%', 'confirmed']);
     await shot('07-sanctions');
+
     await page
       .locator('#sanctions-hits tr', { hasText: 'Petra Nowak' })
       .locator('button', { hasText: 'Clear' })
       .click();
     await page.waitForURL(/notice=cleared/);
+    expect((await rowCells('sanctions-hits', 'Petra Nowak'))[4]).toBe('cleared');
+    await expect(page.locator('nav a.active .count').count()).resolves.toBe(0);
+    await shot('08-sanctions-cleared');
+    // The compliance server's retry is now answered 200.
     const again = await post('/sanctions', {
       sender: JSON.stringify({ first_name: 'Petra', last_name: 'Nowak', date_of_birth: '1980-05-01' }),
     });
     expect(again.status).toBe(200);
+  });
 
+  it('lists the delivered payments, credited once each, and the one for an unknown route', async () => {
     await page.click('nav >> text=Incoming payments');
     await page.waitForURL(`${server.url}/console/payments`);
-    await expect(page.locator('#payments-table').textContent()).resolves.toContain('unknown route');
-    await shot('08-payments');
+    await expect(page.locator('.stat .value').allInnerTexts()).resolves.toEqual(['4', '3', '1']);
+    await expect(page.locator('#payments-table tbody tr').count()).resolves.toBe(4);
+    const cells = (id: string) =>
+      rowCells('payments-table', id).then((c) => [c[1], c[2], c[3], c[5], c[6], c[7]]);
+    await expect(cells('90000000')).resolves.toEqual([
+      '90000000',
+      'alice*bank-b.test',
+      '12.50 USD',
+      '0f0f0f…0f0f0f',
+      'credited',
+      '2',
+    ]);
+    await expect(cells('90000001')).resolves.toEqual([
+      '90000001',
+      'bob*bank-b.test',
+      '25.00 USD',
+      '1f1f1f…1f1f1f',
+      'credited',
+      '1',
+    ]);
+    await expect(cells('90000002')).resolves.toEqual([
+      '90000002',
+      'alice*bank-b.test',
+      '37.50 USD',
+      '2f2f2f…2f2f2f',
+      'credited',
+      '1',
+    ]);
+    await expect(cells('90000009')).resolves.toEqual([
+      '90000009',
+      'route 31337',
+      '7.00 USD',
+      'ababab…ababab',
+      'unknown route',
+      '1',
+    ]);
+    await shot('09-payments');
+  });
 
+  it('lists the rejected payment with its reason', async () => {
     await page.click('nav >> text=Rejected payments');
     await page.waitForURL(`${server.url}/console/rejected`);
-    await expect(page.locator('#rejected-table').textContent()).resolves.toContain('Asset not allowed');
-    await shot('09-rejected');
+    await expect(page.locator('#rejected-table tbody tr').count()).resolves.toBe(1);
+    const cells = await rowCells('rejected-table', '90000010');
+    expect([cells[1], cells[2], cells[4], cells[5], cells[6]]).toEqual([
+      '90000010',
+      '40.00 EUR',
+      '1001',
+      'rejected Asset not allowed',
+      '1',
+    ]);
+    await shot('10-rejected');
 
     await page.click('text=Sign out');
     await page.waitForURL(`${server.url}/console/login`);

@@ -303,7 +303,13 @@ export function paymentsPage(chrome: Chrome, payments: IncomingPayment[]): strin
         <td>${when(p.received_at)}</td>
         <td class="mono">${p.payment_id}</td>
         <td>
-          ${p.customer_name ? html`<span class="mono">${p.customer_name}</span>` : html`<span class="muted">route ${p.route || '(none)'}</span>`}
+          ${
+            p.customer_name
+              ? html`<span class="mono">${p.customer_name}</span>`
+              : p.route
+                ? html`<span class="muted">route <span class="mono">${p.route}</span></span>`
+                : html`<span class="muted">no route</span>`
+          }
         </td>
         <td class="num">${money(p.amount, p.asset_code)}</td>
         <td>${short(p.from_account)}</td>
@@ -531,7 +537,7 @@ export function sanctionsPage(
     html`<h1>Sanctions screening</h1>
       <p class="subtitle">
         Senders whose name matched the sanctions list. Exact matches are refused at once; similar names wait
-        for a decision. The list has ${listSize} names (<span class="mono">${listFile}</span>).
+        for a decision. The list has ${listSize} names (<span class="mono nowrap">${listFile}</span>).
       </p>
       <section class="panel flush">
         ${
