@@ -70,6 +70,7 @@ export async function createBridge(
     http,
     complianceUrl: config.compliance,
     logger: logger.child({ component: 'payment' }),
+    claimStaleMs: config.submitter.claim_stale_ms,
   });
 
   let listener: PaymentListener | undefined;

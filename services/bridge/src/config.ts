@@ -98,6 +98,11 @@ export const bridgeConfigSchema = z.strictObject({
       bad_seq_retries: z.number().int().min(0).default(3),
       /** Fee per operation in stroops. */
       base_fee: z.number().int().min(100).default(100),
+      /**
+       * A payment `id` claim (database row) not renewed for this long is stale: its holder
+       * died before recording a transaction, and another request may take the id over.
+       */
+      claim_stale_ms: z.number().int().min(500).default(30_000),
     })
     .default({
       channel_seeds: [],
@@ -106,6 +111,7 @@ export const bridgeConfigSchema = z.strictObject({
       transaction_timeout_seconds: 60,
       bad_seq_retries: 3,
       base_fee: 100,
+      claim_stale_ms: 30_000,
     }),
   listener: z
     .strictObject({

@@ -170,6 +170,19 @@ describe('/payment validation (no database)', () => {
     expect(account.balances.find((b) => b.asset_type === 'native')?.balance).toBe('10012.5000000');
   });
 
+  it('a payment id without a database is refused (400 idempotency_unavailable), nothing is paid', async () => {
+    const to = await funded(net);
+    const res = await post(`${bridge.url}/payment`, {
+      id: 'no-db-1',
+      destination: to.publicKey(),
+      amount: '1',
+    });
+    expect(res.status).toBe(400);
+    expect(res.json).toMatchObject({ code: 'idempotency_unavailable', data: { name: 'id' } });
+    const account = await horizon(net).loadAccount(to.publicKey());
+    expect(account.balances.find((b) => b.asset_type === 'native')?.balance).toBe('10000.0000000');
+  });
+
   it('/create-keypair returns a fresh pair', async () => {
     const res = await post(`${bridge.url}/create-keypair`, {});
     expect(Keypair.fromSecret(res.json.private_key as string).publicKey()).toBe(res.json.public_key);

@@ -84,4 +84,21 @@ export const migrations: Migration[] = [
       await db.schema.dropTable('sent_payment');
     },
   },
+  {
+    // A payment id is claimed in the database (owner token + renewal time) before its
+    // transaction is built, so two replicas (or a restarted one) can never both build one.
+    name: '20261124_003_payment_claims',
+    up: async (db) => {
+      await db.schema.alterTable('sent_payment', (t) => {
+        t.string('claim_token', 64).nullable();
+        t.bigInteger('claimed_at_ms').nullable();
+      });
+    },
+    down: async (db) => {
+      await db.schema.alterTable('sent_payment', (t) => {
+        t.dropColumn('claimed_at_ms');
+        t.dropColumn('claim_token');
+      });
+    },
+  },
 ];

@@ -1,6 +1,8 @@
-// POST /payment as a use case: idempotency by `id`, the compliance flow
+// POST /payment as a use case: idempotency by `id` (claimed in the database,
+// so it holds across replicas and restarts), the compliance flow
 // (compliance /send → pending / denied / ok → sign and submit) or the standard
 // flow (federation → create_account / payment / path payment → submit).
+import { randomUUID } from 'node:crypto';
 import type { AxiosInstance } from 'axios';
 import { Keypair, Memo, Operation, xdr } from '@stellar/stellar-sdk';
 import {
@@ -18,7 +20,7 @@ import {
   type FederationClient,
 } from '@anchor/protocol';
 import { AppError, InvalidParameterError, UpstreamError, type Logger } from '@anchor/support';
-import type { SentTransactionStore } from '../stores/sent-transaction.store.js';
+import { ClaimLostError, type SentTransactionStore } from '../stores/sent-transaction.store.js';
 import { asRejection, HorizonRejection, rejectionToAppError } from './horizon-errors.js';
 import type { SubmitSuccess, TransactionSubmitter } from './submitter.service.js';
 
@@ -54,7 +56,11 @@ export interface PaymentServiceDeps {
   http: AxiosInstance;
   complianceUrl?: string;
   logger: Logger;
+  /** A payment id claim not renewed for this long may be taken over (default 30 s). */
+  claimStaleMs?: number;
 }
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export const CANNOT_RESOLVE = () =>
   new AppError(400, 'cannot_resolve_destination', 'Cannot resolve federated Stellar address.');
@@ -67,21 +73,18 @@ export class PaymentService {
   async pay(request: PaymentRequest): Promise<PaymentResponse> {
     const id = request.id;
     if (!id) return this.route(request);
+    if (!this.deps.store.durable) {
+      // Without a database a repeated id would be paid again: refuse rather than pretend.
+      throw new AppError(
+        400,
+        'idempotency_unavailable',
+        'A payment `id` needs the bridge database, and none is configured: send the payment without `id` or configure [database].',
+        { data: { name: 'id' } },
+      );
+    }
     const running = this.inFlight.get(id);
     if (running) return running;
-    const work = (async () => {
-      const existing = await this.deps.store.reservePayment(id);
-      if (existing?.transaction)
-        return this.replay(existing.transaction.envelope_xdr, existing.operationIndex ?? 0);
-      try {
-        return await this.route(request);
-      } catch (err) {
-        // Nothing was built: the id may be used again.
-        const known = await this.deps.store.findPayment(id).catch(() => undefined);
-        if (!known?.transaction) await this.deps.store.releasePayment(id).catch(() => undefined);
-        throw err;
-      }
-    })();
+    const work = this.payOnce(request, id);
     this.inFlight.set(id, work);
     try {
       return await work;
@@ -90,11 +93,47 @@ export class PaymentService {
     }
   }
 
-  private route(request: PaymentRequest): Promise<PaymentResponse> {
-    if (this.deps.complianceUrl && (request.useCompliance || (request.extraMemo ?? '') !== '')) {
-      return this.compliancePayment(request, this.deps.complianceUrl);
+  /**
+   * Claims the id in the database (atomic across replicas), then builds and submits; a
+   * claim held by a live claimant is waited for until it has a transaction (replayed) or
+   * goes stale (taken over: nothing was recorded, so nothing was submitted).
+   */
+  private async payOnce(request: PaymentRequest, id: string): Promise<PaymentResponse> {
+    const token = randomUUID();
+    const staleMs = this.deps.claimStaleMs ?? 30_000;
+    let delay = 50;
+    for (;;) {
+      const claim = await this.deps.store.claimPayment(id, token, Date.now(), staleMs);
+      if (claim.state === 'sent') return this.replay(claim.transaction.envelope_xdr, claim.operationIndex);
+      if (claim.state === 'busy') {
+        await sleep(delay);
+        delay = Math.min(delay * 2, 1_000);
+        continue;
+      }
+      const renew = setInterval(
+        () => void this.deps.store.renewClaim(id, token, Date.now()).catch(() => undefined),
+        Math.max(100, Math.floor(staleMs / 3)),
+      );
+      try {
+        return await this.route(request, token);
+      } catch (err) {
+        // Another claimant took the id over before we recorded anything: wait for its transaction.
+        if (err instanceof ClaimLostError) continue;
+        throw err;
+      } finally {
+        clearInterval(renew);
+        // Without a recorded transaction (an error, compliance pending/denied) the id may be
+        // used again; a recorded transaction keeps it (the store only deletes a bare claim).
+        await this.deps.store.releasePayment(id, token).catch(() => undefined);
+      }
     }
-    return this.standardPayment(request);
+  }
+
+  private route(request: PaymentRequest, claimToken?: string): Promise<PaymentResponse> {
+    if (this.deps.complianceUrl && (request.useCompliance || (request.extraMemo ?? '') !== '')) {
+      return this.compliancePayment(request, this.deps.complianceUrl, claimToken);
+    }
+    return this.standardPayment(request, claimToken);
   }
 
   /** A repeated `id`: the stored envelope, looked up by hash and resubmitted verbatim if needed. */
@@ -109,7 +148,7 @@ export class PaymentService {
     }
   }
 
-  private async standardPayment(request: PaymentRequest): Promise<PaymentResponse> {
+  private async standardPayment(request: PaymentRequest, claimToken?: string): Promise<PaymentResponse> {
     const resolved = await this.resolveDestination(request);
     let memo = request.memo;
     if (resolved.memoType) {
@@ -160,6 +199,7 @@ export class PaymentService {
       memo: memo ?? Memo.none(),
       signer: request.source,
       paymentId: request.id,
+      claimToken,
     });
     return { status: 200, body: successBody(result) };
   }
@@ -208,7 +248,11 @@ export class PaymentService {
     }
   }
 
-  private async compliancePayment(request: PaymentRequest, complianceUrl: string): Promise<PaymentResponse> {
+  private async compliancePayment(
+    request: PaymentRequest,
+    complianceUrl: string,
+    claimToken?: string,
+  ): Promise<PaymentResponse> {
     const values: Record<string, string> = {
       id: request.id ?? '',
       source: request.source.publicKey(),
@@ -284,6 +328,7 @@ export class PaymentService {
       memo: Memo.fromXDRObject(tx.memo()),
       signer: request.source,
       paymentId: request.id,
+      claimToken,
     });
     return { status: 200, body: successBody(result) };
   }

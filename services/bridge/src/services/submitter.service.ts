@@ -25,7 +25,7 @@ import {
 } from '@stellar/stellar-sdk';
 import type { Logger } from '@anchor/support';
 import { AppError, UpstreamError } from '@anchor/support';
-import type { SentTransactionStore } from '../stores/sent-transaction.store.js';
+import { ClaimLostError, type SentTransactionStore } from '../stores/sent-transaction.store.js';
 import {
   asRejection,
   codesFromResultXdr,
@@ -43,6 +43,8 @@ export interface SubmitJob {
   /** Paying account (operation source); signs the transaction. */
   signer: Keypair;
   paymentId?: string;
+  /** The database claim of `paymentId`; recording the transaction requires it to be still ours. */
+  claimToken?: string;
 }
 
 export interface SubmitSuccess {
@@ -219,15 +221,35 @@ export class TransactionSubmitter {
         const sequence = await this.nextSequence(lane);
         const tx = this.build(lane, sequence, batch);
         const envelopeXdr = tx.toEnvelope().toXDR('base64');
-        const rowId = await this.options.store.insert({
-          transactionId: tx.hash().toString('hex'),
-          source: lane.keypair.publicKey(),
-          envelopeXdr,
-          operationCount: batch.length,
-          payments: batch.flatMap((q, i) =>
-            q.job.paymentId ? [{ paymentId: q.job.paymentId, operationIndex: i }] : [],
-          ),
-        });
+        const rowId = await this.options.store
+          .insert({
+            transactionId: tx.hash().toString('hex'),
+            source: lane.keypair.publicKey(),
+            envelopeXdr,
+            operationCount: batch.length,
+            payments: batch.flatMap((q, i) =>
+              q.job.paymentId && q.job.claimToken
+                ? [{ paymentId: q.job.paymentId, operationIndex: i, claimToken: q.job.claimToken }]
+                : [],
+            ),
+          })
+          .catch((err: unknown) => {
+            if (!(err instanceof ClaimLostError)) throw err;
+            // Nothing was recorded or submitted. Payments whose id claim was taken over fail
+            // (their request waits for the new claimant); the others go back to the queue.
+            const lost = new Set(err.paymentIds);
+            const keep: QueuedJob[] = [];
+            for (const q of batch) {
+              if (q.job.paymentId && lost.has(q.job.paymentId)) q.reject(err);
+              else keep.push(q);
+            }
+            group.queue.unshift(...keep);
+            return undefined;
+          });
+        if (rowId === undefined) {
+          lane.sequence = undefined;
+          return;
+        }
         this.submitted++;
         try {
           const result = await this.submitSame(tx, false);

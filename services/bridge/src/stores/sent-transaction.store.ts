@@ -1,7 +1,13 @@
 // sent_transaction (every transaction the bridge submits, legacy shape) and
 // sent_payment (which transaction carries a client payment `id`, also for
-// batched transactions). A payment id is reserved before anything is built,
-// so a repeated id can never produce a second transaction.
+// batched transactions). A payment id is claimed in the database before
+// anything is built: the row carries the claimant's token and the time it last
+// renewed the claim. Another replica (or a restart) takes the id over only
+// when the claim is stale and no transaction was recorded for it, with a
+// compare-and-set on the old token; recording the transaction is itself
+// conditional on the token, so a claimant that lost its claim can never
+// record (and so never submit) a transaction. A repeated id can therefore
+// never produce a second transaction, across processes and crashes.
 import type { Knex } from 'knex';
 import { isUniqueViolation } from '@anchor/support';
 
@@ -25,8 +31,8 @@ export interface NewSentTransaction {
   transactionId: string;
   source: string;
   envelopeXdr: string;
-  /** Client payment ids carried by this transaction with their operation index. */
-  payments: { paymentId: string; operationIndex: number }[];
+  /** Client payment ids carried by this transaction with their operation index and claim token. */
+  payments: { paymentId: string; operationIndex: number; claimToken: string }[];
   operationCount: number;
 }
 
@@ -37,13 +43,40 @@ export interface ReservedPayment {
   operationIndex: number | null;
 }
 
+/** The outcome of claiming a payment id. */
+export type PaymentClaim =
+  /** Ours: build and submit (and renew the claim while doing it). */
+  | { state: 'claimed' }
+  /** A transaction is recorded for the id: replay its envelope. */
+  | { state: 'sent'; transaction: SentTransaction; operationIndex: number }
+  /** Another live claimant is building it: wait and ask again. */
+  | { state: 'busy' };
+
+/** Recording a transaction found a payment id whose claim is no longer ours. */
+export class ClaimLostError extends Error {
+  constructor(readonly paymentIds: string[]) {
+    super(`payment id claim lost: ${paymentIds.join(', ')}`);
+    this.name = 'ClaimLostError';
+  }
+}
+
 export interface SentTransactionStore {
-  /** Reserves `paymentId`; returns undefined when new, or what is known about it. */
-  reservePayment(paymentId: string): Promise<ReservedPayment | undefined>;
-  /** Forgets a reservation that never got a transaction (validation failed after reserving). */
-  releasePayment(paymentId: string): Promise<void>;
+  /** False without a database: payment ids cannot be made idempotent. */
+  readonly durable: boolean;
+  /**
+   * Claims `paymentId` for `token`: a new id, or one whose claim was not renewed for
+   * `staleMs` and has no transaction, becomes ours (atomically: one claimant wins).
+   */
+  claimPayment(paymentId: string, token: string, nowMs: number, staleMs: number): Promise<PaymentClaim>;
+  /** Renews our claim; false when it is no longer ours. */
+  renewClaim(paymentId: string, token: string, nowMs: number): Promise<boolean>;
+  /** Forgets our claim of an id that never got a transaction (validation failed after claiming). */
+  releasePayment(paymentId: string, token: string): Promise<void>;
   findPayment(paymentId: string): Promise<ReservedPayment | undefined>;
-  /** Records a transaction before it is submitted; returns its row id. */
+  /**
+   * Records a transaction before it is submitted; returns its row id.
+   * @throws ClaimLostError when a payment id's claim is not held by its token (nothing recorded).
+   */
   insert(tx: NewSentTransaction): Promise<number>;
   markSuccess(id: number, ledger: number, resultXdr: string | undefined): Promise<void>;
   markFailure(id: number, resultXdr: string | undefined): Promise<void>;
@@ -85,18 +118,59 @@ function toSent(row: Record<string, unknown>): SentTransaction {
 export class KnexSentTransactionStore implements SentTransactionStore {
   constructor(private readonly db: Knex) {}
 
-  async reservePayment(paymentId: string): Promise<ReservedPayment | undefined> {
+  readonly durable = true;
+
+  async claimPayment(
+    paymentId: string,
+    token: string,
+    nowMs: number,
+    staleMs: number,
+  ): Promise<PaymentClaim> {
     try {
-      await this.db('sent_payment').insert({ payment_id: paymentId, created_at: new Date() });
-      return undefined;
+      await this.db('sent_payment').insert({
+        payment_id: paymentId,
+        created_at: new Date(),
+        claim_token: token,
+        claimed_at_ms: nowMs,
+      });
+      return { state: 'claimed' };
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;
     }
-    return (await this.findPayment(paymentId)) ?? { paymentId, operationIndex: null };
+    const row = await this.db('sent_payment').where({ payment_id: paymentId }).first();
+    if (!row) return { state: 'busy' }; // released meanwhile: ask again
+    if (row.sent_transaction_id !== null && row.sent_transaction_id !== undefined) {
+      const known = await this.findPayment(paymentId);
+      if (known?.transaction)
+        return { state: 'sent', transaction: known.transaction, operationIndex: known.operationIndex ?? 0 };
+      return { state: 'busy' };
+    }
+    const claimedAt =
+      row.claimed_at_ms === null || row.claimed_at_ms === undefined ? 0 : Number(row.claimed_at_ms);
+    if (nowMs - claimedAt < staleMs) return { state: 'busy' };
+    // Stale and without a transaction: nothing was recorded, so nothing was submitted.
+    // Take it over only if nobody changed it since we read it.
+    const q = this.db('sent_payment').where({ payment_id: paymentId }).whereNull('sent_transaction_id');
+    if (row.claim_token === null || row.claim_token === undefined) q.whereNull('claim_token');
+    else q.where({ claim_token: row.claim_token });
+    if (row.claimed_at_ms === null || row.claimed_at_ms === undefined) q.whereNull('claimed_at_ms');
+    else q.where({ claimed_at_ms: row.claimed_at_ms });
+    const taken = await q.update({ claim_token: token, claimed_at_ms: nowMs });
+    return taken === 1 ? { state: 'claimed' } : { state: 'busy' };
   }
 
-  async releasePayment(paymentId: string): Promise<void> {
-    await this.db('sent_payment').where({ payment_id: paymentId }).whereNull('sent_transaction_id').delete();
+  async renewClaim(paymentId: string, token: string, nowMs: number): Promise<boolean> {
+    const n = await this.db('sent_payment')
+      .where({ payment_id: paymentId, claim_token: token })
+      .update({ claimed_at_ms: nowMs });
+    return n === 1;
+  }
+
+  async releasePayment(paymentId: string, token: string): Promise<void> {
+    await this.db('sent_payment')
+      .where({ payment_id: paymentId, claim_token: token })
+      .whereNull('sent_transaction_id')
+      .delete();
   }
 
   async findPayment(paymentId: string): Promise<ReservedPayment | undefined> {
@@ -151,11 +225,15 @@ export class KnexSentTransactionStore implements SentTransactionStore {
           : await trx('sent_transaction').insert(row);
       const first = inserted[0] as number | { id: number };
       const id = Number(typeof first === 'object' ? first.id : first);
+      const lost: string[] = [];
       for (const p of tx.payments) {
-        await trx('sent_payment')
-          .where({ payment_id: p.paymentId })
+        // Only the holder of the claim may attach a transaction to the id.
+        const n = await trx('sent_payment')
+          .where({ payment_id: p.paymentId, claim_token: p.claimToken })
           .update({ sent_transaction_id: id, operation_index: p.operationIndex });
+        if (n !== 1) lost.push(p.paymentId);
       }
+      if (lost.length > 0) throw new ClaimLostError(lost);
       return id;
     });
   }
@@ -181,11 +259,18 @@ export class KnexSentTransactionStore implements SentTransactionStore {
   }
 }
 
-/** Without a database: nothing is recorded and ids are not deduplicated (legacy "single endpoint" mode). */
+/**
+ * Without a database: nothing is recorded, so payment ids cannot be deduplicated and a request
+ * with an `id` is refused (legacy "single endpoint" mode).
+ */
 export class NullSentTransactionStore implements SentTransactionStore {
+  readonly durable = false;
   private next = 1;
-  async reservePayment(): Promise<ReservedPayment | undefined> {
-    return undefined;
+  async claimPayment(): Promise<PaymentClaim> {
+    return { state: 'claimed' };
+  }
+  async renewClaim(): Promise<boolean> {
+    return true;
   }
   async releasePayment(): Promise<void> {}
   async findPayment(): Promise<ReservedPayment | undefined> {
