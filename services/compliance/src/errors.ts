@@ -1,5 +1,20 @@
 // The compliance server's own error answers, on top of the shared AppError set.
-import { AppError } from '@anchor/support';
+import { AppError, describeHttpFailure } from '@anchor/support';
+import type { ProtocolError } from '@anchor/protocol';
+
+/**
+ * A ProtocolError's message for `more_info`; when a stellar.toml or federation request
+ * failed in transport, also why (`TLS certificate rejected (…)`, `ECONNREFUSED`, …):
+ * the protocol package keeps that only in `cause`, and "could not be fetched" alone
+ * does not tell an operator that the other bank's certificate is the problem.
+ */
+export function protocolFailureReason(err: ProtocolError): string {
+  const transport = err.code === 'toml_fetch_failed' || err.code === 'federation_failed';
+  const cause: unknown = err.cause;
+  const code = (cause as { code?: unknown } | undefined)?.code;
+  if (!transport || err.upstreamStatus !== undefined || typeof code !== 'string') return err.message;
+  return `${err.message}: ${describeHttpFailure(cause)}`;
+}
 
 /** 400: the destination's federation record or stellar.toml could not be obtained (legacy code). */
 export class CannotResolveDestinationError extends AppError {

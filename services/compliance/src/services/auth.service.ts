@@ -19,7 +19,7 @@ import {
   type StellarToml,
 } from '@anchor/protocol';
 import type { AskUserRequest, CallbackDecision, CallbacksClient } from '../clients/callbacks.client.js';
-import { NonceReusedError } from '../errors.js';
+import { NonceReusedError, protocolFailureReason } from '../errors.js';
 import type { ComplianceStore } from '../stores/compliance.store.js';
 
 /** Longest nonce we store (the column is varchar(255)); Go senders send ~19 digits. */
@@ -140,7 +140,7 @@ export class AuthService {
       if (isProtocolError(err) && err.code === 'toml_invalid' && err.field === 'SIGNING_KEY') {
         throw new InvalidParameterError('data.sender', 'SIGNING_KEY in stellar.toml of sender is invalid');
       }
-      const why = isProtocolError(err) ? err.message : 'request failed';
+      const why = isProtocolError(err) ? protocolFailureReason(err) : 'request failed';
       throw new InvalidParameterError('data.sender', `Cannot get stellar.toml of sender: ${why}`);
     }
     if (!toml.SIGNING_KEY) {

@@ -24,7 +24,12 @@ import {
   type StellarToml,
 } from '@anchor/protocol';
 import type { CallbacksClient } from '../clients/callbacks.client.js';
-import { AuthServerError, AuthServerNotDefinedError, CannotResolveDestinationError } from '../errors.js';
+import {
+  AuthServerError,
+  AuthServerNotDefinedError,
+  CannotResolveDestinationError,
+  protocolFailureReason,
+} from '../errors.js';
 import type { ComplianceStore, StoredAuthData } from '../stores/compliance.store.js';
 
 /** A validated /send request. */
@@ -121,7 +126,7 @@ export class SendService {
       const domain = destination.slice(destination.lastIndexOf('*') + 1);
       return { record: await this.deps.federation.resolveAddress(destination), domain };
     } catch (err) {
-      if (isProtocolError(err)) throw new CannotResolveDestinationError(err.message, err);
+      if (isProtocolError(err)) throw new CannotResolveDestinationError(protocolFailureReason(err), err);
       throw err;
     }
   }
@@ -131,7 +136,7 @@ export class SendService {
     try {
       toml = await this.deps.tomlResolver.resolve(domain);
     } catch (err) {
-      if (isProtocolError(err)) throw new CannotResolveDestinationError(err.message, err);
+      if (isProtocolError(err)) throw new CannotResolveDestinationError(protocolFailureReason(err), err);
       throw err;
     }
     const server = toml.AUTH_SERVER;

@@ -32,6 +32,10 @@ export interface BankOptions {
   needsAuth?: boolean;
   txStatusAuth?: { username: string; password: string };
   timeoutMs?: number;
+  /** Replaces the test `[http]` section (default: timeoutMs, allow_http, localhost → 127.0.0.1). */
+  http?: Record<string, unknown>;
+  /** Serve the external port over HTTPS with this certificate (as `[tls]` does in main.ts). */
+  externalTls?: { certificateFile: string; privateKeyFile: string };
   nonce?: () => string;
 }
 
@@ -67,7 +71,7 @@ export async function startBank(options: BankOptions): Promise<Bank> {
       keys: { signing_seed: keypair.secret() },
       callbacks,
       ...(options.txStatusAuth ? { tx_status_auth: options.txStatusAuth } : {}),
-      http: {
+      http: options.http ?? {
         timeout_ms: options.timeoutMs ?? 5_000,
         allow_http: true,
         // localhost may resolve to ::1 first; our servers listen on 127.0.0.1.
@@ -83,7 +87,7 @@ export async function startBank(options: BankOptions): Promise<Bank> {
     ? createLogger({ service: `compliance-${options.name}`, level: 'debug' })
     : createSilentLogger();
   const services = createComplianceServices(config, db, logger, { nonce: options.nonce });
-  const external = await startServer(createExternalApp(services), { port: 0 });
+  const external = await startServer(createExternalApp(services), { port: 0, tls: options.externalTls });
   const internal = await startServer(createInternalApp(services), { port: 0 });
   const domain = web.domain;
   const publishToml = (overrides: Record<string, string | undefined> = {}) => {

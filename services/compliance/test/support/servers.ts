@@ -2,6 +2,7 @@
 // and answers as each scenario needs) and a bank's web front (stellar.toml and a
 // federation endpoint), both real node:http servers.
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 export interface RecordedRequest {
@@ -129,6 +130,9 @@ export type TomlBehaviour =
 
 /** A bank's web front on `localhost:PORT`: stellar.toml and a federation server. */
 export class BankWebServer {
+  /** @param tls PEM certificate and key: serve HTTPS instead of HTTP. */
+  constructor(private readonly tls?: { cert: Buffer; key: Buffer }) {}
+
   private server?: http.Server;
   port = 0;
   toml: TomlBehaviour = { kind: 'status', status: 404 };
@@ -142,7 +146,7 @@ export class BankWebServer {
   readonly federationQueries: Record<string, string>[] = [];
 
   async start(): Promise<this> {
-    this.server = http.createServer((req, res) => {
+    const handler: http.RequestListener = (req, res) => {
       const url = new URL(req.url ?? '/', 'http://x');
       if (url.pathname === '/.well-known/stellar.toml') {
         this.tomlRequests++;
@@ -166,7 +170,8 @@ export class BankWebServer {
         return;
       }
       res.writeHead(404).end();
-    });
+    };
+    this.server = this.tls ? https.createServer(this.tls, handler) : http.createServer(handler);
     this.port = await listen(this.server);
     return this;
   }
