@@ -3,6 +3,8 @@
 // hash up, resubmit the same envelope, never a rebuilt one). Real localnet,
 // real databases.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Asset, Keypair, TransactionBuilder, type Transaction } from '@stellar/stellar-sdk';
 import { databaseLegs, type TestDatabase } from '@anchor/support/testing';
 import { createKnex } from '@anchor/support';
@@ -168,6 +170,208 @@ describe('504 from Horizon: the same envelope is looked up and resubmitted', () 
       expect(rows[0]).toMatchObject({ status: 'success', transaction_id: res.json.hash });
     } finally {
       await db.destroy();
+    }
+  });
+});
+
+/**
+ * A Horizon stand-in in front of localnet: forwards everything, except what the test decides
+ * for transaction submissions (answer dropped after forwarding, or never forwarded) and for
+ * lookups by hash (lagging: 404, or unreachable: 503).
+ */
+interface HorizonProxy {
+  url: string;
+  submits: string[];
+  onSubmit: (hash: string, n: number) => 'forward' | 'forward-drop-answer' | 'drop' | 'bad-seq';
+  onLookup: (hash: string) => 'forward' | 404 | 503;
+  close(): Promise<void>;
+}
+
+async function horizonProxy(target: string): Promise<HorizonProxy> {
+  const proxy: HorizonProxy = {
+    url: '',
+    submits: [],
+    onSubmit: () => 'forward',
+    onLookup: () => 'forward',
+    close: async () => undefined,
+  };
+  const timeout = (res: http.ServerResponse) => {
+    res.writeHead(504, { 'Content-Type': 'application/problem+json' });
+    res.end(JSON.stringify({ type: 'timeout', title: 'Timeout', status: 504 }));
+  };
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      void (async () => {
+        const body = Buffer.concat(chunks);
+        const path = req.url ?? '/';
+        let dropAnswer = false;
+        if (req.method === 'POST' && path.startsWith('/transactions')) {
+          const envelope = new URLSearchParams(body.toString('utf8')).get('tx') ?? '';
+          const hash = TransactionBuilder.fromXDR(envelope, 'Standalone Network ; February 2017')
+            .hash()
+            .toString('hex');
+          proxy.submits.push(hash);
+          const action = proxy.onSubmit(hash, proxy.submits.filter((h) => h === hash).length);
+          if (action === 'drop') return timeout(res);
+          if (action === 'bad-seq') {
+            // What Horizon answers for an envelope whose sequence number was already consumed
+            // (for instance by this very envelope, once it left the core's transaction cache).
+            res.writeHead(400, { 'Content-Type': 'application/problem+json' });
+            res.end(
+              JSON.stringify({
+                type: 'transaction_failed',
+                title: 'Transaction Failed',
+                status: 400,
+                extras: { envelope_xdr: envelope, result_codes: { transaction: 'tx_bad_seq' } },
+              }),
+            );
+            return;
+          }
+          dropAnswer = action === 'forward-drop-answer';
+        }
+        const lookup = /^\/transactions\/([0-9a-f]{64})/.exec(path);
+        if (req.method === 'GET' && lookup) {
+          const action = proxy.onLookup(lookup[1] as string);
+          if (action !== 'forward') {
+            res.writeHead(action, { 'Content-Type': 'application/problem+json' });
+            res.end(
+              JSON.stringify({ status: action, title: action === 404 ? 'Resource Missing' : 'Unavailable' }),
+            );
+            return;
+          }
+        }
+        const upstream = await fetch(`${target}${path}`, {
+          method: req.method,
+          headers: { 'Content-Type': req.headers['content-type'] ?? 'text/plain' },
+          body: req.method === 'GET' || req.method === 'HEAD' ? undefined : body,
+        });
+        const text = await upstream.text();
+        if (dropAnswer) return timeout(res);
+        res.writeHead(upstream.status, {
+          'Content-Type': upstream.headers.get('content-type') ?? 'application/json',
+        });
+        res.end(text);
+      })().catch(() => {
+        res.writeHead(502);
+        res.end();
+      });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  proxy.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  proxy.close = () =>
+    new Promise((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
+  return proxy;
+}
+
+describe('unknown outcomes through a Horizon stand-in: never rebuilt until proven expired', () => {
+  let net: Localnet;
+  let proxy: HorizonProxy;
+  let database: TestDatabase;
+  let bridge: RunningBridge;
+  const [leg] = databaseLegs(['sqlite3']);
+
+  beforeAll(async () => {
+    net = await localnet(300);
+    proxy = await horizonProxy(net.url);
+    database = await (leg as NonNullable<typeof leg>).create();
+    await migrate(database);
+    const base = await funded(net);
+    bridge = await runBridge({
+      horizon: proxy.url,
+      database: { type: database.type, url: database.url },
+      accounts: { base_seed: base.secret() },
+      submitter: { transaction_timeout_seconds: 5 },
+    });
+  });
+  afterAll(async () => {
+    await bridge?.close();
+    await proxy?.close();
+    await database?.drop();
+    await net?.close();
+  });
+
+  const sentRows = async () => {
+    const db = createKnex(database);
+    try {
+      return await db('sent_transaction').orderBy('id');
+    } finally {
+      await db.destroy();
+    }
+  };
+
+  it.each([
+    ['lagging (404)', 404],
+    ['failing (503)', 503],
+  ] as const)(
+    'answer dropped, lookups %s, resubmission → tx_bad_seq: the same envelope is resolved, paid once',
+    async (_name, lookupFailure) => {
+      const to = await funded(net, '100');
+      const rowsBefore = (await sentRows()).length;
+      const submitsBefore = proxy.submits.length;
+      let landedAt = 0;
+      proxy.onSubmit = (_hash, n) => {
+        if (n === 1) {
+          landedAt = Date.now();
+          return 'forward-drop-answer';
+        }
+        return 'bad-seq';
+      };
+      // Lookups do not show the landed transaction for 2 s after it was sent.
+      proxy.onLookup = () => (landedAt === 0 || Date.now() - landedAt < 2_000 ? lookupFailure : 'forward');
+      try {
+        const res = await pay(bridge.url, {
+          id: `lag-${lookupFailure}`,
+          destination: to.publicKey(),
+          amount: '9',
+        });
+        expect(res.status).toBe(200);
+        // The same envelope was resubmitted (and rejected as tx_bad_seq) before the lookup showed
+        // it, and no other envelope was ever submitted.
+        expect(proxy.submits.filter((h) => h === res.json.hash).length).toBeGreaterThan(1);
+        expect(new Set(proxy.submits.slice(submitsBefore))).toEqual(new Set([res.json.hash]));
+        expect(await xlm(net, to.publicKey())).toBeCloseTo(109, 5);
+        const rows = (await sentRows()).slice(rowsBefore);
+        expect(rows).toHaveLength(1);
+        expect(rows[0]).toMatchObject({ transaction_id: res.json.hash, status: 'success' });
+      } finally {
+        proxy.onSubmit = () => 'forward';
+        proxy.onLookup = () => 'forward';
+      }
+    },
+  );
+
+  it('an envelope that never reached the network is rebuilt only after a ledger closed past its maxTime', async () => {
+    const to = await funded(net, '100');
+    const rowsBefore = (await sentRows()).length;
+    let first: string | undefined;
+    proxy.onSubmit = (hash) => {
+      first ??= hash;
+      return hash === first ? 'drop' : 'forward';
+    };
+    try {
+      const res = await pay(bridge.url, { id: 'expired-1', destination: to.publicKey(), amount: '9' });
+      expect(res.status).toBe(200);
+      expect(res.json.hash).not.toBe(first);
+      expect(await xlm(net, to.publicKey())).toBeCloseTo(109, 5);
+      const rows = (await sentRows()).slice(rowsBefore);
+      expect(rows.map((r) => [r.transaction_id, r.status])).toEqual([
+        [first, 'failure'],
+        [res.json.hash, 'success'],
+      ]);
+      // The rebuild came after Horizon showed a ledger closed past the first envelope's maxTime.
+      const tx = txFromXdr(rows[0].envelope_xdr, net.networkPassphrase);
+      const latest = await horizon(net).ledgers().order('desc').limit(1).call();
+      expect(Date.parse(latest.records[0]?.closed_at as string) / 1000).toBeGreaterThan(
+        Number(tx.timeBounds?.maxTime),
+      );
+    } finally {
+      proxy.onSubmit = () => 'forward';
     }
   });
 });

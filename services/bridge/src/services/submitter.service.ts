@@ -8,10 +8,13 @@
 //   paying account, both sign).
 // - Batching: a lane takes up to `batchMaxOperations` queued operations that
 //   share a memo-less transaction (payments with a memo travel alone).
-// - tx_bad_seq: resync the lane's sequence from Horizon and rebuild, within a
-//   bound. Timeout / 504 / connection loss: look the transaction up by hash and
-//   resubmit the very same envelope until its time bounds expire — never a
-//   rebuilt one, so a transaction can never land twice.
+// - tx_bad_seq on a first submission: resync the lane's sequence from Horizon
+//   and rebuild, within a bound. Once an outcome is unknown (timeout / 504 /
+//   connection loss / unreachable Horizon): look the transaction up by hash and
+//   resubmit the very same envelope — even after a tx_bad_seq, which may mean it
+//   already landed — until Horizon shows it, or a ledger closed (by Horizon's
+//   closed_at) after its maxTime and it is still absent. Only then is a rebuild
+//   safe, so a payment can never land twice.
 // - Every transaction is recorded in sent_transaction before submission.
 import { randomUUID } from 'node:crypto';
 import {
@@ -88,6 +91,17 @@ interface LaneGroup {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** An envelope whose outcome was unknown is proven never to land (expired, not on the ledger). */
+export class EnvelopeExpired extends Error {
+  constructor(readonly hash: string) {
+    super(`transaction ${hash} expired without landing`);
+    this.name = 'EnvelopeExpired';
+  }
+}
+
+const expiredError = (err: unknown) =>
+  new UpstreamError('transaction_timeout', 'The transaction was not included before it expired.', err, 504);
+
 export class TransactionSubmitter {
   private readonly channelGroup?: LaneGroup;
   private readonly payerGroups = new Map<string, LaneGroup>();
@@ -139,7 +153,12 @@ export class TransactionSubmitter {
    */
   async resubmitEnvelope(envelopeXdr: string): Promise<SubmitSuccess> {
     const tx = TransactionBuilder.fromXDR(envelopeXdr, this.options.networkPassphrase) as Transaction;
-    return this.submitSame(tx, true);
+    try {
+      return await this.submitSame(tx, true);
+    } catch (err) {
+      if (err instanceof EnvelopeExpired) throw expiredError(err);
+      throw err;
+    }
   }
 
   close(): void {
@@ -259,6 +278,15 @@ export class TransactionSubmitter {
         } catch (err) {
           const rejection = err instanceof HorizonRejection ? err : undefined;
           await this.options.store.markFailure(rowId, rejection?.resultXdr).catch(() => undefined);
+          if (err instanceof EnvelopeExpired) {
+            // Proven never to land (expired by Horizon's ledger close time, not found): rebuild.
+            lane.sequence = undefined;
+            if (attempt < this.badSeqRetries) {
+              this.options.logger.warn('transaction expired without landing; rebuilding', { hash: err.hash });
+              continue;
+            }
+            throw expiredError(err);
+          }
           if (!rejection) {
             lane.sequence = undefined;
             throw err;
@@ -312,20 +340,28 @@ export class TransactionSubmitter {
   }
 
   /**
-   * Submits `tx`; on a timeout, 504 or lost connection it looks the hash up and
-   * resubmits the same envelope until the time bounds have passed.
-   * @throws HorizonRejection when Horizon rejected it, UpstreamError when the outcome stays unknown.
+   * Submits `tx`. Once its outcome is unknown (timeout, 502/503/504/429, lost connection, an
+   * unreachable Horizon) the SAME envelope is looked up by hash and resubmitted until Horizon
+   * shows it, or a ledger closing after its maxTime is on Horizon (Horizon's `closed_at`, not the
+   * local clock) and it is still not found: only then can it never land, and EnvelopeExpired says
+   * it is safe to rebuild. A later tx_bad_seq / tx_too_late of that envelope is not a verdict (it
+   * may have landed while the lookup lags): it is resolved the same way. A lookup error means
+   * "unknown", never "absent".
+   * @throws HorizonRejection when Horizon rejected it, EnvelopeExpired (see above).
    */
   private async submitSame(tx: Transaction, lookupFirst: boolean): Promise<SubmitSuccess> {
     const hash = tx.hash().toString('hex');
     const maxTime = Number(tx.timeBounds?.maxTime ?? 0);
     const envelope = tx.toEnvelope().toXDR('base64');
     let delay = 250;
-    if (lookupFirst) {
-      const found = await this.lookup(hash);
-      if (found) return found;
-    }
+    // A replayed envelope may have been submitted before: its outcome is unknown from the start.
+    let unknown = lookupFirst;
     for (;;) {
+      if (unknown) {
+        const resolved = await this.resolveUnknown(hash, maxTime);
+        if (resolved === 'expired') throw new EnvelopeExpired(hash);
+        if (resolved) return resolved;
+      }
       try {
         const res = await this.options.server.submitTransaction(tx, { skipMemoRequiredCheck: true });
         return {
@@ -339,30 +375,69 @@ export class TransactionSubmitter {
         const rejection = asRejection(err);
         const status = horizonStatus(err);
         if (rejection && status !== 504) {
-          // Resubmitting something that already landed can come back as tx_bad_seq / tx_too_late.
-          if (['tx_bad_seq', 'tx_too_late'].includes(rejection.codes.transaction)) {
-            const found = await this.lookup(hash).catch(() => undefined);
-            if (found) return found;
+          // After an unknown outcome, tx_bad_seq / tx_too_late can mean "it already landed":
+          // resolve by hash and ledger close time, never rebuild on it.
+          if (unknown && ['tx_bad_seq', 'tx_too_late'].includes(rejection.codes.transaction)) {
+            this.options.logger.warn('resubmission rejected after an unknown outcome; resolving by hash', {
+              hash,
+              code: rejection.codes.transaction,
+            });
+          } else {
+            throw rejection;
           }
-          throw rejection;
-        }
-        if (status !== undefined && status !== 504 && status !== 503 && status !== 502 && status !== 429)
+        } else if (status !== undefined && ![502, 503, 504, 429].includes(status)) {
           throw err;
-        this.options.logger.warn('submission outcome unknown, looking the transaction up', { hash, status });
-        const found = await this.lookup(hash).catch(() => undefined);
-        if (found) return found;
-        if (maxTime > 0 && Date.now() / 1000 > maxTime + 5) {
+        } else {
+          this.options.logger.warn('submission outcome unknown, looking the transaction up', {
+            hash,
+            status,
+          });
+        }
+        unknown = true;
+        if (this.closed) {
           throw new UpstreamError(
-            'transaction_timeout',
-            'The transaction was not included before it expired.',
+            'horizon_unavailable',
+            'The outcome of the transaction is not known yet; repeat the request with the same id.',
             err,
-            504,
+            503,
           );
         }
         await sleep(delay);
         delay = Math.min(delay * 2, 5_000);
       }
     }
+  }
+
+  /**
+   * For an envelope whose outcome is unknown: the transaction when Horizon has it, 'expired'
+   * when a ledger closed after `maxTime` is on Horizon and the transaction is still not found,
+   * undefined while it cannot be told (not found yet, or Horizon unreachable).
+   */
+  private async resolveUnknown(
+    hash: string,
+    maxTime: number,
+  ): Promise<SubmitSuccess | 'expired' | undefined> {
+    try {
+      // The close time first: a lookup answered after it covers every ledger the envelope could be in.
+      const past = maxTime > 0 ? await this.ledgerClosedAfter(maxTime) : false;
+      const found = await this.lookup(hash);
+      if (found) return found;
+      return past ? 'expired' : undefined;
+    } catch (err) {
+      if (err instanceof HorizonRejection) throw err;
+      this.options.logger.warn('transaction lookup failed; outcome still unknown', {
+        hash,
+        error: String(err),
+      });
+      return undefined;
+    }
+  }
+
+  /** Whether Horizon's latest ledger closed after `unixSeconds` (Horizon's clock, not ours). */
+  private async ledgerClosedAfter(unixSeconds: number): Promise<boolean> {
+    const page = await this.options.server.ledgers().order('desc').limit(1).call();
+    const closedAt = Date.parse(String(page.records[0]?.closed_at ?? ''));
+    return Number.isFinite(closedAt) && closedAt / 1000 > unixSeconds;
   }
 
   /** The transaction by hash: success, a HorizonRejection for a failed one, undefined when unknown. */
