@@ -15,6 +15,7 @@ import { databaseLegs, type TestDatabase } from '@anchor/support/testing';
 import { createKnex } from '@anchor/support';
 import {
   funded,
+  horizon,
   localnet,
   migrate,
   recorder,
@@ -37,8 +38,8 @@ function startChild(configFile: string): ChildProcess {
   return child;
 }
 
-async function payMany(net: Localnet, senders: Keypair[], to: string, perSender: number): Promise<void> {
-  await Promise.all(
+async function payMany(net: Localnet, senders: Keypair[], to: string, perSender: number) {
+  return Promise.all(
     senders.map((s) =>
       submitOps(
         net,
@@ -68,9 +69,9 @@ async function counts(database: TestDatabase) {
   try {
     const rows = await db('received_payment').select('operation_id', 'status');
     const dupes = await db('received_payment')
-      .select('operation_id')
+      .select('account_id', 'operation_id', 'transaction_id')
       .count({ n: '*' })
-      .groupBy('operation_id')
+      .groupBy('account_id', 'operation_id', 'transaction_id')
       .having(db.raw('count(*) > 1'));
     return { rows, dupes };
   } finally {
@@ -282,28 +283,87 @@ describe('localnet restarted mid-stream', () => {
     await until(() => new Set(callbacks.requests.map((r) => r.form.id)).size === 20, 60_000);
 
     // A reset network (fresh genesis): the stored cursor is ahead of the ledger → policy "now".
+    // Its ledgers close only when told, so that the post-reset payment lands in the same ledger
+    // (and transaction index) as the first pre-reset one: its operation ids repeat recorded ones.
+    const preReset = new Map(callbacks.requests.map((r) => [r.form.id, r.form.transaction_id]));
+    const firstLedger = Number(BigInt(callbacks.requests[0]?.form.id as string) >> 32n);
     await net.close();
     rmSync(snapshotFile, { force: true });
-    net = await localnet(200, { port });
-    await net.fund(receiving.publicKey());
-    await net.fund(sender.publicKey());
-    // Let the listener notice the reset and re-anchor its cursor before paying.
-    await until(
-      async () => {
-        const db = createKnex(database);
-        try {
-          const row = await db('listener_cursor').where({ account_id: receiving.publicKey() }).first();
-          return Number(BigInt(row.cursor) >> 32n) <= net.latestLedger();
-        } finally {
-          await db.destroy();
-        }
-      },
-      60_000,
-      200,
-    );
-    await retrying(() => payMany(net, [sender], receiving.publicKey(), 5));
-    await until(() => callbacks.requests.length >= 25, 60_000);
+    net = await localnet(0, { port });
+    const fresh = net;
+    // Closes ledgers (one per tick) until `work` is done.
+    const closing = async <T>(work: Promise<T>): Promise<T> => {
+      let done = false;
+      const driver = setInterval(() => {
+        if (!done) fresh.closeLedger();
+      }, 20);
+      try {
+        return await work;
+      } finally {
+        done = true;
+        clearInterval(driver);
+      }
+    };
+    let ticker: NodeJS.Timeout | undefined;
+    try {
+      await closing(net.fund(receiving.publicKey()));
+      await closing(net.fund(sender.publicKey()));
+      expect(net.latestLedger()).toBeLessThan(firstLedger);
+      while (net.latestLedger() < firstLedger - 1) net.closeLedger();
+      // Let the listener notice the reset and re-anchor its cursor before paying.
+      await until(
+        async () => {
+          const db = createKnex(database);
+          try {
+            const row = await db('listener_cursor').where({ account_id: receiving.publicKey() }).first();
+            return Number(BigInt(row.cursor) >> 32n) <= net.latestLedger();
+          } finally {
+            await db.destroy();
+          }
+        },
+        60_000,
+        200,
+      );
+      const paying = retrying(() => payMany(fresh, [sender], receiving.publicKey(), 5));
+      await until(() => fresh.closer.queueLength() > 0);
+      fresh.closeLedger();
+      const [reset] = await paying;
+      ticker = setInterval(() => fresh.closeLedger(), 200);
+      const resetHash = reset?.hash as string;
+      const resetOps = await retrying(() =>
+        horizon(fresh).operations().forTransaction(resetHash).limit(10).call(),
+      );
+      const resetIds = resetOps.records.map((r) => r.id);
+      // The premise: the reset network reuses operation ids recorded before the reset.
+      expect(resetIds).toHaveLength(5);
+      for (const id of resetIds) expect(preReset.get(id)).toMatch(/^[0-9a-f]{64}$/);
+      for (const id of resetIds) expect(preReset.get(id)).not.toBe(resetHash);
+
+      // The post-reset payments are recorded and DELIVERED, each once.
+      const delivered = () => callbacks.requests.filter((r) => r.form.transaction_id === resetHash);
+      await until(() => delivered().length >= 5, 60_000);
+      expect(
+        delivered()
+          .map((r) => r.form.id)
+          .sort(),
+      ).toEqual([...resetIds].sort());
+      const db = createKnex(database);
+      try {
+        await until(async () => {
+          const rows = await db('received_payment').where({
+            account_id: receiving.publicKey(),
+            transaction_id: resetHash,
+          });
+          return rows.length === 5 && rows.every((r) => r.status === 'Success');
+        }, 30_000);
+      } finally {
+        await db.destroy();
+      }
+    } finally {
+      clearInterval(ticker);
+    }
+    expect(callbacks.requests).toHaveLength(25);
     const { dupes } = await counts(database);
     expect(dupes).toEqual([]);
-  });
+  }, 120_000);
 });

@@ -170,6 +170,39 @@ describe.each(databaseLegs(['sqlite3', 'mysql']))('listener on $type', (leg) => 
     },
   );
 
+  it.skipIf(leg.unavailable)(
+    'a payment from one of our receiving accounts to another reaches the receiving side exactly once',
+    async () => {
+      // Both listeners see the operation: the sender's as its own outgoing operation, the
+      // receiver's as an incoming payment. The first must not hide the second.
+      const res = await payWithMemo(receiving, second.publicKey(), '3');
+      const opId = await lastOpId(res.hash);
+      const rows = async () => {
+        const db = createKnex(database);
+        try {
+          return await db('received_payment').where({ operation_id: opId }).orderBy('id');
+        } finally {
+          await db.destroy();
+        }
+      };
+      await until(async () => {
+        const all = await rows();
+        return all.length === 2 && all.some((r) => r.status === 'Success');
+      }, 20_000);
+      const byAccount = Object.fromEntries((await rows()).map((r) => [r.account_id, r.status]));
+      expect(byAccount).toEqual({
+        [receiving.publicKey()]: 'Operation type not permitted',
+        [second.publicKey()]: 'Success',
+      });
+      expect(receiveCalls(opId)).toHaveLength(1);
+      expect(receiveCalls(opId)[0]?.form).toMatchObject({
+        from: receiving.publicKey(),
+        amount: '3.0000000',
+        transaction_id: res.hash,
+      });
+    },
+  );
+
   it.skipIf(leg.unavailable)('L-4 asset not allowed → status and the error callback is called', async () => {
     const res = await payWithMemo(
       sender,
@@ -331,9 +364,9 @@ describe.each(databaseLegs(['sqlite3', 'mysql']))('listener on $type', (leg) => 
       const db = createKnex(database);
       try {
         const dupes = await db('received_payment')
-          .select('operation_id')
+          .select('account_id', 'operation_id', 'transaction_id')
           .count({ n: '*' })
-          .groupBy('operation_id')
+          .groupBy('account_id', 'operation_id', 'transaction_id')
           .having(db.raw('count(*) > 1'));
         expect(dupes).toEqual([]);
         const cursors = await db('listener_cursor').select();

@@ -101,4 +101,60 @@ export const migrations: Migration[] = [
       });
     },
   },
+  {
+    // A received operation is identified by (receiving account, operation id, transaction hash):
+    // - a payment between two of our receiving accounts is recorded by both listeners (as the
+    //   sender's outgoing operation and as the receiver's incoming payment), so the operation id
+    //   alone would let the first record hide the second;
+    // - after a network reset (testnet, a fresh localnet) operation ids repeat, and only the
+    //   transaction hash tells a new payment from one recorded before the reset.
+    name: '20261124_004_received_identity',
+    up: async (db) => {
+      await db.schema.alterTable('received_payment', (t) => {
+        t.dropUnique(['operation_id'], 'received_payment_operation_id_unique');
+      });
+      await db.schema.alterTable('received_payment', (t) => {
+        t.unique(['account_id', 'operation_id', 'transaction_id'], {
+          indexName: 'received_payment_identity_unique',
+        });
+        t.index(['operation_id'], 'received_payment_by_operation');
+      });
+      await db.schema.alterTable('delivery_outbox', (t) => {
+        t.string('transaction_id', 64).nullable();
+      });
+      await db.raw(
+        `UPDATE delivery_outbox SET transaction_id = (SELECT r.transaction_id FROM received_payment r
+           WHERE r.operation_id = delivery_outbox.operation_id)`,
+      );
+      await db.schema.alterTable('delivery_outbox', (t) => {
+        t.dropUnique(['operation_id', 'kind'], 'delivery_outbox_operation_kind_unique');
+      });
+      await db.schema.alterTable('delivery_outbox', (t) => {
+        t.unique(['account_id', 'operation_id', 'transaction_id', 'kind'], {
+          indexName: 'delivery_outbox_identity_unique',
+        });
+        t.index(['operation_id'], 'delivery_outbox_by_operation');
+      });
+    },
+    down: async (db) => {
+      await db.schema.alterTable('delivery_outbox', (t) => {
+        t.dropIndex(['operation_id'], 'delivery_outbox_by_operation');
+        t.dropUnique(
+          ['account_id', 'operation_id', 'transaction_id', 'kind'],
+          'delivery_outbox_identity_unique',
+        );
+      });
+      await db.schema.alterTable('delivery_outbox', (t) => {
+        t.unique(['operation_id', 'kind'], { indexName: 'delivery_outbox_operation_kind_unique' });
+        t.dropColumn('transaction_id');
+      });
+      await db.schema.alterTable('received_payment', (t) => {
+        t.dropIndex(['operation_id'], 'received_payment_by_operation');
+        t.dropUnique(['account_id', 'operation_id', 'transaction_id'], 'received_payment_identity_unique');
+      });
+      await db.schema.alterTable('received_payment', (t) => {
+        t.unique(['operation_id'], { indexName: 'received_payment_operation_id_unique' });
+      });
+    },
+  },
 ];

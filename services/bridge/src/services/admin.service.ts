@@ -42,14 +42,16 @@ export class AdminService {
     const deliveries = await this.deps.received.deliveriesFor(rows.map((r) => r.operation_id));
     return rows.map((r) => ({
       ...r,
-      deliveries: deliveries.filter((d) => d.operation_id === r.operation_id).map(deliveryView),
+      deliveries: deliveries.filter((d) => sameOperation(d, r)).map(deliveryView),
     }));
   }
 
   async receivedPayment(id: number) {
     const payment = await this.deps.received.findById(id);
     if (!payment) throw new NotFoundError();
-    const deliveries = (await this.deps.received.deliveriesFor([payment.operation_id])).map(deliveryView);
+    const deliveries = (await this.deps.received.deliveriesFor([payment.operation_id]))
+      .filter((d) => sameOperation(d, payment))
+      .map(deliveryView);
     let operation: Record<string, unknown> | null = null;
     let authData: unknown = null;
     try {
@@ -103,7 +105,14 @@ export class AdminService {
     }
     if (!this.deps.listener)
       throw new AppError(500, 'internal_server_error', 'Internal Server Error, please try again.');
-    const row = await this.deps.received.findByOperationId(operationId);
+    // The receiving side's record of this operation (the sender's, for a payment between two of
+    // our receiving accounts, is an outgoing operation).
+    const key = {
+      accountId: String(op.type === 'account_merge' ? op.into : op.to),
+      operationId,
+      transactionId: String(op.transaction_hash),
+    };
+    const row = await this.deps.received.find(key);
     if (!row) return fail('Payment has not been processed yet');
     if (row.status === 'Success' && !force)
       return fail('Trying to reprocess successful transaction without force');
@@ -113,14 +122,25 @@ export class AdminService {
     } catch (err) {
       return fail(String((err as Error).message ?? err));
     }
-    await this.deps.received.setStatus(operationId, 'Reprocessing...');
+    await this.deps.received.setStatus(key, 'Reprocessing...');
     const outbox = await this.deps.received.requeue({
-      accountId: row.account_id ?? String(op.type === 'account_merge' ? op.into : op.to),
-      operationId,
+      ...key,
       kind: 'receive',
       payload: JSON.stringify(payload),
     });
     const error = await this.deps.delivery.attempt(outbox);
     return error ? fail(error) : { status: 200, body: { status: 'ok' } };
   }
+}
+
+/** Whether an outbox row belongs to a received_payment row (account, operation id, transaction). */
+function sameOperation(
+  d: OutboxRow,
+  r: { operation_id: string; account_id: string | null; transaction_id: string },
+): boolean {
+  return (
+    d.operation_id === r.operation_id &&
+    (r.account_id === null || d.account_id === r.account_id) &&
+    (d.transaction_id === null || d.transaction_id === r.transaction_id)
+  );
 }

@@ -1,4 +1,7 @@
-// received_payment (one row per streamed operation, unique by operation id),
+// received_payment (one row per streamed operation and receiving account, unique by
+// (account, operation id, transaction hash): a payment between two of our receiving
+// accounts is recorded by both listeners, and operation ids repeat after a network
+// reset while transaction hashes do not),
 // listener_cursor (per receiving account) and delivery_outbox (callbacks not
 // yet acknowledged). Recording an operation, queueing its deliveries and
 // advancing the cursor happen in one database transaction, so a crash leaves
@@ -28,9 +31,17 @@ export interface ReceivedPayment {
 
 export type DeliveryKind = 'receive' | 'error';
 
+/** The identity of a received operation. */
+export interface OperationKey {
+  accountId: string;
+  operationId: string;
+  transactionId: string;
+}
+
 export interface OutboxRow {
   id: number;
   operation_id: string;
+  transaction_id: string | null;
   kind: DeliveryKind;
   account_id: string;
   payload: string;
@@ -57,9 +68,9 @@ export interface ReceivedPaymentStore {
   /** Records the operation, queues its deliveries and moves the cursor; false when already recorded. */
   record(op: RecordOperation): Promise<boolean>;
   findById(id: number): Promise<ReceivedPayment | undefined>;
-  findByOperationId(operationId: string): Promise<ReceivedPayment | undefined>;
+  find(key: OperationKey): Promise<ReceivedPayment | undefined>;
   list(page: number, pageSize: number): Promise<ReceivedPayment[]>;
-  setStatus(operationId: string, status: string): Promise<void>;
+  setStatus(key: OperationKey, status: string): Promise<void>;
   /** Pending deliveries of these accounts that are due. */
   dueDeliveries(
     accountIds: string[],
@@ -72,12 +83,7 @@ export interface ReceivedPaymentStore {
   markAttemptFailed(row: OutboxRow, nextAttemptMs: number, error: string): Promise<void>;
   deliveriesFor(operationIds: string[]): Promise<OutboxRow[]>;
   /** Puts a delivery back in the queue (reprocess); creates it when missing. */
-  requeue(op: {
-    accountId: string;
-    operationId: string;
-    kind: DeliveryKind;
-    payload: string;
-  }): Promise<OutboxRow>;
+  requeue(op: OperationKey & { kind: DeliveryKind; payload: string }): Promise<OutboxRow>;
   countDelivered(kind: DeliveryKind): Promise<number>;
 }
 
@@ -103,6 +109,7 @@ function toOutbox(row: Record<string, unknown>): OutboxRow {
   return {
     id: Number(row.id),
     operation_id: String(row.operation_id),
+    transaction_id: (row.transaction_id as string | null) ?? null,
     kind: row.kind as DeliveryKind,
     account_id: String(row.account_id),
     payload: String(row.payload),
@@ -127,6 +134,18 @@ async function upsertCursor(db: Knex | Knex.Transaction, accountId: string, curs
       await db('listener_cursor').where({ account_id: accountId }).update({ cursor, updated_at: new Date() });
     }
   }
+}
+
+function receivedWhere(key: OperationKey): Record<string, string> {
+  return { account_id: key.accountId, operation_id: key.operationId, transaction_id: key.transactionId };
+}
+
+function outboxKey(row: OutboxRow): OperationKey {
+  return {
+    accountId: row.account_id,
+    operationId: row.operation_id,
+    transactionId: row.transaction_id ?? 'N/A',
+  };
 }
 
 export class KnexReceivedPaymentStore implements ReceivedPaymentStore {
@@ -156,6 +175,7 @@ export class KnexReceivedPaymentStore implements ReceivedPaymentStore {
         for (const d of op.deliveries) {
           await trx('delivery_outbox').insert({
             operation_id: op.operationId,
+            transaction_id: op.transactionId,
             kind: d.kind,
             account_id: op.accountId,
             payload: d.payload,
@@ -180,8 +200,8 @@ export class KnexReceivedPaymentStore implements ReceivedPaymentStore {
     return row ? toReceived(row) : undefined;
   }
 
-  async findByOperationId(operationId: string): Promise<ReceivedPayment | undefined> {
-    const row = await this.db('received_payment').where({ operation_id: operationId }).first();
+  async find(key: OperationKey): Promise<ReceivedPayment | undefined> {
+    const row = await this.db('received_payment').where(receivedWhere(key)).first();
     return row ? toReceived(row) : undefined;
   }
 
@@ -193,9 +213,9 @@ export class KnexReceivedPaymentStore implements ReceivedPaymentStore {
     return rows.map(toReceived);
   }
 
-  async setStatus(operationId: string, status: string): Promise<void> {
+  async setStatus(key: OperationKey, status: string): Promise<void> {
     await this.db('received_payment')
-      .where({ operation_id: operationId })
+      .where(receivedWhere(key))
       .update({ status: status.slice(0, 255), processed_at: new Date() });
   }
 
@@ -239,7 +259,7 @@ export class KnexReceivedPaymentStore implements ReceivedPaymentStore {
         });
       if (row.kind === 'receive') {
         await trx('received_payment')
-          .where({ operation_id: row.operation_id })
+          .where(receivedWhere(outboxKey(row)))
           .update({ status: 'Success', processed_at: new Date() });
       }
     });
@@ -256,7 +276,7 @@ export class KnexReceivedPaymentStore implements ReceivedPaymentStore {
         });
       if (row.kind === 'receive') {
         await trx('received_payment')
-          .where({ operation_id: row.operation_id })
+          .where(receivedWhere(outboxKey(row)))
           .update({ status: error.slice(0, 255), processed_at: new Date() });
       }
     });
@@ -267,24 +287,21 @@ export class KnexReceivedPaymentStore implements ReceivedPaymentStore {
     return (await this.db('delivery_outbox').whereIn('operation_id', operationIds)).map(toOutbox);
   }
 
-  async requeue(op: {
-    accountId: string;
-    operationId: string;
-    kind: DeliveryKind;
-    payload: string;
-  }): Promise<OutboxRow> {
-    const existing = await this.db('delivery_outbox')
-      .where({ operation_id: op.operationId, kind: op.kind })
-      .first();
+  async requeue(op: OperationKey & { kind: DeliveryKind; payload: string }): Promise<OutboxRow> {
+    const where = {
+      operation_id: op.operationId,
+      account_id: op.accountId,
+      transaction_id: op.transactionId,
+      kind: op.kind,
+    };
+    const existing = await this.db('delivery_outbox').where(where).first();
     if (existing) {
       await this.db('delivery_outbox')
         .where({ id: existing.id })
         .update({ status: 'pending', payload: op.payload, next_attempt_ms: Date.now() });
     } else {
       await this.db('delivery_outbox').insert({
-        operation_id: op.operationId,
-        kind: op.kind,
-        account_id: op.accountId,
+        ...where,
         payload: op.payload,
         status: 'pending',
         attempts: 0,
@@ -292,9 +309,7 @@ export class KnexReceivedPaymentStore implements ReceivedPaymentStore {
         created_at: new Date(),
       });
     }
-    return toOutbox(
-      await this.db('delivery_outbox').where({ operation_id: op.operationId, kind: op.kind }).first(),
-    );
+    return toOutbox(await this.db('delivery_outbox').where(where).first());
   }
 
   async countDelivered(kind: DeliveryKind): Promise<number> {
