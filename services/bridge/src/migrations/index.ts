@@ -157,4 +157,27 @@ export const migrations: Migration[] = [
       });
     },
   },
+  {
+    // Two replicas paying the same amount to the same destination from the same account in the
+    // same second, with the same sequence number, build byte-identical envelopes: the network
+    // takes it once, and two payment ids would share one transaction (a payment silently not
+    // made). A transaction hash is recorded once; the second writer builds a new envelope.
+    name: '20261124_005_sent_transaction_hash_unique',
+    up: async (db) => {
+      await db.schema.alterTable('sent_transaction', (t) => {
+        t.dropIndex(['transaction_id'], 'sent_transaction_by_hash');
+      });
+      await db.schema.alterTable('sent_transaction', (t) => {
+        t.unique(['transaction_id'], { indexName: 'sent_transaction_hash_unique' });
+      });
+    },
+    down: async (db) => {
+      await db.schema.alterTable('sent_transaction', (t) => {
+        t.dropUnique(['transaction_id'], 'sent_transaction_hash_unique');
+      });
+      await db.schema.alterTable('sent_transaction', (t) => {
+        t.index(['transaction_id'], 'sent_transaction_by_hash');
+      });
+    },
+  },
 ];

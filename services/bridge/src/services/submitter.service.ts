@@ -28,7 +28,11 @@ import {
 } from '@stellar/stellar-sdk';
 import type { Logger } from '@anchor/support';
 import { AppError, UpstreamError } from '@anchor/support';
-import { ClaimLostError, type SentTransactionStore } from '../stores/sent-transaction.store.js';
+import {
+  ClaimLostError,
+  DuplicateEnvelopeError,
+  type SentTransactionStore,
+} from '../stores/sent-transaction.store.js';
 import {
   asRejection,
   codesFromResultXdr,
@@ -253,6 +257,8 @@ export class TransactionSubmitter {
             ),
           })
           .catch((err: unknown) => {
+            if (err instanceof DuplicateEnvelopeError && attempt < this.badSeqRetries + 20)
+              return 'duplicate' as const;
             if (!(err instanceof ClaimLostError)) throw err;
             // Nothing was recorded or submitted. Payments whose id claim was taken over fail
             // (their request waits for the new claimant); the others go back to the queue.
@@ -268,6 +274,14 @@ export class TransactionSubmitter {
         if (rowId === undefined) {
           lane.sequence = undefined;
           return;
+        }
+        if (rowId === 'duplicate') {
+          // Another replica built the identical envelope with this sequence number: build a
+          // different one with the next (tx_bad_seq then resyncs as usual).
+          this.options.logger.warn('identical envelope already recorded by another writer; next sequence', {
+            source: lane.keypair.publicKey(),
+          });
+          continue;
         }
         this.submitted++;
         try {

@@ -60,6 +60,14 @@ export class ClaimLostError extends Error {
   }
 }
 
+/** Another writer already recorded this very envelope (same source, sequence and content). */
+export class DuplicateEnvelopeError extends Error {
+  constructor(readonly transactionId: string) {
+    super(`transaction ${transactionId} is already recorded`);
+    this.name = 'DuplicateEnvelopeError';
+  }
+}
+
 export interface SentTransactionStore {
   /** False without a database: payment ids cannot be made idempotent. */
   readonly durable: boolean;
@@ -195,6 +203,7 @@ export class KnexSentTransactionStore implements SentTransactionStore {
       try {
         return await this.insertOnce(tx);
       } catch (err) {
+        if (isUniqueViolation(err)) throw new DuplicateEnvelopeError(tx.transactionId);
         if (attempt >= 5 || !isDeadlock(err)) throw err;
         await new Promise((r) => setTimeout(r, 10 * 2 ** attempt));
       }
