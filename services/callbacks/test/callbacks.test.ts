@@ -209,6 +209,40 @@ describe.each(databaseLegs())('callbacks on $type', (leg) => {
       });
     });
 
+    it('credits a payment whose id repeats one from before a network reset (other transaction_id); a real redelivery still not', async () => {
+      const usd = async () => (await balanceOf('1001')).find((b) => b.asset_code === 'USD')?.balance;
+      const before = await usd();
+      const first = receiveFields({
+        id: 'op-reused-after-reset',
+        amount: '2',
+        transaction_id: 'c1'.repeat(32),
+      });
+      // The same operation id on the reset network: another transaction.
+      const afterReset = { ...first, amount: '3', transaction_id: 'c2'.repeat(32) };
+      const answers = [];
+      for (const fields of [first, first, afterReset, afterReset]) answers.push(await postReceive(fields));
+      expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200]);
+      expect(answers.map((a) => a.body.status)).toEqual([
+        'credited',
+        'already_credited',
+        'credited',
+        'already_credited',
+      ]);
+      expect(Number(await usd()) - Number(before)).toBeCloseTo(5, 7);
+      const rows = (await h.deps.payments.listIncoming(100)).filter(
+        (p) => p.payment_id === 'op-reused-after-reset',
+      );
+      expect(rows.map((r) => [r.transaction_id, r.deliveries]).sort()).toEqual([
+        ['c1'.repeat(32), 2],
+        ['c2'.repeat(32), 2],
+      ]);
+      // A rejected payment with a reused id is recorded again too.
+      const rejected = { ...first, asset_code: 'EUR', error: 'Asset not allowed' };
+      const r1 = await postReceive(rejected, undefined, '/error');
+      const r2 = await postReceive({ ...rejected, transaction_id: 'c3'.repeat(32) }, undefined, '/error');
+      expect([r1.body.status, r2.body.status]).toEqual(['recorded', 'recorded']);
+    });
+
     it('needs an id', async () => {
       const answer = await postReceive({ error: 'x' }, undefined, '/error');
       expect(answer.status).toBe(400);

@@ -158,4 +158,30 @@ export const migrations: Migration[] = [
       await db.schema.dropTable('approval_requests');
     },
   },
+  {
+    // The bridge's `id` is the Stellar operation id, and operation ids repeat after a network
+    // reset: a new payment with a reused id was answered as already credited and never credited.
+    // A payment is (payment_id, transaction_id); a redelivery repeats both.
+    name: '20261124_004_payment_identity',
+    up: async (db: Knex) => {
+      for (const table of ['incoming_payments', 'rejected_payments']) {
+        await db.schema.alterTable(table, (t) => {
+          t.dropUnique(['payment_id'], `${table}_payment_id_unique`);
+        });
+        await db.schema.alterTable(table, (t) => {
+          t.unique(['payment_id', 'transaction_id'], { indexName: `${table}_identity_unique` });
+        });
+      }
+    },
+    down: async (db: Knex) => {
+      for (const table of ['incoming_payments', 'rejected_payments']) {
+        await db.schema.alterTable(table, (t) => {
+          t.dropUnique(['payment_id', 'transaction_id'], `${table}_identity_unique`);
+        });
+        await db.schema.alterTable(table, (t) => {
+          t.unique(['payment_id'], { indexName: `${table}_payment_id_unique` });
+        });
+      }
+    },
+  },
 ];

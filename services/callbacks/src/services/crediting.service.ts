@@ -1,5 +1,6 @@
 // The bridge's receive and error callbacks, and the SEP-4 delivery state of a
-// payment. A payment id is credited at most once (see payments.store.ts); an
+// payment. A payment (bridge id, transaction id) is credited at most once (see
+// payments.store.ts: operation ids repeat after a network reset); an
 // unknown route is recorded and answered 404 so that the bridge retries it and
 // shows it, and it is credited on the first delivery after the route exists.
 import { AppError } from '@anchor/support';

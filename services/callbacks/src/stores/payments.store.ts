@@ -1,6 +1,8 @@
-// Incoming payments (credited exactly once per bridge payment id) and the
-// payments the bridge rejected. Crediting is one database transaction: insert
-// the payment row, whose payment_id is UNIQUE, then add to the balance row
+// Incoming payments (credited exactly once per bridge payment id and transaction)
+// and the payments the bridge rejected. The bridge's `id` is the operation id,
+// and operation ids repeat after a network reset: (payment_id, transaction_id)
+// is the identity. Crediting is one database transaction: insert the payment
+// row, whose (payment_id, transaction_id) is UNIQUE, then add to the balance row
 // locked FOR UPDATE. A concurrent redelivery of the same id blocks on the
 // unique key, fails with a unique violation once the first commits, and is
 // then answered as a duplicate. Nothing is ever added twice.
@@ -58,7 +60,7 @@ export interface RejectedPayment extends RejectedPaymentFields {
 export type CreditOutcome = 'credited' | 'already_credited';
 
 export interface PaymentsStore {
-  /** Credits `customerId` with the payment unless its payment_id was credited before. */
+  /** Credits `customerId` with the payment unless its (payment_id, transaction_id) was credited before. */
   credit(payment: IncomingPaymentFields, customerId: number): Promise<CreditOutcome>;
   /** Records a payment whose route matches no customer (once; later deliveries count up). */
   recordUnrouted(payment: IncomingPaymentFields): Promise<void>;
@@ -67,6 +69,11 @@ export interface PaymentsStore {
   listIncoming(limit: number): Promise<IncomingPayment[]>;
   listRejected(limit: number): Promise<RejectedPayment[]>;
   byTransaction(transactionId: string): Promise<{ incoming: IncomingPayment[]; rejected: RejectedPayment[] }>;
+}
+
+/** A payment's identity: the bridge's id (operation id) within its transaction. */
+function identity(payment: { payment_id: string; transaction_id: string }) {
+  return { payment_id: payment.payment_id, transaction_id: payment.transaction_id };
 }
 
 export class KnexPaymentsStore implements PaymentsStore {
@@ -109,12 +116,12 @@ export class KnexPaymentsStore implements PaymentsStore {
     }
     // The payment id is known: a redelivery, or an earlier delivery that found no customer.
     return this.db.transaction(async (trx) => {
-      const row = await this.lock(trx('incoming_payments').where({ payment_id: payment.payment_id }).first());
+      const row = await this.lock(trx('incoming_payments').where(identity(payment)).first());
       if (row && row.status === 'unrouted') {
         const asset = { code: String(row.asset_code), issuer: String(row.asset_issuer) };
         await this.ensureBalanceRow(trx, customerId, asset);
         await trx('incoming_payments')
-          .where({ payment_id: payment.payment_id, status: 'unrouted' })
+          .where({ ...identity(payment), status: 'unrouted' })
           .update({
             status: 'credited',
             customer_id: customerId,
@@ -125,7 +132,7 @@ export class KnexPaymentsStore implements PaymentsStore {
         await this.addToBalance(trx, customerId, asset, normalizeAmount(row.amount as string));
         return 'credited';
       }
-      await trx('incoming_payments').where({ payment_id: payment.payment_id }).increment('deliveries', 1);
+      await trx('incoming_payments').where(identity(payment)).increment('deliveries', 1);
       return 'already_credited';
     });
   }
@@ -143,7 +150,7 @@ export class KnexPaymentsStore implements PaymentsStore {
     } catch (err) {
       if (!isUniqueViolation(err)) return translateDatabaseError(err);
       await this.db('incoming_payments')
-        .where({ payment_id: payment.payment_id })
+        .where(identity(payment))
         .increment('deliveries', 1)
         .catch(translateDatabaseError);
     }
@@ -156,7 +163,7 @@ export class KnexPaymentsStore implements PaymentsStore {
     } catch (err) {
       if (!isUniqueViolation(err)) return translateDatabaseError(err);
       await this.db('rejected_payments')
-        .where({ payment_id: payment.payment_id })
+        .where(identity(payment))
         .update({ reason: payment.reason, fields: payment.fields, deliveries: this.db.raw('deliveries + 1') })
         .catch(translateDatabaseError);
       return false;
