@@ -161,3 +161,19 @@ export async function until<T>(
 export function form(values: Record<string, string>): string {
   return new URLSearchParams(values).toString();
 }
+
+/** POST /payment with a form body; the status and the JSON answer. */
+export async function postPayment(url: string, body: Record<string, string>) {
+  const res = await fetch(`${url}/payment`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: form(body),
+  });
+  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+}
+
+/** The lumen balance of `id` on localnet. */
+export async function xlmBalance(net: Localnet, id: string): Promise<number> {
+  const account = await horizon(net).loadAccount(id);
+  return Number(account.balances.find((b) => b.asset_type === 'native')?.balance);
+}

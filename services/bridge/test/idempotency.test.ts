@@ -8,7 +8,6 @@ import { Account, Keypair, Memo, Operation, Asset, TransactionBuilder } from '@s
 import { databaseLegs, type TestDatabase } from '@anchor/support/testing';
 import { createKnex } from '@anchor/support';
 import {
-  form,
   funded,
   horizon,
   localnet,
@@ -16,19 +15,12 @@ import {
   runBridge,
   type Localnet,
   type RunningBridge,
+  postPayment,
+  xlmBalance,
 } from './helpers.js';
 
-async function pay(url: string, body: Record<string, string>) {
-  const res = await fetch(`${url}/payment`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-    body: form(body),
-  });
-  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
-}
-
-const xlm = async (net: Localnet, id: string) =>
-  Number((await horizon(net).loadAccount(id)).balances.find((b) => b.asset_type === 'native')?.balance);
+const pay = postPayment;
+const xlm = xlmBalance;
 
 describe.each(databaseLegs(['mysql', 'postgres']))(
   'payment id idempotency across replicas on $type',

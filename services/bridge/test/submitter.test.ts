@@ -9,7 +9,6 @@ import { Asset, Keypair, TransactionBuilder, type Transaction } from '@stellar/s
 import { databaseLegs, type TestDatabase } from '@anchor/support/testing';
 import { createKnex } from '@anchor/support';
 import {
-  form,
   funded,
   horizon,
   issueAsset,
@@ -18,22 +17,15 @@ import {
   runBridge,
   type Localnet,
   type RunningBridge,
+  postPayment,
+  xlmBalance,
 } from './helpers.js';
 
 const txFromXdr = (envelope: string, passphrase: string) =>
   TransactionBuilder.fromXDR(envelope, passphrase) as Transaction;
 
-async function pay(url: string, body: Record<string, string>) {
-  const res = await fetch(`${url}/payment`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-    body: form(body),
-  });
-  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
-}
-
-const xlm = async (net: Localnet, id: string) =>
-  Number((await horizon(net).loadAccount(id)).balances.find((b) => b.asset_type === 'native')?.balance);
+const pay = postPayment;
+const xlm = xlmBalance;
 
 describe.each(databaseLegs(['sqlite3', 'mysql']))('channels and batching on $type', (leg) => {
   let net: Localnet;
