@@ -3,9 +3,25 @@
 // received_payment); the rest is new: idempotency ids of (batched) payments,
 // the listener cursor per receiving account, the durable delivery outbox and
 // the lease table SQLite uses instead of a server-side lock.
+import type { Knex } from 'knex';
 import type { Migration } from '@anchor/support';
 
 export const MIGRATIONS_TABLE = 'bridge_migrations';
+
+/**
+ * Deletes every row of `table` but the first (lowest id) of each group of `columns`, so that a
+ * rollback can restore a unique constraint on them. Lossy by nature: only for down().
+ */
+async function keepFirstPer(db: Knex, table: string, columns: string[]): Promise<void> {
+  const extra = (await db(table).select('id').whereNotIn('id', db(table).min('id').groupBy(columns))) as {
+    id: number | string;
+  }[];
+  const ids = extra.map((r) => r.id);
+  for (let i = 0; i < ids.length; i += 500)
+    await db(table)
+      .whereIn('id', ids.slice(i, i + 500))
+      .delete();
+}
 
 export const migrations: Migration[] = [
   {
@@ -136,7 +152,14 @@ export const migrations: Migration[] = [
         t.index(['operation_id'], 'delivery_outbox_by_operation');
       });
     },
+    // Not lossless: the older constraints allow one row per operation id (received_payment) and
+    // per (operation id, kind) (delivery_outbox), so rows the newer identity told apart (a payment
+    // between two of our accounts, an operation id reused after a network reset) cannot all stay.
+    // The first recorded row of each is kept, the rest deleted, before any DDL: MySQL commits each
+    // statement, and a unique index failing half way would leave a schema of neither version.
     down: async (db) => {
+      await keepFirstPer(db, 'delivery_outbox', ['operation_id', 'kind']);
+      await keepFirstPer(db, 'received_payment', ['operation_id']);
       await db.schema.alterTable('delivery_outbox', (t) => {
         t.dropIndex(['operation_id'], 'delivery_outbox_by_operation');
         t.dropUnique(
