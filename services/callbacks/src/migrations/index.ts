@@ -173,7 +173,28 @@ export const migrations: Migration[] = [
         });
       }
     },
+    // The older UNIQUE(payment_id) refuses what this identity allows: a payment id reused after a
+    // network reset. Deleting those rows would drop records of money already in customer_balances,
+    // so every row stays: the first (lowest id) per payment id keeps it, and any later one becomes
+    // `<payment_id>:<transaction_id>` (unique, and never a bridge id, which has no ':'), so a
+    // redelivery still finds the first and is answered as already credited, as before 004.
+    // Renamed before any DDL: MySQL commits each statement, and a unique index failing half way
+    // would leave a schema of neither version.
     down: async (db: Knex) => {
+      for (const table of ['incoming_payments', 'rejected_payments']) {
+        const later = (await db(table)
+          .select('id', 'payment_id', 'transaction_id')
+          .whereNotIn('id', db(table).min('id').groupBy('payment_id'))) as {
+          id: number;
+          payment_id: string;
+          transaction_id: string;
+        }[];
+        for (const row of later) {
+          await db(table)
+            .where({ id: row.id })
+            .update({ payment_id: `${row.payment_id}:${row.transaction_id}` });
+        }
+      }
       for (const table of ['incoming_payments', 'rejected_payments']) {
         await db.schema.alterTable(table, (t) => {
           t.dropUnique(['payment_id', 'transaction_id'], `${table}_identity_unique`);

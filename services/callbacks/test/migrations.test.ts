@@ -1,0 +1,346 @@
+// The callbacks migrations on every database leg: up to latest, the unique
+// constraints exactly-once crediting relies on, every down() back to the schema
+// its migration started from (tables, columns, indexes) even with rows the
+// older constraints would refuse, and up again.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Knex } from 'knex';
+import {
+  createKnex,
+  isUniqueViolation,
+  migrateLatest,
+  migrateRollbackAll,
+  pendingMigrations,
+  type DatabaseType,
+  type Migration,
+} from '@anchor/support';
+import { databaseLegs, type TestDatabase } from '@anchor/support/testing';
+import { MIGRATIONS_TABLE, migrations } from '../src/migrations/index.js';
+
+const SERVICE_TABLES = [
+  'approval_requests',
+  'customer_allowed_senders',
+  'customer_balances',
+  'customers',
+  'incoming_payments',
+  'operator_sessions',
+  'rejected_payments',
+  'sanctions_hits',
+];
+
+/** Tables (without the migration history) → column and index descriptions, comparable across steps. */
+type Schema = Record<string, { columns: Record<string, string>; indexes: Record<string, string> }>;
+
+async function tablesOf(db: Knex, type: DatabaseType): Promise<string[]> {
+  const sql = {
+    sqlite3: `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'`,
+    mysql: 'SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE()',
+    postgres: 'SELECT tablename AS name FROM pg_tables WHERE schemaname = current_schema()',
+  }[type];
+  const result = await db.raw(sql);
+  const rows = (type === 'mysql' ? result[0] : type === 'postgres' ? result.rows : result) as {
+    name: string;
+  }[];
+  return rows
+    .map((r) => r.name)
+    .filter((name) => !name.startsWith(MIGRATIONS_TABLE))
+    .sort();
+}
+
+async function indexesOf(db: Knex, type: DatabaseType): Promise<Record<string, Record<string, string>>> {
+  const sql = {
+    sqlite3: `SELECT m.name AS table_name, il.name AS index_name, il."unique" AS is_unique,
+                ii.name AS column_name, ii.seqno AS pos
+              FROM sqlite_master m, pragma_index_list(m.name) il, pragma_index_info(il.name) ii
+              WHERE m.type = 'table'`,
+    mysql: `SELECT table_name AS table_name, index_name AS index_name, 1 - non_unique AS is_unique,
+              column_name AS column_name, seq_in_index AS pos
+            FROM information_schema.statistics WHERE table_schema = DATABASE()`,
+    postgres: `SELECT t.relname AS table_name, i.relname AS index_name, ix.indisunique AS is_unique,
+                 a.attname AS column_name, array_position(ix.indkey::int2[], a.attnum) AS pos
+               FROM pg_index ix
+               JOIN pg_class t ON t.oid = ix.indrelid
+               JOIN pg_class i ON i.oid = ix.indexrelid
+               JOIN pg_namespace n ON n.oid = t.relnamespace
+               JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = ANY(ix.indkey)
+               WHERE n.nspname = current_schema()`,
+  }[type];
+  const result = await db.raw(sql);
+  const rows = (type === 'mysql' ? result[0] : type === 'postgres' ? result.rows : result) as {
+    table_name: string;
+    index_name: string;
+    is_unique: unknown;
+    column_name: string;
+    pos: number | string;
+  }[];
+  const byIndex = new Map<string, { table: string; unique: boolean; columns: [number, string][] }>();
+  for (const r of rows) {
+    const key = `${r.table_name}.${r.index_name}`;
+    const entry = byIndex.get(key) ?? {
+      table: r.table_name,
+      unique: Boolean(Number(r.is_unique)),
+      columns: [],
+    };
+    entry.columns.push([Number(r.pos), r.column_name]);
+    byIndex.set(key, entry);
+  }
+  const out: Record<string, Record<string, string>> = {};
+  for (const [key, { table, unique, columns }] of byIndex) {
+    const name = key.slice(table.length + 1);
+    const cols = columns.sort((a, b) => a[0] - b[0]).map(([, c]) => c);
+    (out[table] ??= {})[name] = `${unique ? 'unique ' : ''}(${cols.join(', ')})`;
+  }
+  return out;
+}
+
+async function schemaOf(db: Knex, type: DatabaseType): Promise<Schema> {
+  const indexes = await indexesOf(db, type);
+  const schema: Schema = {};
+  for (const table of await tablesOf(db, type)) {
+    const info = await db(table).columnInfo();
+    const columns: Record<string, string> = {};
+    for (const [name, c] of Object.entries(info)) {
+      columns[name] =
+        `${c.type}(${c.maxLength ?? ''}) ${c.nullable ? 'null' : 'not null'} default ${c.defaultValue}`;
+    }
+    schema[table] = { columns, indexes: indexes[table] ?? {} };
+  }
+  return schema;
+}
+
+/**
+ * The migrations, each recording the schema after its up() and after its down(): the same
+ * names, so the history table cannot tell them from the real ones.
+ */
+function recording(db: Knex, type: DatabaseType, afterEachDown?: (name: string) => Promise<void>) {
+  const afterUp = new Map<string, Schema>();
+  const afterDown = new Map<string, Schema>();
+  const wrapped: Migration[] = migrations.map((m) => ({
+    name: m.name,
+    up: async (k) => {
+      await m.up(k);
+      afterUp.set(m.name, await schemaOf(db, type));
+    },
+    down: async (k) => {
+      await m.down(k);
+      afterDown.set(m.name, await schemaOf(db, type));
+      await afterEachDown?.(m.name);
+    },
+  }));
+  return { wrapped, afterUp, afterDown };
+}
+
+/** `row` inserts, `duplicate` is refused as a unique violation, each of `distinct` inserts. */
+async function expectUnique(
+  db: Knex,
+  table: string,
+  row: Record<string, unknown>,
+  duplicate: Record<string, unknown>,
+  distinct: Record<string, unknown>[] = [],
+): Promise<void> {
+  await db(table).insert(row);
+  const err = await db(table)
+    .insert({ ...row, ...duplicate })
+    .then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+  expect(isUniqueViolation(err), `${table}: duplicate of ${JSON.stringify(duplicate)} refused`).toBe(true);
+  for (const other of distinct) await db(table).insert({ ...row, ...other });
+}
+
+const NOW = '2026-11-24T12:00:00.000Z';
+const ACCOUNT = 'G'.padEnd(56, 'A');
+const HASH_1 = '1'.repeat(64);
+const HASH_2 = '2'.repeat(64);
+
+describe.each(databaseLegs())('callbacks migrations on $type', (leg) => {
+  let database: TestDatabase;
+  let db: Knex;
+
+  beforeAll(async () => {
+    if (leg.unavailable) return;
+    database = await leg.create();
+    db = createKnex(database);
+  });
+  afterAll(async () => {
+    await db?.destroy();
+    await database?.drop();
+  });
+
+  it.skipIf(leg.unavailable)(
+    'migrates up, rolls every step back to its previous schema, and up again',
+    async () => {
+      const names = migrations.map((m) => m.name);
+      const empty = await schemaOf(db, leg.type);
+      expect(Object.keys(empty)).toEqual([]);
+      expect(await pendingMigrations(db, migrations, MIGRATIONS_TABLE)).toEqual(names);
+
+      // The rollback of 004 keeps every row; a later one with a reused payment id is renamed.
+      const kept: Record<string, unknown[]> = {};
+      const first = recording(db, leg.type, async (name) => {
+        if (name !== '20261124_004_payment_identity') return;
+        for (const table of ['incoming_payments', 'rejected_payments']) {
+          kept[table] = await db(table).select('payment_id', 'transaction_id').orderBy('id');
+        }
+      });
+      expect(await migrateLatest(db, first.wrapped, MIGRATIONS_TABLE)).toEqual(names);
+      const latest = await schemaOf(db, leg.type);
+      expect(Object.keys(latest)).toEqual(SERVICE_TABLES);
+      expect(latest.customers?.indexes).toMatchObject({
+        customers_route_unique: 'unique (route)',
+        customers_name_domain_unique: 'unique (name, domain)',
+        customers_account_id_index: '(account_id)',
+      });
+      expect(latest.customer_allowed_senders?.indexes).toMatchObject({
+        allowed_senders_unique: 'unique (customer_id, fi_domain, user_name)',
+      });
+      expect(latest.customer_balances?.indexes).toMatchObject({
+        balances_asset_unique: 'unique (customer_id, asset_code, asset_issuer)',
+      });
+      for (const table of ['incoming_payments', 'rejected_payments']) {
+        expect(latest[table]?.indexes).toMatchObject({
+          [`${table}_identity_unique`]: 'unique (payment_id, transaction_id)',
+          [`${table}_transaction_id_index`]: '(transaction_id)',
+        });
+        expect(latest[table]?.indexes).not.toHaveProperty(`${table}_payment_id_unique`);
+      }
+      expect(latest.approval_requests?.indexes).toMatchObject({
+        approval_requests_key_unique: 'unique (request_key)',
+      });
+      expect(latest.sanctions_hits?.indexes).toMatchObject({
+        sanctions_hits_key_unique: 'unique (screening_key)',
+      });
+
+      // The constraints themselves, as crediting exactly once and the operator console rely on them.
+      const customer = {
+        name: 'alice',
+        domain: 'bank-b.test',
+        route: '1',
+        account_id: ACCOUNT,
+        first_name: 'Alice',
+        last_name: 'Doe',
+        address: '1 Main St',
+        city: 'Town',
+        country: 'US',
+        date_of_birth: '1980-01-01',
+        email: 'alice@example.com',
+        created_at: NOW,
+      };
+      await expectUnique(db, 'customers', customer, { route: '2' }, [{ name: 'bob', route: '3' }]);
+      const routeTaken = await db('customers')
+        .insert({ ...customer, name: 'carol' })
+        .catch((e: unknown) => e);
+      expect(isUniqueViolation(routeTaken)).toBe(true);
+      const { id: customerId } = (await db('customers').where({ name: 'alice' }).first('id')) as {
+        id: number;
+      };
+      await expectUnique(
+        db,
+        'customer_allowed_senders',
+        { customer_id: customerId, fi_domain: 'bank-a.test', user_name: '' },
+        {},
+        [{ user_name: 'sender' }, { fi_domain: 'bank-c.test' }],
+      );
+      await expectUnique(
+        db,
+        'customer_balances',
+        {
+          customer_id: customerId,
+          asset_code: 'USD',
+          asset_issuer: ACCOUNT,
+          balance: '1.0000000',
+          updated_at: NOW,
+        },
+        { balance: '2.0000000' },
+        [{ asset_code: 'EUR' }],
+      );
+      // Distinct under the current identity, the same payment id under the older one: an
+      // operation id reused after a network reset.
+      await expectUnique(
+        db,
+        'incoming_payments',
+        {
+          payment_id: '100',
+          customer_id: customerId,
+          status: 'credited',
+          amount: '1.0000000',
+          asset_code: 'USD',
+          transaction_id: HASH_1,
+          received_at: NOW,
+        },
+        { amount: '2.0000000' },
+        [{ transaction_id: HASH_2 }],
+      );
+      await expectUnique(
+        db,
+        'rejected_payments',
+        { payment_id: '100', transaction_id: HASH_1, reason: 'no route', fields: '{}', received_at: NOW },
+        { reason: 'again' },
+        [{ transaction_id: HASH_2 }],
+      );
+      await expectUnique(
+        db,
+        'approval_requests',
+        {
+          request_key: 'k'.repeat(64),
+          customer_id: customerId,
+          sender_info: '{}',
+          note: '',
+          status: 'pending',
+          created_at: NOW,
+        },
+        { status: 'approved' },
+      );
+      await expectUnique(
+        db,
+        'sanctions_hits',
+        {
+          screening_key: 's'.repeat(64),
+          screened_name: 'x',
+          sender_info: '{}',
+          entry_id: '1',
+          entry_name: 'x',
+          kind: 'exact',
+          score_permille: 1000,
+          status: 'pending',
+          created_at: NOW,
+        },
+        { status: 'cleared' },
+      );
+      await expectUnique(
+        db,
+        'operator_sessions',
+        { id: 'o'.repeat(64), csrf_token: 'c'.repeat(64), created_at: NOW, expires_at: NOW },
+        { csrf_token: 'd'.repeat(64) },
+      );
+
+      // Every down() leaves exactly the schema its up() started from, with those rows in place.
+      await migrateRollbackAll(db, first.wrapped, MIGRATIONS_TABLE);
+      for (let i = names.length - 1; i >= 0; i--) {
+        const before = i === 0 ? empty : first.afterUp.get(names[i - 1] as string);
+        expect(first.afterDown.get(names[i] as string), `schema after rolling back ${names[i]}`).toEqual(
+          before,
+        );
+      }
+      expect(kept).toEqual({
+        incoming_payments: [
+          { payment_id: '100', transaction_id: HASH_1 },
+          { payment_id: `100:${HASH_2}`, transaction_id: HASH_2 },
+        ],
+        rejected_payments: [
+          { payment_id: '100', transaction_id: HASH_1 },
+          { payment_id: `100:${HASH_2}`, transaction_id: HASH_2 },
+        ],
+      });
+      expect(await tablesOf(db, leg.type)).toEqual([]);
+      expect(await pendingMigrations(db, migrations, MIGRATIONS_TABLE)).toEqual(names);
+
+      // And up again, to the same schema step by step.
+      const second = recording(db, leg.type);
+      expect(await migrateLatest(db, second.wrapped, MIGRATIONS_TABLE)).toEqual(names);
+      for (const name of names)
+        expect(second.afterUp.get(name), `schema after ${name}`).toEqual(first.afterUp.get(name));
+      expect(await pendingMigrations(db, migrations, MIGRATIONS_TABLE)).toEqual([]);
+    },
+  );
+});
