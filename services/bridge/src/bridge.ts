@@ -12,6 +12,7 @@ import { DeliveryService } from './services/delivery.service.js';
 import { PaymentListener } from './services/listener.service.js';
 import { PaymentService } from './services/payment.service.js';
 import { TransactionSubmitter } from './services/submitter.service.js';
+import { isNotFound } from './services/horizon-errors.js';
 import { createAccountLock } from './stores/listener-lock.store.js';
 import { KnexReceivedPaymentStore } from './stores/received-payment.store.js';
 import { KnexSentTransactionStore, NullSentTransactionStore } from './stores/sent-transaction.store.js';
@@ -156,7 +157,7 @@ export async function createBridge(
         try {
           await submitter.checkAccount(id);
         } catch (err) {
-          if ((err as { name?: string }).name === 'NotFoundError') {
+          if (isNotFound(err)) {
             throw new Error(`account ${id} (from a configured seed) does not exist on the network`);
           }
           logger.warn('Horizon unreachable at startup; continuing', { account: id, error: String(err) });

@@ -2,7 +2,7 @@
 // (legacy-reference §2.5.7). Result codes come from the problem's
 // `extras.result_codes`, or are derived from a result XDR when we only have a
 // transaction record (after a timeout we looked the transaction up by hash).
-import { xdr } from '@stellar/stellar-sdk';
+import { NotFoundError, xdr } from '@stellar/stellar-sdk';
 import { AppError } from '@anchor/support';
 
 export type OperationKind = 'payment' | 'allow_trust' | 'other';
@@ -112,6 +112,14 @@ export function asRejection(err: unknown): HorizonRejection | undefined {
 /** HTTP status of an SDK error, when Horizon answered. */
 export function horizonStatus(err: unknown): number | undefined {
   return (err as { response?: { status?: number } } | null)?.response?.status;
+}
+
+/**
+ * Whether Horizon answered 404. Not by `err.name`: the SDK's NotFoundError does not set its name
+ * (it is `'Error'`), so a name check never matches.
+ */
+export function isNotFound(err: unknown): boolean {
+  return err instanceof NotFoundError || horizonStatus(err) === 404;
 }
 
 function snake(name: string): string {

@@ -14,6 +14,7 @@ import type { Logger } from '@anchor/support';
 import { STATUS, type ReceivedPaymentStore } from '../stores/received-payment.store.js';
 import type { AccountLock, LockHandle } from '../stores/listener-lock.store.js';
 import type { DeliveryPayload, DeliveryService } from './delivery.service.js';
+import { isNotFound } from './horizon-errors.js';
 
 export interface AllowedAsset {
   code: string;
@@ -221,7 +222,7 @@ export class PaymentListener {
       const page = await this.options.server.payments().forAccount(account).order('desc').limit(1).call();
       return page.records[0]?.paging_token ?? '0';
     } catch (err) {
-      if ((err as { name?: string }).name === 'NotFoundError') return '0';
+      if (isNotFound(err)) return '0';
       throw err;
     }
   }
@@ -353,7 +354,7 @@ export class PaymentListener {
     } catch (err) {
       // A transient Horizon failure ends the session (the operation is retried from the
       // cursor); only a transaction Horizon does not know is recorded as an error.
-      if ((err as { name?: string }).name !== 'NotFoundError') throw err;
+      if (!isNotFound(err)) throw err;
       return {
         status: `unable to get transaction details: ${String((err as Error).message ?? err)}`,
         deliveries: [],
@@ -416,7 +417,7 @@ async function retry<T>(fn: () => Promise<T>, attempts = 3): Promise<T> {
       return await fn();
     } catch (err) {
       last = err;
-      if ((err as { name?: string }).name === 'NotFoundError') break;
+      if (isNotFound(err)) break;
       await new Promise((r) => setTimeout(r, 100 * 2 ** i));
     }
   }

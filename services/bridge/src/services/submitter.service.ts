@@ -38,6 +38,7 @@ import {
   codesFromResultXdr,
   horizonStatus,
   HorizonRejection,
+  isNotFound,
   rejectionToAppError,
   type OperationKind,
 } from './horizon-errors.js';
@@ -478,7 +479,7 @@ export class TransactionSubmitter {
       };
     } catch (err) {
       if (err instanceof HorizonRejection) throw err;
-      if (horizonStatus(err) === 404 || (err as { name?: string }).name === 'NotFoundError') return undefined;
+      if (isNotFound(err)) return undefined;
       throw err;
     }
   }
