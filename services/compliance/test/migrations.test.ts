@@ -10,133 +10,23 @@ import {
   migrateRollbackAll,
   pendingMigrations,
   type DatabaseType,
-  type Migration,
 } from '@anchor/support';
-import { databaseLegs, type TestDatabase } from '@anchor/support/testing';
+import {
+  databaseLegs,
+  expectUnique,
+  recordingMigrations,
+  schemaOf as sharedSchemaOf,
+  tablesOf as sharedTablesOf,
+  type TestDatabase,
+} from '@anchor/support/testing';
 import { MIGRATIONS_TABLE, migrations } from '../src/migrations/index.js';
 
 const SERVICE_TABLES = ['allowed_fi', 'allowed_user', 'auth_data', 'auth_nonce', 'authorized_transaction'];
 
-/** Tables (without the migration history) → column and index descriptions, comparable across steps. */
-type Schema = Record<string, { columns: Record<string, string>; indexes: Record<string, string> }>;
-
-async function tablesOf(db: Knex, type: DatabaseType): Promise<string[]> {
-  const sql = {
-    sqlite3: `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'`,
-    mysql: 'SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE()',
-    postgres: 'SELECT tablename AS name FROM pg_tables WHERE schemaname = current_schema()',
-  }[type];
-  const result = await db.raw(sql);
-  const rows = (type === 'mysql' ? result[0] : type === 'postgres' ? result.rows : result) as {
-    name: string;
-  }[];
-  return rows
-    .map((r) => r.name)
-    .filter((name) => !name.startsWith(MIGRATIONS_TABLE))
-    .sort();
-}
-
-async function indexesOf(db: Knex, type: DatabaseType): Promise<Record<string, Record<string, string>>> {
-  const sql = {
-    sqlite3: `SELECT m.name AS table_name, il.name AS index_name, il."unique" AS is_unique,
-                ii.name AS column_name, ii.seqno AS pos
-              FROM sqlite_master m, pragma_index_list(m.name) il, pragma_index_info(il.name) ii
-              WHERE m.type = 'table'`,
-    mysql: `SELECT table_name AS table_name, index_name AS index_name, 1 - non_unique AS is_unique,
-              column_name AS column_name, seq_in_index AS pos
-            FROM information_schema.statistics WHERE table_schema = DATABASE()`,
-    postgres: `SELECT t.relname AS table_name, i.relname AS index_name, ix.indisunique AS is_unique,
-                 a.attname AS column_name, array_position(ix.indkey::int2[], a.attnum) AS pos
-               FROM pg_index ix
-               JOIN pg_class t ON t.oid = ix.indrelid
-               JOIN pg_class i ON i.oid = ix.indexrelid
-               JOIN pg_namespace n ON n.oid = t.relnamespace
-               JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = ANY(ix.indkey)
-               WHERE n.nspname = current_schema()`,
-  }[type];
-  const result = await db.raw(sql);
-  const rows = (type === 'mysql' ? result[0] : type === 'postgres' ? result.rows : result) as {
-    table_name: string;
-    index_name: string;
-    is_unique: unknown;
-    column_name: string;
-    pos: number | string;
-  }[];
-  const byIndex = new Map<string, { table: string; unique: boolean; columns: [number, string][] }>();
-  for (const r of rows) {
-    const key = `${r.table_name}.${r.index_name}`;
-    const entry = byIndex.get(key) ?? {
-      table: r.table_name,
-      unique: Boolean(Number(r.is_unique)),
-      columns: [],
-    };
-    entry.columns.push([Number(r.pos), r.column_name]);
-    byIndex.set(key, entry);
-  }
-  const out: Record<string, Record<string, string>> = {};
-  for (const [key, { table, unique, columns }] of byIndex) {
-    const name = key.slice(table.length + 1);
-    const cols = columns.sort((a, b) => a[0] - b[0]).map(([, c]) => c);
-    (out[table] ??= {})[name] = `${unique ? 'unique ' : ''}(${cols.join(', ')})`;
-  }
-  return out;
-}
-
-async function schemaOf(db: Knex, type: DatabaseType): Promise<Schema> {
-  const indexes = await indexesOf(db, type);
-  const schema: Schema = {};
-  for (const table of await tablesOf(db, type)) {
-    const info = await db(table).columnInfo();
-    const columns: Record<string, string> = {};
-    for (const [name, c] of Object.entries(info)) {
-      columns[name] =
-        `${c.type}(${c.maxLength ?? ''}) ${c.nullable ? 'null' : 'not null'} default ${c.defaultValue}`;
-    }
-    schema[table] = { columns, indexes: indexes[table] ?? {} };
-  }
-  return schema;
-}
-
-/**
- * The migrations, each recording the schema after its up() and after its down(): the same
- * names, so the history table cannot tell them from the real ones.
- */
-function recording(db: Knex, type: DatabaseType, afterEachDown?: (name: string) => Promise<void>) {
-  const afterUp = new Map<string, Schema>();
-  const afterDown = new Map<string, Schema>();
-  const wrapped: Migration[] = migrations.map((m) => ({
-    name: m.name,
-    up: async (k) => {
-      await m.up(k);
-      afterUp.set(m.name, await schemaOf(db, type));
-    },
-    down: async (k) => {
-      await m.down(k);
-      afterDown.set(m.name, await schemaOf(db, type));
-      await afterEachDown?.(m.name);
-    },
-  }));
-  return { wrapped, afterUp, afterDown };
-}
-
-/** `row` inserts, `duplicate` is refused as a unique violation, each of `distinct` inserts. */
-async function expectUnique(
-  db: Knex,
-  table: string,
-  row: Record<string, unknown>,
-  duplicate: Record<string, unknown>,
-  distinct: Record<string, unknown>[] = [],
-): Promise<void> {
-  await db(table).insert(row);
-  const err = await db(table)
-    .insert({ ...row, ...duplicate })
-    .then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-  expect(isUniqueViolation(err), `${table}: duplicate of ${JSON.stringify(duplicate)} refused`).toBe(true);
-  for (const other of distinct) await db(table).insert({ ...row, ...other });
-}
+const tablesOf = (db: Knex, type: DatabaseType) => sharedTablesOf(db, type, MIGRATIONS_TABLE);
+const schemaOf = (db: Knex, type: DatabaseType) => sharedSchemaOf(db, type, MIGRATIONS_TABLE);
+const recording = (db: Knex, type: DatabaseType, afterEachDown?: (name: string) => Promise<void>) =>
+  recordingMigrations(db, type, migrations, MIGRATIONS_TABLE, afterEachDown);
 
 const now = new Date('2026-11-24T12:00:00Z');
 
