@@ -104,6 +104,29 @@ export class EnvelopeExpired extends Error {
   }
 }
 
+/** Statuses after which the outcome of a submission is unknown (see submitSame). */
+const UNKNOWN_OUTCOME_STATUSES = [502, 503, 504, 429];
+
+/**
+ * A failure that is not a rejection with result codes. Horizon unreachable (no answer, or a
+ * 502/503/504/429) → 503 horizon_unavailable; Horizon answered with any other status (a 400
+ * transaction_malformed, a 500) → it reached Horizon and was refused for good, so "could not be
+ * reached, try again" would be wrong: 500 internal_server_error (legacy-reference §2.5.7, A-3).
+ */
+function unexpectedError(err: unknown): AppError {
+  const status = horizonStatus(err);
+  if (status !== undefined && !UNKNOWN_OUTCOME_STATUSES.includes(status))
+    return new AppError(500, 'internal_server_error', 'Internal Server Error, please try again.', {
+      cause: err,
+    });
+  return new UpstreamError(
+    'horizon_unavailable',
+    'Horizon could not be reached, please try again.',
+    err,
+    503,
+  );
+}
+
 const expiredError = (err: unknown) =>
   new UpstreamError('transaction_timeout', 'The transaction was not included before it expired.', err, 504);
 
@@ -215,7 +238,14 @@ export class TransactionSubmitter {
 
   private async nextSequence(lane: Lane): Promise<bigint> {
     if (lane.sequence === undefined) {
-      const account = await this.options.server.loadAccount(lane.keypair.publicKey());
+      const account = await this.options.server
+        .loadAccount(lane.keypair.publicKey())
+        .catch((err: unknown) => {
+          // Retrying cannot help a source account that does not exist: say so (as Horizon's
+          // tx_no_source_account would), not "Horizon could not be reached".
+          if (isNotFound(err)) throw new AppError(400, 'transaction_no_account', 'Source account not found.');
+          throw err;
+        });
       lane.sequence = BigInt(account.sequenceNumber());
     }
     lane.sequence += 1n;
@@ -338,16 +368,7 @@ export class TransactionSubmitter {
       lane.sequence = undefined;
       this.options.logger.warn('batch failed', { error: String(err) });
       const appErr =
-        err instanceof HorizonRejection
-          ? undefined
-          : err instanceof AppError
-            ? err
-            : new UpstreamError(
-                'horizon_unavailable',
-                'Horizon could not be reached, please try again.',
-                err,
-                503,
-              );
+        err instanceof HorizonRejection ? undefined : err instanceof AppError ? err : unexpectedError(err);
       batch.forEach((q, i) =>
         q.reject(err instanceof HorizonRejection ? rejectionToAppError(err, q.job.kind, i) : appErr),
       );
@@ -400,7 +421,7 @@ export class TransactionSubmitter {
           } else {
             throw rejection;
           }
-        } else if (status !== undefined && ![502, 503, 504, 429].includes(status)) {
+        } else if (status !== undefined && !UNKNOWN_OUTCOME_STATUSES.includes(status)) {
           throw err;
         } else {
           this.options.logger.warn('submission outcome unknown, looking the transaction up', {
