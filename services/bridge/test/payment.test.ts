@@ -281,6 +281,247 @@ describe('/builder (BLD)', () => {
     ]);
   });
 
+  // BLD-3…11: the legacy golden vectors are v0 envelopes; here each answer is decoded and every
+  // field of its operation compared with the request, with the sequence, fee, time bounds and
+  // signatures of the envelope.
+  describe('BLD-3…11 each operation type: the decoded envelope carries what was asked', () => {
+    const issuer = Keypair.random().publicKey();
+    const other = Keypair.random().publicKey();
+    const usd = { code: 'USD', issuer };
+    const USD = new Asset('USD', issuer);
+    const cosigner = Keypair.random();
+    const cases: [string, { type: string; body: Record<string, unknown> }, Record<string, unknown>][] = [
+      [
+        'BLD-3 payment (credit, with an operation source)',
+        { type: 'payment', body: { destination: other, amount: '10', asset: usd, source: issuer } },
+        { type: 'payment', destination: other, asset: USD, amount: '10.0000000', source: issuer },
+      ],
+      [
+        'BLD-3 payment (native)',
+        { type: 'payment', body: { destination: other, amount: '0.0000001', asset: {} } },
+        { type: 'payment', destination: other, asset: Asset.native(), amount: '0.0000001' },
+      ],
+      [
+        'BLD-4 path_payment (strict receive, credit and native path)',
+        {
+          type: 'path_payment',
+          body: {
+            destination: other,
+            destination_amount: '20',
+            destination_asset: usd,
+            send_max: '100',
+            send_asset: {},
+            path: [{ code: 'ABCDEFG', issuer: other }, {}],
+          },
+        },
+        {
+          type: 'pathPaymentStrictReceive',
+          destination: other,
+          destAmount: '20.0000000',
+          destAsset: USD,
+          sendMax: '100.0000000',
+          sendAsset: Asset.native(),
+          path: [new Asset('ABCDEFG', other), Asset.native()],
+        },
+      ],
+      [
+        'BLD-5 set_options (every field)',
+        {
+          type: 'set_options',
+          body: {
+            inflation_dest: other,
+            set_flags: [1, 2],
+            clear_flags: [4],
+            master_weight: 1,
+            low_threshold: 2,
+            medium_threshold: 3,
+            high_threshold: 4,
+            home_domain: 'stellar.org',
+            signer: { public_key: issuer, weight: 5 },
+          },
+        },
+        {
+          type: 'setOptions',
+          inflationDest: other,
+          setFlags: 3,
+          clearFlags: 4,
+          masterWeight: 1,
+          lowThreshold: 2,
+          medThreshold: 3,
+          highThreshold: 4,
+          homeDomain: 'stellar.org',
+          signer: { ed25519PublicKey: issuer, weight: 5 },
+        },
+      ],
+      [
+        'BLD-6 change_trust without a limit → the maximum limit',
+        { type: 'change_trust', body: { asset: usd } },
+        { type: 'changeTrust', line: USD, limit: '922337203685.4775807' },
+      ],
+      [
+        'BLD-6 change_trust with a limit',
+        { type: 'change_trust', body: { asset: usd, limit: '100.5' } },
+        { type: 'changeTrust', line: USD, limit: '100.5000000' },
+      ],
+      [
+        'BLD-7 allow_trust (source = the issuer)',
+        { type: 'allow_trust', body: { source: issuer, asset_code: 'USD', trustor: other, authorize: true } },
+        { type: 'allowTrust', source: issuer, trustor: other, assetCode: 'USD', authorize: 1 },
+      ],
+      [
+        'BLD-7 allow_trust revoking',
+        {
+          type: 'allow_trust',
+          body: { source: issuer, asset_code: 'LONGCODE12', trustor: other, authorize: false },
+        },
+        { type: 'allowTrust', source: issuer, trustor: other, assetCode: 'LONGCODE12', authorize: 0 },
+      ],
+      [
+        'BLD-8 account_merge',
+        { type: 'account_merge', body: { destination: other } },
+        { type: 'accountMerge', destination: other },
+      ],
+      ['BLD-9 inflation', { type: 'inflation', body: {} }, { type: 'inflation' }],
+      [
+        'BLD-10 manage_data (set)',
+        {
+          type: 'manage_data',
+          body: { name: 'test_data', data: Buffer.from('hello world').toString('base64') },
+        },
+        { type: 'manageData', name: 'test_data', value: Buffer.from('hello world') },
+      ],
+      [
+        'BLD-10 manage_data (no data = delete the entry)',
+        { type: 'manage_data', body: { name: 'x'.repeat(64) } },
+        { type: 'manageData', name: 'x'.repeat(64), value: undefined },
+      ],
+      [
+        'BLD-11 create_passive_offer (native allowed)',
+        { type: 'create_passive_offer', body: { selling: usd, buying: {}, amount: '10', price: '1.5' } },
+        {
+          type: 'createPassiveSellOffer',
+          selling: USD,
+          buying: Asset.native(),
+          amount: '10.0000000',
+          price: '1.5',
+        },
+      ],
+      [
+        'BLD-11 manage_offer (sell offer, offer id)',
+        {
+          type: 'manage_offer',
+          body: {
+            selling: usd,
+            buying: { code: 'EUR', issuer: other },
+            amount: '3',
+            price: '0.25',
+            offer_id: '7',
+          },
+        },
+        {
+          type: 'manageSellOffer',
+          selling: USD,
+          buying: new Asset('EUR', other),
+          amount: '3.0000000',
+          price: '0.25',
+          offerId: '7',
+        },
+      ],
+    ];
+
+    it.each(cases)('%s', async (_name, op, expected) => {
+      const res = await build({
+        source: source.publicKey(),
+        sequence_number: '8589934593',
+        operations: [op],
+        signers: [source.secret(), cosigner.secret()],
+      });
+      expect(res.status, JSON.stringify(res.json)).toBe(200);
+      expect(Object.keys(res.json)).toEqual(['transaction_envelope']);
+      const tx = txFromXdr(res.json.transaction_envelope as string, net.networkPassphrase);
+      expect((tx as unknown as { source: string }).source).toBe(source.publicKey());
+      expect((tx as unknown as { sequence: string }).sequence).toBe('8589934593');
+      expect(tx.fee).toBe('100');
+      expect(tx.timeBounds).toEqual({ minTime: '0', maxTime: '0' });
+      expect(tx.memo.type).toBe('none');
+      expect(tx.operations).toHaveLength(1);
+      expect(tx.operations[0]).toEqual({ ...expected });
+      // One signature per signer, each valid for this network's transaction hash.
+      expect(tx.signatures).toHaveLength(2);
+      const hash = tx.hash();
+      expect(tx.signatures.map((sig, i) => [source, cosigner][i]?.verify(hash, sig.signature()))).toEqual([
+        true,
+        true,
+      ]);
+    });
+
+    it('several operations: fee 100 per operation, order kept; no signers → unsigned', async () => {
+      const res = await build({
+        source: source.publicKey(),
+        sequence_number: '5',
+        operations: [cases[0]?.[1], cases[8]?.[1], cases[9]?.[1]],
+        signers: [],
+      });
+      const tx = txFromXdr(res.json.transaction_envelope as string, net.networkPassphrase);
+      expect(tx.fee).toBe('300');
+      expect(tx.operations.map((o) => o.type)).toEqual(['payment', 'accountMerge', 'inflation']);
+      expect(tx.signatures).toHaveLength(0);
+    });
+
+    it.each([
+      [
+        'allow_trust without a source',
+        { type: 'allow_trust', body: { asset_code: 'USD', trustor: other, authorize: true } },
+        'operations[0][body][source]',
+        'Source must be specified for AllowTrust operation.',
+      ],
+      [
+        'manage_offer selling lumens (it forces credit assets, as the legacy builder did)',
+        { type: 'manage_offer', body: { selling: {}, buying: usd, amount: '1', price: '1', offer_id: '0' } },
+        'operations[0][body][selling]',
+        'Invalid asset.',
+      ],
+      [
+        'manage_offer with a non-numeric offer id',
+        { type: 'manage_offer', body: { selling: usd, buying: usd, amount: '1', price: '1', offer_id: 'x' } },
+        'operations[0][body][offer_id]',
+        'Not a number.',
+      ],
+      [
+        'change_trust with a bad limit',
+        { type: 'change_trust', body: { asset: usd, limit: 'lots' } },
+        'operations[0][body][limit]',
+        'Limit is not a valid amount.',
+      ],
+      [
+        'manage_data with a name over 64 characters',
+        { type: 'manage_data', body: { name: 'x'.repeat(65) } },
+        'operations[0][body][name]',
+        'Name must be less than or equal 64 characters.',
+      ],
+      [
+        'manage_data with data that is not base64',
+        { type: 'manage_data', body: { name: 'k', data: 'not base64!' } },
+        'operations[0][body][data]',
+        'Not a valid base64 string.',
+      ],
+      [
+        'set_options with a bad signer key',
+        { type: 'set_options', body: { signer: { public_key: 'GBAD', weight: 1 } } },
+        'operations[0][body][signer][public_key]',
+        undefined,
+      ],
+    ])('%s → 400 invalid_parameter', async (_name, op, name, moreInfo) => {
+      const res = await build({ source: source.publicKey(), sequence_number: '1', operations: [op] });
+      expect(res.status).toBe(400);
+      expect(res.json).toMatchObject({
+        code: 'invalid_parameter',
+        data: { name },
+        ...(moreInfo ? { more_info: moreInfo } : {}),
+      });
+    });
+  });
+
   it('validates source, signers, op types and op bodies', async () => {
     const g = Keypair.random().publicKey();
     expect(
