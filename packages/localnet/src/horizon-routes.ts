@@ -5,7 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { StrKey } from '@stellar/stellar-sdk';
 import { parseAmount } from './amount.js';
 import type { Friendbot } from './friendbot.js';
-import { pageOf, type Keyed, type OpRow, type PageQuery } from './history-store.js';
+import { pageOf, type HistoryStore, type Keyed, type OpRow, type PageQuery } from './history-store.js';
 import { accountJson, isoTime } from './horizon-json.js';
 import { PROTOCOL_VERSION, resultCodes, type ClosedLedger, type LedgerCloser } from './ledger-closer.js';
 import type { Logger } from './logger.js';
@@ -516,6 +516,38 @@ function ledgerRange(seq: number): { lo: bigint; hi: bigint } {
   return { lo: toid(seq, 0, 0), hi: toid(seq + 1, 0, 0) };
 }
 
+/**
+ * The operations, payments or effects (`sub`) of one ledger's or transaction's id range, listed
+ * under `path`; undefined for any other sub-collection. A ledger's operations hide failed ones
+ * unless asked (`failedViewable`); a transaction's are all listed, failed or not.
+ */
+function rangeCollection(
+  h: HistoryStore,
+  path: string,
+  sub: string | undefined,
+  range: { lo: bigint; hi: bigint },
+  failedViewable: boolean,
+): CollectionSpec | undefined {
+  if (sub === 'operations')
+    return {
+      path: `${path}/operations`,
+      kind: 'toid',
+      rows: failedViewable ? (p) => h.ops.view(p.includeFailed) : () => h.ops.all,
+      ...range,
+    };
+  if (sub === 'payments') return { path: `${path}/payments`, kind: 'toid', rows: () => h.payments, ...range };
+  // Effect ids are an operation's toid times 4096 plus the effect's index.
+  if (sub === 'effects')
+    return {
+      path: `${path}/effects`,
+      kind: 'effect',
+      rows: () => h.effects,
+      lo: range.lo * 4096n,
+      hi: range.hi * 4096n,
+    };
+  return undefined;
+}
+
 async function route(ctx: HorizonContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = req.url ?? '/';
   const qi = url.indexOf('?');
@@ -576,28 +608,8 @@ async function route(ctx: HorizonContext, req: IncomingMessage, res: ServerRespo
             rows: (p) => h.txs.view(p.includeFailed),
             ...range,
           });
-        if (c === 'operations')
-          return collection(ctx, req, res, q, {
-            path: `${path}/operations`,
-            kind: 'toid',
-            rows: (p) => h.ops.view(p.includeFailed),
-            ...range,
-          });
-        if (c === 'payments')
-          return collection(ctx, req, res, q, {
-            path: `${path}/payments`,
-            kind: 'toid',
-            rows: () => h.payments,
-            ...range,
-          });
-        if (c === 'effects')
-          return collection(ctx, req, res, q, {
-            path: `${path}/effects`,
-            kind: 'effect',
-            rows: () => h.effects,
-            lo: range.lo * 4096n,
-            hi: range.hi * 4096n,
-          });
+        const spec = rangeCollection(h, path, c, range, true);
+        if (spec) return collection(ctx, req, res, q, spec);
       }
       break;
     }
@@ -615,28 +627,8 @@ async function route(ctx: HorizonContext, req: IncomingMessage, res: ServerRespo
       const range = { lo: row.key, hi: row.key + 4096n };
       const path = `/transactions/${hash}`;
       if (seg.length === 3) {
-        if (c === 'operations')
-          return collection(ctx, req, res, q, {
-            path: `${path}/operations`,
-            kind: 'toid',
-            rows: () => h.ops.all,
-            ...range,
-          });
-        if (c === 'payments')
-          return collection(ctx, req, res, q, {
-            path: `${path}/payments`,
-            kind: 'toid',
-            rows: () => h.payments,
-            ...range,
-          });
-        if (c === 'effects')
-          return collection(ctx, req, res, q, {
-            path: `${path}/effects`,
-            kind: 'effect',
-            rows: () => h.effects,
-            lo: range.lo * 4096n,
-            hi: range.hi * 4096n,
-          });
+        const spec = rangeCollection(h, path, c, range, false);
+        if (spec) return collection(ctx, req, res, q, spec);
       }
       break;
     }
