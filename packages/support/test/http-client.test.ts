@@ -1,84 +1,22 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpClient, describeHttpFailure } from '../src/index.js';
-
-// A throw-away CA and a certificate for bank-b.test, made with openssl like the dev CA script does.
-function makeCertificates() {
-  const dir = mkdtempSync(join(tmpdir(), 'tls-'));
-  const run = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
-  run([
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    'ca.key',
-    '-out',
-    'ca.crt',
-    '-days',
-    '2',
-    '-subj',
-    '/CN=Test CA',
-    '-addext',
-    'basicConstraints=critical,CA:TRUE',
-    '-addext',
-    'keyUsage=critical,keyCertSign,cRLSign',
-  ]);
-  run([
-    'req',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    'b.key',
-    '-out',
-    'b.csr',
-    '-subj',
-    '/CN=bank-b.test',
-  ]);
-  writeFileSync(
-    join(dir, 'b.ext'),
-    'subjectAltName=DNS:bank-b.test\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n',
-  );
-  run([
-    'x509',
-    '-req',
-    '-in',
-    'b.csr',
-    '-CA',
-    'ca.crt',
-    '-CAkey',
-    'ca.key',
-    '-CAcreateserial',
-    '-out',
-    'b.crt',
-    '-days',
-    '2',
-    '-extfile',
-    'b.ext',
-  ]);
-  return dir;
-}
+import { makeTestCertificates, type TestCertificates } from '../src/testing/index.js';
 
 describe('createHttpClient', () => {
-  let tlsDir: string;
+  let certs: TestCertificates;
   let httpsServer: https.Server;
   let httpServer: http.Server;
   let httpsPort: number;
   let httpPort: number;
 
   beforeAll(async () => {
-    tlsDir = makeCertificates();
-    const { readFileSync } = await import('node:fs');
+    certs = makeTestCertificates(['bank-b.test']);
     httpsServer = https.createServer(
-      { cert: readFileSync(join(tlsDir, 'b.crt')), key: readFileSync(join(tlsDir, 'b.key')) },
+      { cert: readFileSync(certs.certificateFile), key: readFileSync(certs.privateKeyFile) },
       (req, res) => res.end(JSON.stringify({ host: req.headers.host })),
     );
     httpServer = http.createServer((req, res) => {
@@ -108,7 +46,7 @@ describe('createHttpClient', () => {
   it('reaches a dev domain through the host map with TLS verified against the extra CA', async () => {
     const client = createHttpClient({
       timeoutMs: 2000,
-      extraCaFile: join(tlsDir, 'ca.crt'),
+      extraCaFile: certs.caFile,
       hostMap: { 'bank-b.test': `127.0.0.1:${httpsPort}` },
     });
     const res = await client.get('https://bank-b.test/.well-known/stellar.toml');

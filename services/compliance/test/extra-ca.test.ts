@@ -8,11 +8,15 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Keypair } from '@stellar/stellar-sdk';
-import { databaseLegs, type TestDatabase } from '@anchor/support/testing';
+import {
+  databaseLegs,
+  makeTestCertificates,
+  type TestCertificates,
+  type TestDatabase,
+} from '@anchor/support/testing';
 import { buildAuthRequest, SOURCE } from './support/auth-requests.js';
 import { NETWORK_PASSPHRASE, startBank, type Bank } from './support/bank.js';
 import { BankWebServer, CallbacksServer } from './support/servers.js';
-import { makeCertificates, type TestCertificates } from './support/tls.js';
 import { get, postForm, rows } from './support/world.js';
 
 const B_DOMAIN = 'bank-b.test';
@@ -36,7 +40,7 @@ describe.each(databaseLegs(['sqlite3', 'mysql']))('compliance → other bank ove
       databases.push(db);
       return db;
     };
-    certs = makeCertificates([B_DOMAIN, B_AUTH_HOST]);
+    certs = makeTestCertificates([B_DOMAIN, B_AUTH_HOST]);
     callbacks = await new CallbacksServer().start();
     b = await startBank({
       name: 'b',

@@ -9,8 +9,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Keypair } from '@stellar/stellar-sdk';
 import { freePort } from '@anchor/support';
-import { databaseLegs, type TestDatabase } from '@anchor/support/testing';
-import { makeCertificates, type TestCertificates } from './support/tls.js';
+import {
+  databaseLegs,
+  makeTestCertificates,
+  type TestCertificates,
+  type TestDatabase,
+} from '@anchor/support/testing';
 
 const ROOT = new URL('../../../', import.meta.url).pathname;
 const BIN = join(ROOT, 'services/compliance/bin/compliance.js');
@@ -126,7 +130,7 @@ describe.each(databaseLegs(['sqlite3']))('the compliance command with [tls] on $
   beforeAll(async () => {
     if (leg.unavailable) return;
     database = await leg.create();
-    certs = makeCertificates(['localhost', '127.0.0.1']);
+    certs = makeTestCertificates(['localhost', '127.0.0.1']);
     ports = [await freePort(), await freePort()];
     cfg = join(certs.dir, 'compliance.cfg');
     writeFileSync(

@@ -1,3 +1,4 @@
 // Test helpers shared by the packages' integration tests (never used in production code).
 export * from './test-databases.js';
 export * from './schema.js';
+export * from './tls.js';

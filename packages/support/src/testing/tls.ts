@@ -1,11 +1,12 @@
 // A throw-away CA and a server certificate signed by it, made with openssl the
-// way packages/support/test/http-client.test.ts (and the dev CA script) do.
+// way the dev CA script does, for tests that need real TLS.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export interface TestCertificates {
+  /** The temp dir holding the files (tests may put their own files beside them). */
   dir: string;
   /** PEM of the CA: what a client must trust. */
   caFile: string;
@@ -15,11 +16,11 @@ export interface TestCertificates {
 }
 
 /**
- * @param names DNS names and IP addresses the server certificate is valid for
+ * @param domains DNS names and IP addresses the server certificate is valid for
  *   (`localhost`, `127.0.0.1`, `bank-b.test`, …); the first is also its CN.
  */
-export function makeCertificates(names: string[]): TestCertificates {
-  const dir = mkdtempSync(join(tmpdir(), 'compliance-tls-'));
+export function makeTestCertificates(domains: string[]): TestCertificates {
+  const dir = mkdtempSync(join(tmpdir(), 'anchor-test-tls-'));
   const run = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
   run([
     'req',
@@ -34,7 +35,7 @@ export function makeCertificates(names: string[]): TestCertificates {
     '-days',
     '2',
     '-subj',
-    '/CN=Compliance Test CA',
+    '/CN=Anchor Test CA',
     '-addext',
     'basicConstraints=critical,CA:TRUE',
     '-addext',
@@ -50,9 +51,9 @@ export function makeCertificates(names: string[]): TestCertificates {
     '-out',
     'server.csr',
     '-subj',
-    `/CN=${names[0] ?? 'localhost'}`,
+    `/CN=${domains[0] ?? 'localhost'}`,
   ]);
-  const san = names.map((n) => (/^[\d.]+$|:/.test(n) ? `IP:${n}` : `DNS:${n}`)).join(',');
+  const san = domains.map((n) => (/^[\d.]+$|:/.test(n) ? `IP:${n}` : `DNS:${n}`)).join(',');
   writeFileSync(
     join(dir, 'server.ext'),
     `subjectAltName=${san}\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n`,
