@@ -16,8 +16,11 @@ export interface Chrome {
   notice?: { kind: 'ok' | 'bad'; text: string };
 }
 
+/** What an empty value shows as. */
+const NONE = html`<span class="muted">—</span>`;
+
 function when(iso: string | null | undefined): SafeHtml {
-  if (!iso) return html`<span class="muted">—</span>`;
+  if (!iso) return NONE;
   const shown = iso.replace('T', ' ').slice(0, 16);
   return html`<time datetime="${iso}" class="nowrap" title="${iso}"
     >${shown} <span class="muted small">UTC</span></time
@@ -25,7 +28,7 @@ function when(iso: string | null | undefined): SafeHtml {
 }
 
 function short(value: string, keep = 6): SafeHtml {
-  if (!value) return html`<span class="muted">—</span>`;
+  if (!value) return NONE;
   if (value.length <= keep * 2 + 1) return html`<span class="mono">${value}</span>`;
   return html`<span class="mono" title="${value}">${value.slice(0, keep)}…${value.slice(-keep)}</span>`;
 }
@@ -173,7 +176,7 @@ export function customersPage(chrome: Chrome, view: CustomersView): string {
           ${
             c.balances.length
               ? c.balances.map((b) => html`<div>${money(b.balance, b.asset_code)}</div>`)
-              : html`<span class="muted">—</span>`
+              : NONE
           }
         </td>
         <td>${c.city}, ${c.country}</td>
@@ -191,25 +194,7 @@ export function customersPage(chrome: Chrome, view: CustomersView): string {
       <div class="grid-2">
         <section class="panel flush">
           <h2>${view.customers.length} customer${view.customers.length === 1 ? '' : 's'}</h2>
-          ${
-            view.customers.length
-              ? html`<table id="customers-table">
-                  <thead>
-                    <tr>
-                      <th>Customer</th>
-                      <th>Stellar address</th>
-                      <th>Route</th>
-                      <th>Disclosure</th>
-                      <th class="num">Balance</th>
-                      <th>Location</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    ${rows}
-                  </tbody>
-                </table>`
-              : html`<div class="empty">No customers yet. Create the first one with the form.</div>`
-          }
+          ${listTable('customers-table', ['Customer', 'Stellar address', 'Route', 'Disclosure', num('Balance'), 'Location'], rows, 'No customers yet. Create the first one with the form.')}
         </section>
         <section class="panel">
           <h2>New customer</h2>
@@ -349,29 +334,39 @@ export function paymentsPage(chrome: Chrome, payments: IncomingPayment[]): strin
         </div>
       </div>
       <section class="panel flush">
-        ${
-          payments.length
-            ? html`<table id="payments-table">
-                <thead>
-                  <tr>
-                    <th>Received</th>
-                    <th>Payment id</th>
-                    <th>Customer</th>
-                    <th class="num">Amount</th>
-                    <th>From</th>
-                    <th>Transaction</th>
-                    <th>Status</th>
-                    <th class="num">Deliveries</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  ${rows}
-                </tbody>
-              </table>`
-            : html`<div class="empty">No payments received yet.</div>`
-        }
+        ${listTable('payments-table', ['Received', 'Payment id', 'Customer', num('Amount'), 'From', 'Transaction', 'Status', num('Deliveries')], rows, 'No payments received yet.')}
       </section>`,
   );
+}
+
+/** A numeric column's header. */
+function num(label: string): { label: string; num: true } {
+  return { label, num: true };
+}
+
+/** A list's table (header row, then `rows`), or the `empty` message where there are no rows. */
+function listTable(
+  id: string,
+  columns: (string | { label: string; num: true })[],
+  rows: SafeHtml[],
+  empty: string,
+): SafeHtml {
+  if (!rows.length) return html`<div class="empty">${empty}</div>`;
+  return html`<table id="${id}">
+    <thead>
+      <tr>
+        ${columns.map((c) => (typeof c === 'string' ? html`<th>${c}</th>` : html`<th class="num">${c.label}</th>`))}
+      </tr>
+    </thead>
+    <tbody>
+      ${rows}
+    </tbody>
+  </table>`;
+}
+
+/** A table cell with an amount and its asset, or a dash where the amount is not known. */
+function amountCell(amount: string, code: string): SafeHtml {
+  return html`<td class="num">${amount ? money(amount, code) : NONE}</td>`;
 }
 
 function decisionButtons(
@@ -409,10 +404,8 @@ export function approvalsPage(
           <div class="muted small mono">${a.customer_name}</div>
         </td>
         <td>${senderCell(a.sender_name, a.sender_address)}</td>
-        <td class="num">${a.amount ? money(a.amount, a.asset_code) : html`<span class="muted">—</span>`}</td>
-        <td>
-          ${a.note ? html`<span class="truncate" title="${a.note}">${a.note}</span>` : html`<span class="muted">—</span>`}
-        </td>
+        ${amountCell(a.amount, a.asset_code)}
+        <td>${a.note ? html`<span class="truncate" title="${a.note}">${a.note}</span>` : NONE}</td>
         <td>
           ${decisionButtons(chrome.csrf, `/console/approvals/${a.id}`, [
             { value: 'approve', label: 'Approve', kind: 'approve' },
@@ -427,7 +420,7 @@ export function approvalsPage(
         <td>${when(a.decided_at)}</td>
         <td><span class="mono">${a.customer_name}</span></td>
         <td>${senderCell(a.sender_name, a.sender_address)}</td>
-        <td class="num">${a.amount ? money(a.amount, a.asset_code) : html`<span class="muted">—</span>`}</td>
+        ${amountCell(a.amount, a.asset_code)}
         <td>
           ${a.status === 'approved' ? html`<span class="badge ok">approved</span>` : html`<span class="badge bad">denied</span>`}
         </td>
@@ -444,46 +437,11 @@ export function approvalsPage(
       </p>
       <section class="panel flush">
         <h2>Waiting for a decision</h2>
-        ${
-          pending.length
-            ? html`<table id="pending-approvals">
-                <thead>
-                  <tr>
-                    <th>Asked</th>
-                    <th>Customer</th>
-                    <th>Sender</th>
-                    <th class="num">Amount</th>
-                    <th>Note</th>
-                    <th>Decision</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  ${pendingRows}
-                </tbody>
-              </table>`
-            : html`<div class="empty">Nothing is waiting for a decision.</div>`
-        }
+        ${listTable('pending-approvals', ['Asked', 'Customer', 'Sender', num('Amount'), 'Note', 'Decision'], pendingRows, 'Nothing is waiting for a decision.')}
       </section>
       <section class="panel flush">
         <h2>Recent decisions</h2>
-        ${
-          decided.length
-            ? html`<table id="decided-approvals">
-                <thead>
-                  <tr>
-                    <th>Decided</th>
-                    <th>Customer</th>
-                    <th>Sender</th>
-                    <th class="num">Amount</th>
-                    <th>Decision</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  ${decidedRows}
-                </tbody>
-              </table>`
-            : html`<div class="empty">No decisions yet.</div>`
-        }
+        ${listTable('decided-approvals', ['Decided', 'Customer', 'Sender', num('Amount'), 'Decision'], decidedRows, 'No decisions yet.')}
       </section>`,
   );
 }
@@ -540,25 +498,7 @@ export function sanctionsPage(
         for a decision. The list has ${listSize} names (<span class="mono nowrap">${listFile}</span>).
       </p>
       <section class="panel flush">
-        ${
-          hits.length
-            ? html`<table id="sanctions-hits">
-                <thead>
-                  <tr>
-                    <th>First seen</th>
-                    <th>Sender</th>
-                    <th>Listed as</th>
-                    <th>Match</th>
-                    <th>Status</th>
-                    <th>Decision</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  ${rows}
-                </tbody>
-              </table>`
-            : html`<div class="empty">No sender has matched the list.</div>`
-        }
+        ${listTable('sanctions-hits', ['First seen', 'Sender', 'Listed as', 'Match', 'Status', 'Decision'], rows, 'No sender has matched the list.')}
       </section>`,
   );
 }
@@ -569,9 +509,9 @@ export function rejectedPage(chrome: Chrome, rejected: RejectedPayment[]): strin
       html`<tr>
         <td>${when(r.received_at)}</td>
         <td class="mono">${r.payment_id}</td>
-        <td class="num">${r.amount ? money(r.amount, r.asset_code) : html`<span class="muted">—</span>`}</td>
+        ${amountCell(r.amount, r.asset_code)}
         <td>${short(r.from_account)}</td>
-        <td>${r.route ? html`<span class="mono">${r.route}</span>` : html`<span class="muted">—</span>`}</td>
+        <td>${r.route ? html`<span class="mono">${r.route}</span>` : NONE}</td>
         <td><span class="badge bad">rejected</span> ${r.reason}</td>
         <td class="num">${r.deliveries}</td>
       </tr>`,
@@ -586,26 +526,7 @@ export function rejectedPage(chrome: Chrome, rejected: RejectedPayment[]): strin
         money is on the receiving account and needs a manual decision.
       </p>
       <section class="panel flush">
-        ${
-          rejected.length
-            ? html`<table id="rejected-table">
-                <thead>
-                  <tr>
-                    <th>Received</th>
-                    <th>Payment id</th>
-                    <th class="num">Amount</th>
-                    <th>From</th>
-                    <th>Route</th>
-                    <th>Reason</th>
-                    <th class="num">Deliveries</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  ${rows}
-                </tbody>
-              </table>`
-            : html`<div class="empty">No rejected payments.</div>`
-        }
+        ${listTable('rejected-table', ['Received', 'Payment id', num('Amount'), 'From', 'Route', 'Reason', num('Deliveries')], rows, 'No rejected payments.')}
       </section>`,
   );
 }
