@@ -7,7 +7,7 @@ import { databaseLegs } from '@anchor/support/testing';
 import { attachmentMemoHashBase64, authTransactionHash, parseAttachment } from '@anchor/protocol';
 import { NETWORK_PASSPHRASE } from './support/bank.js';
 import { forwardKey } from './support/servers.js';
-import { postForm, rows, startWorld, type World } from './support/world.js';
+import { postForm, rows, startWorld, type HttpAnswer, type World } from './support/world.js';
 
 const SOURCE = Keypair.random().publicKey();
 const EUR_ISSUER = Keypair.random().publicKey();
@@ -36,8 +36,10 @@ describe.each(databaseLegs())('payment flow between two compliance servers on $t
     w.callbacks.always('/c/fetch_info', { status: 200, body: '{"name":"Carol Receiver"}' });
   });
 
+  /** POSTs to `from`'s /send: a fresh request id (unless the test gives one), the paying account, then `form`. */
   const send = (from: { internal: { url: string } }, form: Record<string, string>) =>
-    postForm(`${from.internal.url}/send`, form);
+    postForm(`${from.internal.url}/send`, { id: requestId(), source: SOURCE, ...form });
+  const authResponse = (res: HttpAnswer) => (res.json() as { auth_response: unknown }).auth_response;
 
   it.skipIf(leg.unavailable)(
     'SE-2: /send resolves, signs and gets ok/ok; B persists the transaction before answering and /receive finds it',
@@ -45,7 +47,6 @@ describe.each(databaseLegs())('payment flow between two compliance servers on $t
       const id = requestId();
       const res = await send(w.a, {
         id,
-        source: SOURCE,
         sender: `alice*${w.a.domain}`,
         destination: `bob*${w.b.domain}`,
         amount: '20',
@@ -118,8 +119,6 @@ describe.each(databaseLegs())('payment flow between two compliance servers on $t
     'SE-3: a path payment (send_max, send asset, native and credit path) goes through',
     async () => {
       const res = await send(w.a, {
-        id: requestId(),
-        source: SOURCE,
         sender: `alice*${w.a.domain}`,
         destination: `bob*${w.b.domain}`,
         amount: '20',
@@ -152,8 +151,6 @@ describe.each(databaseLegs())('payment flow between two compliance servers on $t
       const fields = { forward_type: 'bank_account', swift: 'BOPBPHMM', acct: '2382376' };
       w.b.web.forwards.set(forwardKey(fields), { account_id: w.bobAccount, memo_type: 'id', memo: '7' });
       const res = await send(w.a, {
-        id: requestId(),
-        source: SOURCE,
         sender: `alice*${w.a.domain}`,
         destination: `bob*${w.b.domain}`,
         amount: '5',
@@ -163,7 +160,7 @@ describe.each(databaseLegs())('payment flow between two compliance servers on $t
         'forward_destination[fields][acct]': '2382376',
       });
       expect(res.status).toBe(200);
-      expect((res.json() as { auth_response: unknown }).auth_response).toEqual({
+      expect(authResponse(res)).toEqual({
         info_status: 'ok',
         tx_status: 'ok',
       });
@@ -180,7 +177,6 @@ describe.each(databaseLegs())('payment flow between two compliance servers on $t
       const id = requestId();
       const form = {
         id,
-        source: SOURCE,
         sender: `alice*${w.a.domain}`,
         destination: `bob*${w.b.domain}`,
         amount: '1',
@@ -228,14 +224,12 @@ describe.each(databaseLegs())('payment flow between two compliance servers on $t
       const before = (await rows(w.b, 'authorized_transaction')).length;
       w.callbacks.once('/b/sanctions', { status: 403, body: 'forbidden' });
       const res = await send(w.a, {
-        id: requestId(),
-        source: SOURCE,
         sender: `mallory*${w.a.domain}`,
         destination: `bob*${w.b.domain}`,
         amount: '1',
       });
       expect(res.status).toBe(200);
-      expect((res.json() as { auth_response: unknown }).auth_response).toEqual({
+      expect(authResponse(res)).toEqual({
         info_status: 'ok',
         tx_status: 'denied',
       });
@@ -246,15 +240,9 @@ describe.each(databaseLegs())('payment flow between two compliance servers on $t
   it.skipIf(leg.unavailable)(
     'disclosure: need_info without allow lists or ask_user is denied; allow_access for the FI makes it ok with dest_info',
     async () => {
-      const form = () => ({
-        id: requestId(),
-        source: SOURCE,
-        sender: `nina*${w.n.domain}`,
-        destination: `bob*${w.b.domain}`,
-        amount: '3',
-      });
-      const denied = await send(w.n, form());
-      expect((denied.json() as { auth_response: unknown }).auth_response).toEqual({
+      const form = { sender: `nina*${w.n.domain}`, destination: `bob*${w.b.domain}`, amount: '3' };
+      const denied = await send(w.n, form);
+      expect(authResponse(denied)).toEqual({
         info_status: 'denied',
         tx_status: 'ok',
       });
@@ -266,8 +254,8 @@ describe.each(databaseLegs())('payment flow between two compliance servers on $t
         public_key: w.n.keypair.publicKey(),
       });
       expect(allow.status).toBe(200);
-      const ok = await send(w.n, form());
-      expect((ok.json() as { auth_response: unknown }).auth_response).toEqual({
+      const ok = await send(w.n, form);
+      expect(authResponse(ok)).toEqual({
         info_status: 'ok',
         tx_status: 'ok',
         dest_info: '{"name":"Bob Receiver"}',
@@ -277,7 +265,7 @@ describe.each(databaseLegs())('payment flow between two compliance servers on $t
 
       const remove = await postForm(`${w.b.internal.url}/remove_access`, { domain: w.n.domain });
       expect(remove.status).toBe(200);
-      const again = await send(w.n, form());
+      const again = await send(w.n, form);
       expect((again.json() as { auth_response: { info_status: string } }).auth_response.info_status).toBe(
         'denied',
       );
@@ -289,13 +277,11 @@ describe.each(databaseLegs())('payment flow between two compliance servers on $t
     async () => {
       w.callbacks.once('/c/ask_user', { status: 200 });
       const res = await send(w.n, {
-        id: requestId(),
-        source: SOURCE,
         sender: `nina*${w.n.domain}`,
         destination: `carol*${w.c.domain}`,
         amount: '12.5',
       });
-      expect((res.json() as { auth_response: unknown }).auth_response).toEqual({
+      expect(authResponse(res)).toEqual({
         info_status: 'ok',
         tx_status: 'ok',
         dest_info: '{"name":"Carol Receiver"}',
