@@ -4,7 +4,7 @@
 // environment variables. Under CI=true a database that cannot be found fails
 // the run here, loudly, instead of letting its tests skip.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -90,12 +90,79 @@ async function startPrivateMariadb(): Promise<{ url: string; stop(): Promise<voi
   return undefined;
 }
 
+/**
+ * Starts a throw-away PostgreSQL cluster under a temp dir with trust auth on
+ * loopback, from the installed binaries (Debian: /usr/lib/postgresql/<v>/bin).
+ * PostgreSQL refuses to run as root, so as root it runs as the `postgres` user.
+ */
+async function startPrivatePostgres(): Promise<{ url: string; stop(): Promise<void> } | undefined> {
+  const root = '/usr/lib/postgresql';
+  const version = existsSync(root) ? readdirSync(root).sort().pop() : undefined;
+  if (!version) return undefined;
+  const bin = (name: string) => join(root, version, 'bin', name);
+  const asRoot = process.getuid?.() === 0;
+  const run = (args: string[]) =>
+    (asRoot ? ['runuser', ['-u', 'postgres', '--', ...args]] : [args[0], args.slice(1)]) as [
+      string,
+      string[],
+    ];
+  const dir = mkdtempSync(join(tmpdir(), 'anchor-postgres-'));
+  try {
+    if (asRoot) execFileSync('chown', ['postgres', dir]);
+    execFileSync(
+      ...run([bin('initdb'), '-D', join(dir, 'data'), '-A', 'trust', '-U', 'postgres', '--no-sync']),
+      {
+        stdio: 'ignore',
+      },
+    );
+  } catch {
+    rmSync(dir, { recursive: true, force: true });
+    return undefined;
+  }
+  const port = await freePort();
+  const child: ChildProcess = spawn(
+    ...run([
+      bin('postgres'),
+      '-D',
+      join(dir, 'data'),
+      '-p',
+      String(port),
+      '-k',
+      dir,
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'fsync=off',
+    ]),
+    { stdio: 'ignore' },
+  );
+  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  for (let i = 0; i < 100; i++) {
+    if (await reachable('pg', url)) {
+      return {
+        url,
+        stop: async () => {
+          child.kill('SIGINT');
+          await new Promise((resolve) => child.once('exit', resolve));
+          rmSync(dir, { recursive: true, force: true });
+        },
+      };
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  child.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+  return undefined;
+}
+
 export default async function setup(): Promise<() => Promise<void>> {
   const ci = process.env.CI === 'true';
   const cleanups: (() => Promise<void>)[] = [];
   const problems: string[] = [];
 
-  let mysqlUrl = await firstReachable('mysql2', MYSQL_CANDIDATES);
+  // TEST_PRIVATE_DATABASES=1 ignores running servers: how a fresh machine's run is tried out here.
+  const usePrivate = process.env.TEST_PRIVATE_DATABASES === '1';
+  let mysqlUrl = usePrivate ? undefined : await firstReachable('mysql2', MYSQL_CANDIDATES);
   if (!mysqlUrl) {
     const privateServer = await startPrivateMariadb();
     if (privateServer) {
@@ -111,10 +178,18 @@ export default async function setup(): Promise<() => Promise<void>> {
     problems.push(reason);
   }
 
-  const postgresUrl = await firstReachable('pg', POSTGRES_CANDIDATES);
+  let postgresUrl = usePrivate ? undefined : await firstReachable('pg', POSTGRES_CANDIDATES);
+  if (!postgresUrl) {
+    const privateServer = await startPrivatePostgres();
+    if (privateServer) {
+      postgresUrl = privateServer.url;
+      cleanups.push(privateServer.stop);
+    }
+  }
   if (postgresUrl) process.env.TEST_POSTGRES_URL = postgresUrl;
   else {
-    const reason = 'no PostgreSQL on 127.0.0.1:5432 (set TEST_POSTGRES_URL to use another server)';
+    const reason =
+      'no PostgreSQL on 127.0.0.1:5432 and no binaries to start one (apt-get install postgresql, or set TEST_POSTGRES_URL)';
     process.env.TEST_POSTGRES_UNAVAILABLE = reason;
     problems.push(reason);
   }
