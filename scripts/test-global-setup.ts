@@ -73,12 +73,23 @@ async function startPrivateMariadb(): Promise<{ url: string; stop(): Promise<voi
     { stdio: 'ignore' },
   );
   const url = `mysql://root@127.0.0.1:${port}/mysql`;
+  return privateServer('mysql2', url, child, dir, 'SIGTERM');
+}
+
+/** Waits (≤ 10 s) until the private server at `url` answers; its stop() shuts it down and removes `dir`. */
+async function privateServer(
+  client: 'mysql2' | 'pg',
+  url: string,
+  child: ChildProcess,
+  dir: string,
+  stopSignal: NodeJS.Signals,
+): Promise<{ url: string; stop(): Promise<void> } | undefined> {
   for (let i = 0; i < 100; i++) {
-    if (await reachable('mysql2', url)) {
+    if (await reachable(client, url)) {
       return {
         url,
         stop: async () => {
-          child.kill('SIGTERM');
+          child.kill(stopSignal);
           await new Promise((resolve) => child.once('exit', resolve));
           rmSync(dir, { recursive: true, force: true });
         },
@@ -87,6 +98,7 @@ async function startPrivateMariadb(): Promise<{ url: string; stop(): Promise<voi
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   child.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
   return undefined;
 }
 
@@ -137,22 +149,8 @@ async function startPrivatePostgres(): Promise<{ url: string; stop(): Promise<vo
     { stdio: 'ignore' },
   );
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
-  for (let i = 0; i < 100; i++) {
-    if (await reachable('pg', url)) {
-      return {
-        url,
-        stop: async () => {
-          child.kill('SIGINT');
-          await new Promise((resolve) => child.once('exit', resolve));
-          rmSync(dir, { recursive: true, force: true });
-        },
-      };
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  child.kill('SIGKILL');
-  rmSync(dir, { recursive: true, force: true });
-  return undefined;
+  // SIGINT is PostgreSQL's fast shutdown.
+  return privateServer('pg', url, child, dir, 'SIGINT');
 }
 
 export default async function setup(): Promise<() => Promise<void>> {
