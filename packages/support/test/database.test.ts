@@ -1,8 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Knex } from 'knex';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   amountColumn,
   createKnex,
@@ -16,7 +15,7 @@ import {
   prepareDatabase,
   type Migration,
 } from '../src/index.js';
-import { databaseLegs, type TestDatabase } from '../src/testing/index.js';
+import { databaseLegs, useLegDatabase } from '../src/testing/index.js';
 
 const migrations: Migration[] = [
   {
@@ -32,33 +31,25 @@ const migrations: Migration[] = [
 ];
 
 describe.each(databaseLegs())('database on $type', (leg) => {
-  let database: TestDatabase;
-  let db: Knex;
-
-  beforeAll(async () => {
-    if (leg.unavailable) return;
-    database = await leg.create();
-    db = createKnex(database);
-  });
-  afterAll(async () => {
-    await db?.destroy();
-    await database?.drop();
-  });
+  const fresh = useLegDatabase(leg);
 
   it.skipIf(leg.unavailable)('runs migrations up, down and up again', async () => {
-    expect(await pendingMigrations(db, migrations, 'test_migrations')).toEqual(['001_create_ledger_entry']);
-    expect(await migrateLatest(db, migrations, 'test_migrations')).toEqual(['001_create_ledger_entry']);
-    await migrateRollbackAll(db, migrations, 'test_migrations');
-    expect(await db.schema.hasTable('ledger_entry')).toBe(false);
-    await migrateLatest(db, migrations, 'test_migrations');
-    expect(await pendingMigrations(db, migrations, 'test_migrations')).toEqual([]);
+    expect(await pendingMigrations(fresh.db, migrations, 'test_migrations')).toEqual([
+      '001_create_ledger_entry',
+    ]);
+    expect(await migrateLatest(fresh.db, migrations, 'test_migrations')).toEqual(['001_create_ledger_entry']);
+    await migrateRollbackAll(fresh.db, migrations, 'test_migrations');
+    expect(await fresh.db.schema.hasTable('ledger_entry')).toBe(false);
+    await migrateLatest(fresh.db, migrations, 'test_migrations');
+    expect(await pendingMigrations(fresh.db, migrations, 'test_migrations')).toEqual([]);
   });
 
   it.skipIf(leg.unavailable)('keeps amounts exact as strings and recognises unique violations', async () => {
-    await db('ledger_entry').insert({ operation_id: 'op1', amount: '922337203685.4775807' });
-    const [row] = await db('ledger_entry').select('amount');
+    await fresh.db('ledger_entry').insert({ operation_id: 'op1', amount: '922337203685.4775807' });
+    const [row] = await fresh.db('ledger_entry').select('amount');
     expect(normalizeAmount(row.amount)).toBe('922337203685.4775807');
-    const err = await db('ledger_entry')
+    const err = await fresh
+      .db('ledger_entry')
       .insert({ operation_id: 'op1', amount: '1' })
       .catch((e: unknown) => e);
     expect(isUniqueViolation(err)).toBe(true);

@@ -2,10 +2,9 @@
 // constraints idempotency relies on, every down() back to the schema its
 // migration started from (tables, columns, indexes) even with rows the older
 // constraints would refuse, and up again.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Knex } from 'knex';
 import {
-  createKnex,
   isUniqueViolation,
   migrateLatest,
   migrateRollbackAll,
@@ -14,11 +13,11 @@ import {
 } from '@anchor/support';
 import {
   databaseLegs,
+  useLegDatabase,
   expectUnique,
   recordingMigrations,
   schemaOf as sharedSchemaOf,
   tablesOf as sharedTablesOf,
-  type TestDatabase,
 } from '@anchor/support/testing';
 import { MIGRATIONS_TABLE, migrations } from '../src/migrations/index.js';
 
@@ -43,38 +42,28 @@ const HASH_1 = '1'.repeat(64);
 const HASH_2 = '2'.repeat(64);
 
 describe.each(databaseLegs())('bridge migrations on $type', (leg) => {
-  let database: TestDatabase;
-  let db: Knex;
-
-  beforeAll(async () => {
-    if (leg.unavailable) return;
-    database = await leg.create();
-    db = createKnex(database);
-  });
-  afterAll(async () => {
-    await db?.destroy();
-    await database?.drop();
-  });
+  const fresh = useLegDatabase(leg);
 
   it.skipIf(leg.unavailable)(
     'migrates up, rolls every step back to its previous schema, and up again',
     async () => {
       const names = migrations.map((m) => m.name);
-      const empty = await schemaOf(db, leg.type);
+      const empty = await schemaOf(fresh.db, leg.type);
       expect(Object.keys(empty)).toEqual([]);
-      expect(await pendingMigrations(db, migrations, MIGRATIONS_TABLE)).toEqual(names);
+      expect(await pendingMigrations(fresh.db, migrations, MIGRATIONS_TABLE)).toEqual(names);
 
       // What the lossy rollback of 004 keeps: the first recorded row per operation id (and kind).
       const kept: Record<string, unknown[]> = {};
-      const first = recording(db, leg.type, async (name) => {
+      const first = recording(fresh.db, leg.type, async (name) => {
         if (name !== '20261124_004_received_identity') return;
-        kept.received_payment = await db('received_payment')
+        kept.received_payment = await fresh
+          .db('received_payment')
           .select('account_id', 'transaction_id')
           .orderBy('id');
-        kept.delivery_outbox = await db('delivery_outbox').select('account_id', 'kind').orderBy('id');
+        kept.delivery_outbox = await fresh.db('delivery_outbox').select('account_id', 'kind').orderBy('id');
       });
-      expect(await migrateLatest(db, first.wrapped, MIGRATIONS_TABLE)).toEqual(names);
-      const latest = await schemaOf(db, leg.type);
+      expect(await migrateLatest(fresh.db, first.wrapped, MIGRATIONS_TABLE)).toEqual(names);
+      const latest = await schemaOf(fresh.db, leg.type);
       expect(Object.keys(latest)).toEqual(SERVICE_TABLES);
       expect(latest.sent_transaction?.indexes).toMatchObject({
         payment_id_unique: 'unique (payment_id)',
@@ -100,7 +89,7 @@ describe.each(databaseLegs())('bridge migrations on $type', (leg) => {
 
       // The constraints themselves, as the submitter and the listener rely on them.
       await expectUnique(
-        db,
+        fresh.db,
         'sent_transaction',
         {
           transaction_id: HASH_1,
@@ -112,7 +101,8 @@ describe.each(databaseLegs())('bridge migrations on $type', (leg) => {
         },
         { payment_id: 'pay-2' },
       );
-      const sameId = await db('sent_transaction')
+      const sameId = await fresh
+        .db('sent_transaction')
         .insert({
           transaction_id: HASH_2,
           status: 'sending',
@@ -123,15 +113,15 @@ describe.each(databaseLegs())('bridge migrations on $type', (leg) => {
         })
         .catch((e: unknown) => e);
       expect(isUniqueViolation(sameId)).toBe(true);
-      await expectUnique(db, 'sent_payment', { payment_id: 'pay-1', created_at: now }, {});
+      await expectUnique(fresh.db, 'sent_payment', { payment_id: 'pay-1', created_at: now }, {});
       await expectUnique(
-        db,
+        fresh.db,
         'listener_cursor',
         { account_id: ACCOUNT_A, cursor: '1', updated_at: now },
         { cursor: '2' },
       );
       await expectUnique(
-        db,
+        fresh.db,
         'listener_lease',
         { account_id: ACCOUNT_A, holder: 'h1', expires_ms: 1 },
         { holder: 'h2' },
@@ -139,7 +129,7 @@ describe.each(databaseLegs())('bridge migrations on $type', (leg) => {
       // Distinct under the current identity, the same operation id under the older one: a payment
       // between two of our accounts, and an operation id repeated after a network reset.
       await expectUnique(
-        db,
+        fresh.db,
         'received_payment',
         {
           operation_id: '100',
@@ -153,7 +143,7 @@ describe.each(databaseLegs())('bridge migrations on $type', (leg) => {
         [{ account_id: ACCOUNT_B }, { transaction_id: HASH_2 }],
       );
       await expectUnique(
-        db,
+        fresh.db,
         'delivery_outbox',
         {
           operation_id: '100',
@@ -170,7 +160,7 @@ describe.each(databaseLegs())('bridge migrations on $type', (leg) => {
       );
 
       // Every down() leaves exactly the schema its up() started from, with those rows in place.
-      await migrateRollbackAll(db, first.wrapped, MIGRATIONS_TABLE);
+      await migrateRollbackAll(fresh.db, first.wrapped, MIGRATIONS_TABLE);
       for (let i = names.length - 1; i >= 0; i--) {
         const before = i === 0 ? empty : first.afterUp.get(names[i - 1] as string);
         expect(first.afterDown.get(names[i] as string), `schema after rolling back ${names[i]}`).toEqual(
@@ -184,15 +174,15 @@ describe.each(databaseLegs())('bridge migrations on $type', (leg) => {
           { account_id: ACCOUNT_A, kind: 'sent' },
         ],
       });
-      expect(await tablesOf(db, leg.type)).toEqual([]);
-      expect(await pendingMigrations(db, migrations, MIGRATIONS_TABLE)).toEqual(names);
+      expect(await tablesOf(fresh.db, leg.type)).toEqual([]);
+      expect(await pendingMigrations(fresh.db, migrations, MIGRATIONS_TABLE)).toEqual(names);
 
       // And up again, to the same schema step by step.
-      const second = recording(db, leg.type);
-      expect(await migrateLatest(db, second.wrapped, MIGRATIONS_TABLE)).toEqual(names);
+      const second = recording(fresh.db, leg.type);
+      expect(await migrateLatest(fresh.db, second.wrapped, MIGRATIONS_TABLE)).toEqual(names);
       for (const name of names)
         expect(second.afterUp.get(name), `schema after ${name}`).toEqual(first.afterUp.get(name));
-      expect(await pendingMigrations(db, migrations, MIGRATIONS_TABLE)).toEqual([]);
+      expect(await pendingMigrations(fresh.db, migrations, MIGRATIONS_TABLE)).toEqual([]);
     },
   );
 });

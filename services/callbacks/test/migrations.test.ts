@@ -2,10 +2,9 @@
 // constraints exactly-once crediting relies on, every down() back to the schema
 // its migration started from (tables, columns, indexes) even with rows the
 // older constraints would refuse, and up again.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Knex } from 'knex';
 import {
-  createKnex,
   isUniqueViolation,
   migrateLatest,
   migrateRollbackAll,
@@ -14,11 +13,11 @@ import {
 } from '@anchor/support';
 import {
   databaseLegs,
+  useLegDatabase,
   expectUnique,
   recordingMigrations,
   schemaOf as sharedSchemaOf,
   tablesOf as sharedTablesOf,
-  type TestDatabase,
 } from '@anchor/support/testing';
 import { MIGRATIONS_TABLE, migrations } from '../src/migrations/index.js';
 
@@ -44,37 +43,26 @@ const HASH_1 = '1'.repeat(64);
 const HASH_2 = '2'.repeat(64);
 
 describe.each(databaseLegs())('callbacks migrations on $type', (leg) => {
-  let database: TestDatabase;
-  let db: Knex;
-
-  beforeAll(async () => {
-    if (leg.unavailable) return;
-    database = await leg.create();
-    db = createKnex(database);
-  });
-  afterAll(async () => {
-    await db?.destroy();
-    await database?.drop();
-  });
+  const fresh = useLegDatabase(leg);
 
   it.skipIf(leg.unavailable)(
     'migrates up, rolls every step back to its previous schema, and up again',
     async () => {
       const names = migrations.map((m) => m.name);
-      const empty = await schemaOf(db, leg.type);
+      const empty = await schemaOf(fresh.db, leg.type);
       expect(Object.keys(empty)).toEqual([]);
-      expect(await pendingMigrations(db, migrations, MIGRATIONS_TABLE)).toEqual(names);
+      expect(await pendingMigrations(fresh.db, migrations, MIGRATIONS_TABLE)).toEqual(names);
 
       // The rollback of 004 keeps every row; a later one with a reused payment id is renamed.
       const kept: Record<string, unknown[]> = {};
-      const first = recording(db, leg.type, async (name) => {
+      const first = recording(fresh.db, leg.type, async (name) => {
         if (name !== '20261124_004_payment_identity') return;
         for (const table of ['incoming_payments', 'rejected_payments']) {
-          kept[table] = await db(table).select('payment_id', 'transaction_id').orderBy('id');
+          kept[table] = await fresh.db(table).select('payment_id', 'transaction_id').orderBy('id');
         }
       });
-      expect(await migrateLatest(db, first.wrapped, MIGRATIONS_TABLE)).toEqual(names);
-      const latest = await schemaOf(db, leg.type);
+      expect(await migrateLatest(fresh.db, first.wrapped, MIGRATIONS_TABLE)).toEqual(names);
+      const latest = await schemaOf(fresh.db, leg.type);
       expect(Object.keys(latest)).toEqual(SERVICE_TABLES);
       expect(latest.customers?.indexes).toMatchObject({
         customers_route_unique: 'unique (route)',
@@ -116,23 +104,24 @@ describe.each(databaseLegs())('callbacks migrations on $type', (leg) => {
         email: 'alice@example.com',
         created_at: NOW,
       };
-      await expectUnique(db, 'customers', customer, { route: '2' }, [{ name: 'bob', route: '3' }]);
-      const routeTaken = await db('customers')
+      await expectUnique(fresh.db, 'customers', customer, { route: '2' }, [{ name: 'bob', route: '3' }]);
+      const routeTaken = await fresh
+        .db('customers')
         .insert({ ...customer, name: 'carol' })
         .catch((e: unknown) => e);
       expect(isUniqueViolation(routeTaken)).toBe(true);
-      const { id: customerId } = (await db('customers').where({ name: 'alice' }).first('id')) as {
+      const { id: customerId } = (await fresh.db('customers').where({ name: 'alice' }).first('id')) as {
         id: number;
       };
       await expectUnique(
-        db,
+        fresh.db,
         'customer_allowed_senders',
         { customer_id: customerId, fi_domain: 'bank-a.test', user_name: '' },
         {},
         [{ user_name: 'sender' }, { fi_domain: 'bank-c.test' }],
       );
       await expectUnique(
-        db,
+        fresh.db,
         'customer_balances',
         {
           customer_id: customerId,
@@ -147,7 +136,7 @@ describe.each(databaseLegs())('callbacks migrations on $type', (leg) => {
       // Distinct under the current identity, the same payment id under the older one: an
       // operation id reused after a network reset.
       await expectUnique(
-        db,
+        fresh.db,
         'incoming_payments',
         {
           payment_id: '100',
@@ -162,14 +151,14 @@ describe.each(databaseLegs())('callbacks migrations on $type', (leg) => {
         [{ transaction_id: HASH_2 }],
       );
       await expectUnique(
-        db,
+        fresh.db,
         'rejected_payments',
         { payment_id: '100', transaction_id: HASH_1, reason: 'no route', fields: '{}', received_at: NOW },
         { reason: 'again' },
         [{ transaction_id: HASH_2 }],
       );
       await expectUnique(
-        db,
+        fresh.db,
         'approval_requests',
         {
           request_key: 'k'.repeat(64),
@@ -182,7 +171,7 @@ describe.each(databaseLegs())('callbacks migrations on $type', (leg) => {
         { status: 'approved' },
       );
       await expectUnique(
-        db,
+        fresh.db,
         'sanctions_hits',
         {
           screening_key: 's'.repeat(64),
@@ -198,14 +187,14 @@ describe.each(databaseLegs())('callbacks migrations on $type', (leg) => {
         { status: 'cleared' },
       );
       await expectUnique(
-        db,
+        fresh.db,
         'operator_sessions',
         { id: 'o'.repeat(64), csrf_token: 'c'.repeat(64), created_at: NOW, expires_at: NOW },
         { csrf_token: 'd'.repeat(64) },
       );
 
       // Every down() leaves exactly the schema its up() started from, with those rows in place.
-      await migrateRollbackAll(db, first.wrapped, MIGRATIONS_TABLE);
+      await migrateRollbackAll(fresh.db, first.wrapped, MIGRATIONS_TABLE);
       for (let i = names.length - 1; i >= 0; i--) {
         const before = i === 0 ? empty : first.afterUp.get(names[i - 1] as string);
         expect(first.afterDown.get(names[i] as string), `schema after rolling back ${names[i]}`).toEqual(
@@ -222,15 +211,15 @@ describe.each(databaseLegs())('callbacks migrations on $type', (leg) => {
           { payment_id: `100:${HASH_2}`, transaction_id: HASH_2 },
         ],
       });
-      expect(await tablesOf(db, leg.type)).toEqual([]);
-      expect(await pendingMigrations(db, migrations, MIGRATIONS_TABLE)).toEqual(names);
+      expect(await tablesOf(fresh.db, leg.type)).toEqual([]);
+      expect(await pendingMigrations(fresh.db, migrations, MIGRATIONS_TABLE)).toEqual(names);
 
       // And up again, to the same schema step by step.
-      const second = recording(db, leg.type);
-      expect(await migrateLatest(db, second.wrapped, MIGRATIONS_TABLE)).toEqual(names);
+      const second = recording(fresh.db, leg.type);
+      expect(await migrateLatest(fresh.db, second.wrapped, MIGRATIONS_TABLE)).toEqual(names);
       for (const name of names)
         expect(second.afterUp.get(name), `schema after ${name}`).toEqual(first.afterUp.get(name));
-      expect(await pendingMigrations(db, migrations, MIGRATIONS_TABLE)).toEqual([]);
+      expect(await pendingMigrations(fresh.db, migrations, MIGRATIONS_TABLE)).toEqual([]);
     },
   );
 });

@@ -1,10 +1,9 @@
 // The compliance migrations on every database leg: up to latest, the unique
 // constraints replay protection and idempotency rely on, every down() back to
 // the schema its migration started from (tables, columns, indexes), and up again.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Knex } from 'knex';
 import {
-  createKnex,
   isUniqueViolation,
   migrateLatest,
   migrateRollbackAll,
@@ -13,11 +12,11 @@ import {
 } from '@anchor/support';
 import {
   databaseLegs,
+  useLegDatabase,
   expectUnique,
   recordingMigrations,
   schemaOf as sharedSchemaOf,
   tablesOf as sharedTablesOf,
-  type TestDatabase,
 } from '@anchor/support/testing';
 import { MIGRATIONS_TABLE, migrations } from '../src/migrations/index.js';
 
@@ -31,30 +30,19 @@ const recording = (db: Knex, type: DatabaseType, afterEachDown?: (name: string) 
 const now = new Date('2026-11-24T12:00:00Z');
 
 describe.each(databaseLegs())('compliance migrations on $type', (leg) => {
-  let database: TestDatabase;
-  let db: Knex;
-
-  beforeAll(async () => {
-    if (leg.unavailable) return;
-    database = await leg.create();
-    db = createKnex(database);
-  });
-  afterAll(async () => {
-    await db?.destroy();
-    await database?.drop();
-  });
+  const fresh = useLegDatabase(leg);
 
   it.skipIf(leg.unavailable)(
     'migrates up, rolls every step back to its previous schema, and up again',
     async () => {
       const names = migrations.map((m) => m.name);
-      const empty = await schemaOf(db, leg.type);
+      const empty = await schemaOf(fresh.db, leg.type);
       expect(Object.keys(empty)).toEqual([]);
-      expect(await pendingMigrations(db, migrations, MIGRATIONS_TABLE)).toEqual(names);
+      expect(await pendingMigrations(fresh.db, migrations, MIGRATIONS_TABLE)).toEqual(names);
 
-      const first = recording(db, leg.type);
-      expect(await migrateLatest(db, first.wrapped, MIGRATIONS_TABLE)).toEqual(names);
-      const latest = await schemaOf(db, leg.type);
+      const first = recording(fresh.db, leg.type);
+      expect(await migrateLatest(fresh.db, first.wrapped, MIGRATIONS_TABLE)).toEqual(names);
+      const latest = await schemaOf(fresh.db, leg.type);
       expect(Object.keys(latest)).toEqual(SERVICE_TABLES);
       expect(latest.authorized_transaction?.indexes).toMatchObject({
         at_by_memo: '(memo)',
@@ -75,7 +63,7 @@ describe.each(databaseLegs())('compliance migrations on $type', (leg) => {
 
       // The constraints themselves, as the stores rely on them.
       await expectUnique(
-        db,
+        fresh.db,
         'authorized_transaction',
         {
           transaction_id: 'a'.repeat(64),
@@ -87,17 +75,18 @@ describe.each(databaseLegs())('compliance migrations on $type', (leg) => {
         { memo: 'b3RoZXI=' },
       );
       await expectUnique(
-        db,
+        fresh.db,
         'allowed_fi',
         { name: 'Bank A', domain: 'bank-a.test', public_key: 'G'.padEnd(56, 'A'), allowed_at: now },
         { public_key: 'G'.padEnd(56, 'B') },
       );
-      const err = await db('allowed_fi')
+      const err = await fresh
+        .db('allowed_fi')
         .insert({ name: 'Bank C', domain: 'bank-c.test', public_key: 'G'.padEnd(56, 'A'), allowed_at: now })
         .catch((e: unknown) => e);
       expect(isUniqueViolation(err)).toBe(true);
       await expectUnique(
-        db,
+        fresh.db,
         'allowed_user',
         {
           fi_name: 'Bank A',
@@ -110,13 +99,13 @@ describe.each(databaseLegs())('compliance migrations on $type', (leg) => {
         [{ user_id: 'bob' }, { fi_public_key: 'G'.padEnd(56, 'B') }],
       );
       await expectUnique(
-        db,
+        fresh.db,
         'auth_data',
         { request_id: 'req-1', domain: 'bank-a.test', auth_data: '{}' },
         { domain: 'bank-b.test' },
       );
       await expectUnique(
-        db,
+        fresh.db,
         'auth_nonce',
         { sender_domain: 'bank-a.test', nonce: 'n1', data_hash: 'c'.repeat(64), first_seen_at: now },
         { data_hash: 'd'.repeat(64) },
@@ -124,22 +113,22 @@ describe.each(databaseLegs())('compliance migrations on $type', (leg) => {
       );
 
       // Every down() leaves exactly the schema its up() started from.
-      await migrateRollbackAll(db, first.wrapped, MIGRATIONS_TABLE);
+      await migrateRollbackAll(fresh.db, first.wrapped, MIGRATIONS_TABLE);
       for (let i = names.length - 1; i >= 0; i--) {
         const before = i === 0 ? empty : first.afterUp.get(names[i - 1] as string);
         expect(first.afterDown.get(names[i] as string), `schema after rolling back ${names[i]}`).toEqual(
           before,
         );
       }
-      expect(await tablesOf(db, leg.type)).toEqual([]);
-      expect(await pendingMigrations(db, migrations, MIGRATIONS_TABLE)).toEqual(names);
+      expect(await tablesOf(fresh.db, leg.type)).toEqual([]);
+      expect(await pendingMigrations(fresh.db, migrations, MIGRATIONS_TABLE)).toEqual(names);
 
       // And up again, to the same schema step by step.
-      const second = recording(db, leg.type);
-      expect(await migrateLatest(db, second.wrapped, MIGRATIONS_TABLE)).toEqual(names);
+      const second = recording(fresh.db, leg.type);
+      expect(await migrateLatest(fresh.db, second.wrapped, MIGRATIONS_TABLE)).toEqual(names);
       for (const name of names)
         expect(second.afterUp.get(name), `schema after ${name}`).toEqual(first.afterUp.get(name));
-      expect(await pendingMigrations(db, migrations, MIGRATIONS_TABLE)).toEqual([]);
+      expect(await pendingMigrations(fresh.db, migrations, MIGRATIONS_TABLE)).toEqual([]);
     },
   );
 });

@@ -2,3 +2,4 @@
 export * from './test-databases.js';
 export * from './schema.js';
 export * from './tls.js';
+export * from './leg-database.js';
