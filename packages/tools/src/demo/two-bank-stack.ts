@@ -217,27 +217,20 @@ export async function startTwoBankStack(options: StackOptions): Promise<RunningS
       await runOnce([bin('callbacks'), '-c', files.configs.callbacks, '--seed', customersFile], files.env);
       await runOnce([bin('compliance'), '-c', files.configs.compliance, '--migrate-db'], files.env);
       await runOnce([bin('bridge'), '-c', files.configs.bridge, '--migrate-db'], files.env);
-      const health = (url: string) => `${url}/health`;
-      await processes.start(`bank-${id}-callbacks`, {
-        args: [bin('callbacks'), '-c', files.configs.callbacks],
-        env: files.env,
-        readyUrl: health(urls.callbacks),
-      });
-      await processes.start(`bank-${id}-federation`, {
-        args: [bin('federation'), '--conf', files.configs.federation],
-        env: files.env,
-        readyUrl: health(urls.federation),
-      });
-      await processes.start(`bank-${id}-compliance`, {
-        args: [bin('compliance'), '-c', files.configs.compliance],
-        env: files.env,
-        readyUrl: health(urls.complianceInternal),
-      });
-      await processes.start(`bank-${id}-bridge`, {
-        args: [bin('bridge'), '-c', files.configs.bridge],
-        env: files.env,
-        readyUrl: health(urls.bridge),
-      });
+      // Callbacks first: federation reads its customers table; compliance and the bridge call it.
+      const services = [
+        ['callbacks', '-c', files.configs.callbacks, urls.callbacks],
+        ['federation', '--conf', files.configs.federation, urls.federation],
+        ['compliance', '-c', files.configs.compliance, urls.complianceInternal],
+        ['bridge', '-c', files.configs.bridge, urls.bridge],
+      ] as const;
+      for (const [service, flag, config, url] of services) {
+        await processes.start(`bank-${id}-${service}`, {
+          args: [bin(service), flag, config],
+          env: files.env,
+          readyUrl: `${url}/health`,
+        });
+      }
       log(`${plan.domain}: callbacks, federation, compliance and bridge running (logs in ${files.dir})`);
     }
 
