@@ -24,3 +24,13 @@ export function normalizeAmount(value: string | number): string {
   const [, sign, whole, fraction = ''] = match;
   return `${sign}${BigInt(whole as string).toString()}.${fraction.padEnd(7, '0')}`;
 }
+
+/**
+ * The rows of a `knex.raw()` result, whatever the driver: mysql2 answers
+ * `[rows, fields]`, pg `{ rows }`, better-sqlite3 the rows themselves.
+ */
+export function rawRows<T = Record<string, unknown>>(result: unknown): T[] {
+  if (Array.isArray(result)) return (Array.isArray(result[0]) ? result[0] : result) as T[];
+  const rows = (result as { rows?: unknown } | null)?.rows;
+  return Array.isArray(rows) ? (rows as T[]) : [];
+}

@@ -5,6 +5,7 @@
 import type { Knex } from 'knex';
 import { expect } from 'vitest';
 import type { DatabaseType } from '../db/create-knex.js';
+import { rawRows } from '../db/columns.js';
 import { isUniqueViolation } from '../db/db-errors.js';
 import type { Migration } from '../db/migrations.js';
 
@@ -18,7 +19,7 @@ export async function tablesOf(db: Knex, type: DatabaseType, historyTable: strin
     postgres: 'SELECT tablename AS name FROM pg_tables WHERE schemaname = current_schema()',
   }[type];
   const result = await db.raw(sql);
-  const rows = (type === 'mysql' ? result[0] : type === 'postgres' ? result.rows : result) as {
+  const rows = rawRows(result) as {
     name: string;
   }[];
   return rows
@@ -46,7 +47,7 @@ async function indexesOf(db: Knex, type: DatabaseType): Promise<Record<string, R
                WHERE n.nspname = current_schema()`,
   }[type];
   const result = await db.raw(sql);
-  const rows = (type === 'mysql' ? result[0] : type === 'postgres' ? result.rows : result) as {
+  const rows = rawRows(result) as {
     table_name: string;
     index_name: string;
     is_unique: unknown;

@@ -5,7 +5,7 @@
 // (single host): a lease row with an expiry the holder keeps renewing.
 import { createHash, randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import { isSqlite, isUniqueViolation } from '@anchor/support';
+import { isSqlite, isUniqueViolation, rawRows } from '@anchor/support';
 
 export interface LockHandle {
   /** True while the lock is still ours (renews a lease). */
@@ -51,10 +51,6 @@ class ConnectionLock implements AccountLock {
     const conn = await client.acquireConnection();
     const raw = (sql: string, bindings: readonly unknown[]) =>
       this.db.raw(sql, bindings as Knex.RawBinding[]).connection(conn as never);
-    const rows = (result: unknown): Record<string, unknown>[] =>
-      this.kind === 'mysql'
-        ? ((result as unknown[])[0] as Record<string, unknown>[])
-        : (result as { rows: Record<string, unknown>[] }).rows;
     let released = false;
     const giveBack = async () => {
       if (released) return;
@@ -63,9 +59,9 @@ class ConnectionLock implements AccountLock {
     };
     try {
       if (this.kind === 'mysql') {
-        const dbName = String(rows(await raw('SELECT DATABASE() AS db', []))[0]?.db ?? '');
+        const dbName = String(rawRows(await raw('SELECT DATABASE() AS db', []))[0]?.db ?? '');
         const name = `bridge_${createHash('sha256').update(`${dbName}:${accountId}`).digest('hex').slice(0, 48)}`;
-        const got = Number(rows(await raw('SELECT GET_LOCK(?, 0) AS got', [name]))[0]?.got);
+        const got = Number(rawRows(await raw('SELECT GET_LOCK(?, 0) AS got', [name]))[0]?.got);
         if (got !== 1) {
           await giveBack();
           return undefined;
@@ -74,7 +70,7 @@ class ConnectionLock implements AccountLock {
           check: async () => {
             if (released) return false;
             try {
-              const r = rows(await raw('SELECT IS_USED_LOCK(?) = CONNECTION_ID() AS mine', [name]));
+              const r = rawRows(await raw('SELECT IS_USED_LOCK(?) = CONNECTION_ID() AS mine', [name]));
               return Number(r[0]?.mine) === 1;
             } catch {
               return false;
@@ -92,7 +88,7 @@ class ConnectionLock implements AccountLock {
         .digest()
         .readBigInt64BE(0)
         .toString();
-      const got = rows(await raw('SELECT pg_try_advisory_lock(?::bigint) AS got', [key]))[0]?.got;
+      const got = rawRows(await raw('SELECT pg_try_advisory_lock(?::bigint) AS got', [key]))[0]?.got;
       if (got !== true) {
         await giveBack();
         return undefined;
@@ -101,7 +97,7 @@ class ConnectionLock implements AccountLock {
         check: async () => {
           if (released) return false;
           try {
-            const r = rows(
+            const r = rawRows(
               await raw(
                 "SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND granted",
                 [],

@@ -1,6 +1,7 @@
 // Where federation records come from: the bank's own tables, read through the
 // SQL the operator configured. Only bound parameters reach the database.
 import type { Knex } from 'knex';
+import { rawRows } from '@anchor/support';
 
 /** What a name or forward lookup finds: the account and the memo that routes to the customer. */
 export interface FederationRecord {
@@ -75,15 +76,8 @@ export class KnexAccountStore implements AccountStore {
     bindings: readonly unknown[] | Record<string, unknown>,
   ): Promise<Row | undefined> {
     const result: unknown = await this.db.raw(sql, bindings as Knex.RawBinding[]);
-    return rowsOf(result)[0];
+    return rawRows<Row>(result)[0];
   }
-}
-
-/** knex.raw answers differ by driver: mysql2 [rows, fields], pg {rows}, better-sqlite3 rows. */
-function rowsOf(result: unknown): Row[] {
-  if (Array.isArray(result)) return (Array.isArray(result[0]) ? result[0] : result) as Row[];
-  const rows = (result as { rows?: unknown }).rows;
-  return Array.isArray(rows) ? (rows as Row[]) : [];
 }
 
 function toRecord(row: Row | undefined): FederationRecord | undefined {
