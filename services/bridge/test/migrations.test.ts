@@ -80,6 +80,7 @@ describe.each(databaseLegs())('bridge migrations on $type', (leg) => {
       });
       expect(latest.sent_payment?.columns).toHaveProperty('claim_token');
       expect(latest.sent_payment?.columns).toHaveProperty('claimed_at_ms');
+      expect(latest.sent_payment?.columns).toHaveProperty('request_fingerprint');
       expect(latest.delivery_outbox?.indexes).toMatchObject({
         delivery_outbox_identity_unique: 'unique (account_id, operation_id, transaction_id, kind)',
         delivery_outbox_by_operation: '(operation_id)',

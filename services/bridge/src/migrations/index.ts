@@ -203,4 +203,20 @@ export const migrations: Migration[] = [
       });
     },
   },
+  {
+    // A payment id remembers the request that claimed it (SHA-256 of its canonical parameters,
+    // see services/payment-fingerprint.ts): the same id with other parameters is a conflict,
+    // not a replay. Ids recorded before this migration have none and match any request.
+    name: '20261202_006_payment_fingerprint',
+    up: async (db) => {
+      await db.schema.alterTable('sent_payment', (t) => {
+        t.string('request_fingerprint', 64).nullable();
+      });
+    },
+    down: async (db) => {
+      await db.schema.alterTable('sent_payment', (t) => {
+        t.dropColumn('request_fingerprint');
+      });
+    },
+  },
 ];

@@ -22,6 +22,7 @@ import {
 import { AppError, InvalidParameterError, UpstreamError, type Logger } from '@anchor/support';
 import { ClaimLostError, type SentTransactionStore } from '../stores/sent-transaction.store.js';
 import { asRejection, HorizonRejection, rejectionToAppError } from './horizon-errors.js';
+import { PaymentIdConflictError, paymentFingerprint } from './payment-fingerprint.js';
 import type { SubmitSuccess, TransactionSubmitter } from './submitter.service.js';
 
 /** A validated /payment request (see handlers/payment.handler.ts for the validation order). */
@@ -66,7 +67,8 @@ export const CANNOT_RESOLVE = () =>
   new AppError(400, 'cannot_resolve_destination', 'Cannot resolve federated Stellar address.');
 
 export class PaymentService {
-  private readonly inFlight = new Map<string, Promise<PaymentResponse>>();
+  /** Requests of this process by payment id, with their fingerprint. */
+  private readonly inFlight = new Map<string, { fingerprint: string; work: Promise<PaymentResponse> }>();
 
   constructor(private readonly deps: PaymentServiceDeps) {}
 
@@ -82,10 +84,14 @@ export class PaymentService {
         { data: { name: 'id' } },
       );
     }
+    const fingerprint = paymentFingerprint(request);
     const running = this.inFlight.get(id);
-    if (running) return running;
-    const work = this.payOnce(request, id);
-    this.inFlight.set(id, work);
+    if (running) {
+      if (running.fingerprint !== fingerprint) throw new PaymentIdConflictError(id);
+      return running.work;
+    }
+    const work = this.payOnce(request, id, fingerprint);
+    this.inFlight.set(id, { fingerprint, work });
     try {
       return await work;
     } finally {
@@ -96,14 +102,16 @@ export class PaymentService {
   /**
    * Claims the id in the database (atomic across replicas), then builds and submits; a
    * claim held by a live claimant is waited for until it has a transaction (replayed) or
-   * goes stale (taken over: nothing was recorded, so nothing was submitted).
+   * goes stale (taken over: nothing was recorded, so nothing was submitted). An id held or
+   * sent for other parameters is refused (409) without waiting.
    */
-  private async payOnce(request: PaymentRequest, id: string): Promise<PaymentResponse> {
+  private async payOnce(request: PaymentRequest, id: string, fingerprint: string): Promise<PaymentResponse> {
     const token = randomUUID();
     const staleMs = this.deps.claimStaleMs ?? 30_000;
     let delay = 50;
     for (;;) {
-      const claim = await this.deps.store.claimPayment(id, token, Date.now(), staleMs);
+      const claim = await this.deps.store.claimPayment(id, token, Date.now(), staleMs, fingerprint);
+      if (claim.state === 'conflict') throw new PaymentIdConflictError(id);
       if (claim.state === 'sent') return this.replay(claim.transaction.envelope_xdr, claim.operationIndex);
       if (claim.state === 'busy') {
         await sleep(delay);

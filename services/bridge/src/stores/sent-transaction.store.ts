@@ -50,7 +50,9 @@ export type PaymentClaim =
   /** A transaction is recorded for the id: replay its envelope. */
   | { state: 'sent'; transaction: SentTransaction; operationIndex: number }
   /** Another live claimant is building it: wait and ask again. */
-  | { state: 'busy' };
+  | { state: 'busy' }
+  /** The id is recorded (or being built) for a request with another fingerprint. */
+  | { state: 'conflict' };
 
 /** Recording a transaction found a payment id whose claim is no longer ours. */
 export class ClaimLostError extends Error {
@@ -74,8 +76,16 @@ export interface SentTransactionStore {
   /**
    * Claims `paymentId` for `token`: a new id, or one whose claim was not renewed for
    * `staleMs` and has no transaction, becomes ours (atomically: one claimant wins).
+   * An id held or sent for a request with another `fingerprint` is a conflict; rows
+   * recorded before fingerprints existed (null) match any request.
    */
-  claimPayment(paymentId: string, token: string, nowMs: number, staleMs: number): Promise<PaymentClaim>;
+  claimPayment(
+    paymentId: string,
+    token: string,
+    nowMs: number,
+    staleMs: number,
+    fingerprint: string,
+  ): Promise<PaymentClaim>;
   /** Renews our claim; false when it is no longer ours. */
   renewClaim(paymentId: string, token: string, nowMs: number): Promise<boolean>;
   /** Forgets our claim of an id that never got a transaction (validation failed after claiming). */
@@ -133,6 +143,7 @@ export class KnexSentTransactionStore implements SentTransactionStore {
     token: string,
     nowMs: number,
     staleMs: number,
+    fingerprint: string,
   ): Promise<PaymentClaim> {
     try {
       await this.db('sent_payment').insert({
@@ -140,6 +151,7 @@ export class KnexSentTransactionStore implements SentTransactionStore {
         created_at: new Date(),
         claim_token: token,
         claimed_at_ms: nowMs,
+        request_fingerprint: fingerprint,
       });
       return { state: 'claimed' };
     } catch (err) {
@@ -147,23 +159,32 @@ export class KnexSentTransactionStore implements SentTransactionStore {
     }
     const row = await this.db('sent_payment').where({ payment_id: paymentId }).first();
     if (!row) return { state: 'busy' }; // released meanwhile: ask again
-    if (row.sent_transaction_id !== null && row.sent_transaction_id !== undefined) {
+    const sent = row.sent_transaction_id !== null && row.sent_transaction_id !== undefined;
+    const claimedAt =
+      row.claimed_at_ms === null || row.claimed_at_ms === undefined ? 0 : Number(row.claimed_at_ms);
+    const live = sent || nowMs - claimedAt < staleMs;
+    const stored = (row.request_fingerprint as string | null | undefined) ?? null;
+    if (live && stored !== null && stored !== fingerprint) return { state: 'conflict' };
+    if (sent) {
       const known = await this.findPayment(paymentId);
       if (known?.transaction)
         return { state: 'sent', transaction: known.transaction, operationIndex: known.operationIndex ?? 0 };
       return { state: 'busy' };
     }
-    const claimedAt =
-      row.claimed_at_ms === null || row.claimed_at_ms === undefined ? 0 : Number(row.claimed_at_ms);
-    if (nowMs - claimedAt < staleMs) return { state: 'busy' };
-    // Stale and without a transaction: nothing was recorded, so nothing was submitted.
+    if (live) return { state: 'busy' };
+    // Stale and without a transaction: nothing was recorded, so nothing was submitted, and
+    // the id is free again (for this request's parameters, whatever the stale claim's were).
     // Take it over only if nobody changed it since we read it.
     const q = this.db('sent_payment').where({ payment_id: paymentId }).whereNull('sent_transaction_id');
     if (row.claim_token === null || row.claim_token === undefined) q.whereNull('claim_token');
     else q.where({ claim_token: row.claim_token });
     if (row.claimed_at_ms === null || row.claimed_at_ms === undefined) q.whereNull('claimed_at_ms');
     else q.where({ claimed_at_ms: row.claimed_at_ms });
-    const taken = await q.update({ claim_token: token, claimed_at_ms: nowMs });
+    const taken = await q.update({
+      claim_token: token,
+      claimed_at_ms: nowMs,
+      request_fingerprint: fingerprint,
+    });
     return taken === 1 ? { state: 'claimed' } : { state: 'busy' };
   }
 
