@@ -2,7 +2,7 @@
 // listener, delivery worker and the express app. main.ts and the tests use it.
 import type { Knex } from 'knex';
 import { Horizon, Keypair } from '@stellar/stellar-sdk';
-import { createKnex, createPublicClients, prepareDatabase, type Logger } from '@anchor/support';
+import { appCounter, createKnex, createPublicClients, prepareDatabase, type Logger } from '@anchor/support';
 import type { Express } from 'express';
 import { createApp } from './app.js';
 import { databaseOf, receivingAccounts, type BridgeConfig } from './config.js';
@@ -91,6 +91,7 @@ export async function createBridge(
       retryMaxMs: config.listener.retry_max_ms,
       concurrency: config.listener.delivery_concurrency,
       callbackTimeoutMs: config.listener.callback_timeout_ms,
+      failureLogPerMinute: config.listener.failure_log_per_minute,
     });
     const accounts = receivingAccounts(config);
     if (accounts.length > 0 && config.callbacks.receive) {
@@ -138,6 +139,13 @@ export async function createBridge(
         : {}),
     },
   });
+
+  delivery?.countFailuresIn(
+    appCounter(app, 'bridge_delivery_failures_total', 'Failed delivery attempts by kind and outcome', [
+      'kind',
+      'outcome',
+    ]),
+  );
 
   return {
     app,

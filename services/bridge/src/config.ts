@@ -2,9 +2,11 @@
 // api_key, mac_key, log_format, develop, [[assets]], [database], [accounts],
 // [callbacks]) plus the additions documented in the README: host, [http],
 // [submitter] (channel accounts, batching, time bounds) and [listener]
-// (receiving accounts, cursor-reset policy, delivery retry backoff, locks).
+// (receiving accounts, cursor-reset policy, delivery retry backoff, locks,
+// failure log budget), and `min_amount` per asset.
 // Secrets also come from the environment (BRIDGE_* variables).
 import { z } from 'zod';
+import { isAmount } from '@anchor/protocol';
 import {
   accountIdSchema,
   httpClientSchema,
@@ -17,7 +19,15 @@ import {
 } from '@anchor/support';
 
 const assetSchema = z
-  .strictObject({ code: z.string(), issuer: z.string().optional() })
+  .strictObject({
+    code: z.string(),
+    issuer: z.string().optional(),
+    /** Received payments of this asset below this amount are recorded, not delivered. */
+    min_amount: z
+      .string()
+      .refine(isAmount, { error: 'min_amount must be a positive amount with at most 7 decimals' })
+      .optional(),
+  })
   .superRefine((asset, ctx) => {
     if (!/^[a-zA-Z0-9]{1,12}$/.test(asset.code)) {
       ctx.addIssue({ code: 'custom', message: `Invalid asset code: ${asset.code}` });
@@ -133,6 +143,8 @@ export const bridgeConfigSchema = z.strictObject({
       lock_retry_ms: z.number().int().min(10).default(5_000),
       /** Receive-callback timeout. */
       callback_timeout_ms: z.number().int().min(1).default(60_000),
+      /** Delivery failure log lines per minute; the rest are counted (metrics) and summarised. */
+      failure_log_per_minute: z.number().int().min(1).default(10),
     })
     .default({
       receiving_accounts: [],
@@ -145,6 +157,7 @@ export const bridgeConfigSchema = z.strictObject({
       reconnect_max_ms: 30_000,
       lock_retry_ms: 5_000,
       callback_timeout_ms: 60_000,
+      failure_log_per_minute: 10,
     }),
 });
 

@@ -33,5 +33,8 @@ export function mountRoutes(router: Router, deps: BridgeDeps): void {
     router.get('/admin/received-payments/:id', admin.receivedPayment);
     router.get('/admin/sent-transactions', admin.sentTransactions);
     router.get('/admin/listener', admin.listener);
+    router.get('/admin/deliveries', admin.deliveries);
+    router.post('/admin/deliveries/retry', admin.retryDeliveries);
+    router.post('/admin/deliveries/:id/retry', admin.retryDelivery);
   }
 }

@@ -8,6 +8,7 @@ import {
   createKnex,
   migrateLatest,
   startServer,
+  type Logger,
   type RunningServer,
 } from '@anchor/support';
 import type { TestDatabase } from '@anchor/support/testing';
@@ -124,13 +125,16 @@ export async function migrate(database: TestDatabase): Promise<void> {
   }
 }
 
-export async function runBridge(raw: Record<string, unknown>): Promise<RunningBridge> {
+export async function runBridge(
+  raw: Record<string, unknown>,
+  logger: Logger = createSilentLogger(),
+): Promise<RunningBridge> {
   const config = parseBridgeConfig({
     port: 0,
     network_passphrase: 'Standalone Network ; February 2017',
     ...raw,
   });
-  const bridge = await createBridge(config, createSilentLogger());
+  const bridge = await createBridge(config, logger);
   await bridge.start();
   const server = await startServer(bridge.app, { port: 0 });
   return {

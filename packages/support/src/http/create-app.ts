@@ -69,6 +69,7 @@ export function createServiceApp(options: ServiceAppOptions, mount: (router: Rou
   });
 
   app.locals.requestMetrics = requests;
+  app.locals.metricsRegistry = registry;
   app.use(requestContext(options.logger, requests));
   if (options.corsAllowAll) app.use(corsAllowAll);
   const limit = options.bodyLimit ?? '100kb';
@@ -112,6 +113,17 @@ export function createServiceApp(options: ServiceAppOptions, mount: (router: Rou
  */
 export function requestMetrics(app: Express): client.Histogram<string> {
   return app.locals.requestMetrics as client.Histogram<string>;
+}
+
+/** A counter served by the app's /metrics (a service's own events, e.g. failed deliveries). */
+export function appCounter(
+  app: Express,
+  name: string,
+  help: string,
+  labelNames: string[] = [],
+): client.Counter<string> {
+  const registry = app.locals.metricsRegistry as client.Registry;
+  return new client.Counter({ name, help, labelNames, registers: [registry] });
 }
 
 function requestContext(logger: Logger, requests: client.Histogram<string>): RequestHandler {

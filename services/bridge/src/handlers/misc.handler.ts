@@ -1,9 +1,11 @@
-// /create-keypair, /authorize, /reprocess and the admin endpoints.
+// /create-keypair, /authorize, /reprocess and the admin endpoints (lists,
+// deliveries by state and their retry).
 import type { RequestHandler } from 'express';
 import { Keypair, Memo, Operation } from '@stellar/stellar-sdk';
 import { isAccountId, isAssetCode, MESSAGES } from '@anchor/protocol';
 import { AppError, InvalidParameterError, MissingParameterError, NotFoundError } from '@anchor/support';
 import type { AdminService } from '../services/admin.service.js';
+import { DELIVERY_STATUSES, type DeliveryStatus } from '../stores/received-payment.store.js';
 import { successBody } from '../services/payment.service.js';
 import type { TransactionSubmitter } from '../services/submitter.service.js';
 import { formOf, pageOf, parseBool } from './form.js';
@@ -65,9 +67,7 @@ export function adminHandlers(admin: AdminService) {
       res.json(await admin.receivedPayments(pageOf(req)));
     }) as RequestHandler,
     receivedPayment: (async (req, res) => {
-      const id = Number.parseInt(String(req.params.id), 10);
-      if (!Number.isSafeInteger(id) || String(id) !== req.params.id) throw new NotFoundError();
-      res.json(await admin.receivedPayment(id));
+      res.json(await admin.receivedPayment(rowId(String(req.params.id))));
     }) as RequestHandler,
     sentTransactions: (async (req, res) => {
       res.json(await admin.sentTransactions(pageOf(req)));
@@ -75,5 +75,32 @@ export function adminHandlers(admin: AdminService) {
     listener: ((_req, res) => {
       res.json(admin.listenerState());
     }) as RequestHandler,
+    deliveries: (async (req, res) => {
+      const raw = typeof req.query.status === 'string' ? req.query.status : 'dead';
+      res.json(await admin.deliveries(deliveryStatus(raw, DELIVERY_STATUSES), pageOf(req)));
+    }) as RequestHandler,
+    retryDelivery: (async (req, res) => {
+      res.json({ status: 'ok', delivery: await admin.retryDelivery(rowId(String(req.params.id))) });
+    }) as RequestHandler,
+    retryDeliveries: (async (req, res) => {
+      const form = formOf(req);
+      if (form.status === undefined) throw new MissingParameterError('status');
+      const retryable = DELIVERY_STATUSES.filter((s) => s !== 'delivered');
+      const status = deliveryStatus(form.status, retryable) as Exclude<DeliveryStatus, 'delivered'>;
+      res.json({ status: 'ok', ...(await admin.retryDeliveries(status)) });
+    }) as RequestHandler,
   };
+}
+
+function deliveryStatus(raw: string, allowed: readonly DeliveryStatus[]): DeliveryStatus {
+  if (!(allowed as readonly string[]).includes(raw))
+    throw new InvalidParameterError('status', `Must be one of: ${allowed.join(', ')}.`);
+  return raw as DeliveryStatus;
+}
+
+/** A database row id from the path; anything else is simply not found. */
+function rowId(raw: string): number {
+  const id = Number.parseInt(raw, 10);
+  if (!Number.isSafeInteger(id) || String(id) !== raw) throw new NotFoundError();
+  return id;
 }

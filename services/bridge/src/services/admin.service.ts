@@ -1,9 +1,10 @@
 // Admin and /reprocess use cases: lists of sent transactions and received
 // payments (with their delivery state), one received payment with its
-// operation, and the manual reprocess of a received payment.
+// operation, the manual reprocess of a received payment, and the deliveries by
+// state (dead letters, payments below the minimum) with the operator's retry.
 import type { Horizon } from '@stellar/stellar-sdk';
 import { AppError, NotFoundError } from '@anchor/support';
-import type { ReceivedPaymentStore, OutboxRow } from '../stores/received-payment.store.js';
+import type { DeliveryStatus, ReceivedPaymentStore, OutboxRow } from '../stores/received-payment.store.js';
 import type { SentTransactionStore } from '../stores/sent-transaction.store.js';
 import type { DeliveryService } from './delivery.service.js';
 import type { PaymentListener, PaymentRecord } from './listener.service.js';
@@ -12,6 +13,7 @@ export const PAGE_SIZE = 10;
 
 function deliveryView(row: OutboxRow) {
   return {
+    id: row.id,
     kind: row.kind,
     status: row.status,
     attempts: row.attempts,
@@ -87,6 +89,53 @@ export class AdminService {
     return { payment, deliveries, operation, auth_data: authData };
   }
 
+  /** Deliveries in one state, oldest first, with the payment they carry. */
+  async deliveries(status: DeliveryStatus, page: number) {
+    const rows = await this.deps.received.listDeliveries(status, page, PAGE_SIZE);
+    return rows.map((row) => {
+      const p = JSON.parse(row.payload) as Record<string, unknown>;
+      return {
+        ...deliveryView(row),
+        account_id: row.account_id,
+        operation_id: row.operation_id,
+        transaction_id: row.transaction_id,
+        payment: {
+          from: p.from,
+          amount: p.amount,
+          asset_code: p.asset_code,
+          asset_issuer: p.asset_issuer,
+          memo_type: p.memo_type,
+          memo: p.memo,
+        },
+      };
+    });
+  }
+
+  /** The operator's retry of one delivery: due now, whatever its state, unless delivered. */
+  async retryDelivery(id: number) {
+    const row = await this.deps.received.findDelivery(id);
+    if (!row) throw new NotFoundError();
+    if (row.status === 'delivered')
+      throw new AppError(
+        409,
+        'already_delivered',
+        'This delivery was acknowledged; use /reprocess with force.',
+        {
+          data: { name: 'id' },
+        },
+      );
+    await this.deps.received.retryDeliveries({ id });
+    this.deps.delivery.notify();
+    return deliveryView((await this.deps.received.findDelivery(id)) as OutboxRow);
+  }
+
+  /** Retries every delivery in `status` (after the bank fixed what made it refuse them). */
+  async retryDeliveries(status: Exclude<DeliveryStatus, 'delivered'>) {
+    const retried = await this.deps.received.retryDeliveries({ status });
+    this.deps.delivery.notify();
+    return { retried };
+  }
+
   listenerState() {
     return [...(this.deps.listener?.states.values() ?? [])];
   }
@@ -123,12 +172,11 @@ export class AdminService {
       return fail(String((err as Error).message ?? err));
     }
     await this.deps.received.setStatus(key, 'Reprocessing...');
-    const outbox = await this.deps.received.requeue({
+    const error = await this.deps.delivery.redeliver({
       ...key,
       kind: 'receive',
       payload: JSON.stringify(payload),
     });
-    const error = await this.deps.delivery.attempt(outbox);
     return error ? fail(error) : { status: 200, body: { status: 'ok' } };
   }
 }

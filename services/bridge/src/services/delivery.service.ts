@@ -1,12 +1,23 @@
 // Delivery of received payments to the bank: the durable outbox worker.
 // A delivery is the legacy receive-callback form (keys sorted as Go's
 // url.Values.Encode, `id` = the operation id as a stable idempotency key) with
-// X-Payload-Mac (+ legacy X_PAYLOAD_MAC) over the exact bytes. Failures are
-// retried forever with capped exponential backoff, across restarts.
+// X-Payload-Mac (+ legacy X_PAYLOAD_MAC) over the exact bytes. Transient
+// failures are retried forever with capped exponential backoff, across
+// restarts; a permanent refusal (see isPermanentRefusal) is a dead letter that
+// waits for an operator. First attempts and retries are two lanes with their
+// own share of the slots, so new payments never queue behind failing ones, and
+// failure log lines have a per-minute budget (the counter has every failure).
 import type { AxiosInstance } from 'axios';
 import { encodeFormGoStyle } from '@anchor/protocol';
 import { payloadMac, type Logger } from '@anchor/support';
-import type { DeliveryKind, OutboxRow, ReceivedPaymentStore } from '../stores/received-payment.store.js';
+import type {
+  DeliveryKind,
+  DeliveryLane,
+  OperationKey,
+  OutboxRow,
+  ReceivedPaymentStore,
+} from '../stores/received-payment.store.js';
+import { LogBudget } from './log-budget.js';
 
 /** What the listener stores in the outbox for one operation. */
 export interface DeliveryPayload {
@@ -34,22 +45,67 @@ export interface DeliveryOptions {
   retryMaxMs: number;
   concurrency: number;
   callbackTimeoutMs: number;
+  /** Failure log lines per minute (first failure of a delivery, dead letter, recovery). */
+  failureLogPerMinute: number;
 }
 
-export class DeliveryError extends Error {}
+/** Counts failed attempts by kind and outcome (`retry` or `dead`); /metrics in production. */
+export interface FailureCounter {
+  inc(labels: { kind: DeliveryKind; outcome: 'retry' | 'dead' }): void;
+}
+
+export class DeliveryError extends Error {
+  constructor(
+    message: string,
+    /** The bank refused this payment for good: retrying would get the same answer. */
+    readonly permanent = false,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * A 4xx is the bank's answer about the payment itself (unknown route, a form it rejects) and
+ * will not change by asking again, so it ends the retries. Not permanent: 401/403 (our MAC key
+ * or the bank's auth setup is wrong: fixed by configuration, then the queue resumes on its own),
+ * 407, 408 and 425 (timing), 429 (slow down), and every 5xx or transport failure.
+ */
+export function isPermanentRefusal(status: number): boolean {
+  return status >= 400 && status < 500 && ![401, 403, 407, 408, 425, 429].includes(status);
+}
+
+/** Most slots retries may hold: at least one, at most half, so first attempts always have room. */
+export function laneCaps(concurrency: number): Record<DeliveryLane, number> {
+  return {
+    fresh: concurrency > 1 ? concurrency - 1 : 1,
+    retry: Math.max(1, Math.floor(concurrency / 2)),
+  };
+}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class DeliveryService {
   private readonly accounts = new Set<string>();
-  private readonly inFlight = new Set<number>();
+  /** Outbox row id → the lane it was taken from. */
+  private readonly inFlight = new Map<number, DeliveryLane>();
+  private readonly caps: Record<DeliveryLane, number>;
+  private readonly failureLog: LogBudget;
+  private failures?: FailureCounter;
   private wake?: () => void;
   private running = false;
   private loop?: Promise<void>;
   /** Successful deliveries by this process (benchmark, metrics). */
   delivered = 0;
 
-  constructor(private readonly options: DeliveryOptions) {}
+  constructor(private readonly options: DeliveryOptions) {
+    this.caps = laneCaps(options.concurrency);
+    this.failureLog = new LogBudget(options.logger, options.failureLogPerMinute, 'delivery failures');
+  }
+
+  /** Where failed attempts are counted (the app's /metrics, built after this service). */
+  countFailuresIn(counter: FailureCounter): void {
+    this.failures = counter;
+  }
 
   /** Deliveries of `accountId` are ours to send (we hold its listener lock). */
   addAccount(accountId: string): void {
@@ -79,22 +135,42 @@ export class DeliveryService {
     while (this.inFlight.size > 0) await sleep(20);
   }
 
+  private inLane(lane: DeliveryLane): number {
+    let n = 0;
+    for (const l of this.inFlight.values()) if (l === lane) n++;
+    return n;
+  }
+
+  /**
+   * One pass fills the free slots: first attempts first (oldest first, up to their cap), then
+   * retries (soonest due first, up to theirs). A new payment thus waits only for first attempts
+   * recorded before it, each of which takes one attempt and then moves to the retry lane; and
+   * retries keep at least one slot whatever arrives (with concurrency ≥ 2).
+   */
   private async run(): Promise<void> {
     while (this.running) {
       let idleMs = 1_000;
       try {
-        const free = this.options.concurrency - this.inFlight.size;
-        if (free > 0 && this.accounts.size > 0) {
-          const rows = await this.options.store.dueDeliveries([...this.accounts], Date.now(), free, [
-            ...this.inFlight,
+        this.failureLog.roll();
+        const accounts = [...this.accounts];
+        let free = this.options.concurrency - this.inFlight.size;
+        const open: DeliveryLane[] = [];
+        let full = false;
+        for (const lane of ['fresh', 'retry'] as const) {
+          const room = Math.min(free, this.caps[lane] - this.inLane(lane));
+          if (room <= 0 || accounts.length === 0) continue;
+          const rows = await this.options.store.dueDeliveries(accounts, lane, Date.now(), room, [
+            ...this.inFlight.keys(),
           ]);
-          for (const row of rows) this.dispatch(row);
-          if (rows.length === free) continue;
-          const next = await this.options.store.nextDueMs([...this.accounts]);
-          if (next !== undefined) idleMs = Math.max(10, Math.min(idleMs, next - Date.now()));
-        } else if (free <= 0) {
-          idleMs = 1_000;
+          for (const row of rows) this.dispatch(row, lane);
+          free -= rows.length;
+          if (rows.length === room) full = true;
+          else open.push(lane);
         }
+        // A lane that filled its room may have more due: look again (a finished attempt wakes us).
+        if (full && free > 0) continue;
+        const next = await this.options.store.nextDueMs(accounts, open);
+        if (next !== undefined) idleMs = Math.max(10, Math.min(idleMs, next - Date.now()));
       } catch (err) {
         this.options.logger.warn('outbox poll failed', { error: String(err) });
       }
@@ -109,35 +185,54 @@ export class DeliveryService {
     }
   }
 
-  private dispatch(row: OutboxRow): void {
-    this.inFlight.add(row.id);
+  private dispatch(row: OutboxRow, lane: DeliveryLane): void {
+    this.inFlight.set(row.id, lane);
     void this.attempt(row).finally(() => {
       this.inFlight.delete(row.id);
       this.notify();
     });
   }
 
+  /**
+   * Delivers a recorded payment again now (legacy /reprocess) and returns the error text or
+   * undefined. The row is queued due only after this attempt's longest possible duration, so the
+   * loop cannot send it a second time meanwhile, and a crash mid-way still leaves it queued.
+   */
+  async redeliver(op: OperationKey & { kind: DeliveryKind; payload: string }): Promise<string | undefined> {
+    const hold = 2 * this.options.callbackTimeoutMs + 1_000;
+    return this.attempt(await this.options.store.requeue(op, Date.now() + hold));
+  }
+
   /** One delivery attempt; records the outcome. Returns the error text or undefined on success. */
-  async attempt(row: OutboxRow): Promise<string | undefined> {
+  private async attempt(row: OutboxRow): Promise<string | undefined> {
+    const about = { operation_id: row.operation_id, kind: row.kind, attempts: row.attempts + 1 };
     try {
       await this.send(row.kind, JSON.parse(row.payload) as DeliveryPayload);
       await this.options.store.markDelivered(row);
       this.delivered++;
+      if (row.attempts > 0) this.failureLog.info('delivered after failed attempts', about);
       return undefined;
     } catch (err) {
       const message = err instanceof DeliveryError ? err.message : `Delivery failed: ${String(err)}`;
+      if (err instanceof DeliveryError && err.permanent) {
+        this.failures?.inc({ kind: row.kind, outcome: 'dead' });
+        this.failureLog.warn('delivery refused for good: dead letter, retry it from the admin API', {
+          ...about,
+          error: message,
+        });
+        await this.options.store.markDead(row, message).catch(() => undefined);
+        return message;
+      }
       const delay = Math.min(
         this.options.retryMaxMs,
         this.options.retryMinMs * 2 ** Math.min(row.attempts, 30),
       );
       const jittered = Math.round(delay * (0.8 + Math.random() * 0.4));
-      this.options.logger.warn('delivery failed, will retry', {
-        operation_id: row.operation_id,
-        kind: row.kind,
-        attempts: row.attempts + 1,
-        retry_in_ms: jittered,
-        error: message,
-      });
+      this.failures?.inc({ kind: row.kind, outcome: 'retry' });
+      const detail = { ...about, retry_in_ms: jittered, error: message };
+      // The first failure of a delivery is news; its later ones are not (the admin API shows them).
+      if (row.attempts === 0) this.failureLog.warn('delivery failed, will retry', detail);
+      else this.options.logger.debug('delivery failed again, will retry', detail);
       await this.options.store.markAttemptFailed(row, Date.now() + jittered, message).catch(() => undefined);
       return message;
     }
@@ -178,7 +273,7 @@ export class DeliveryService {
     } catch (err) {
       throw new DeliveryError(`Error sending request to compliance server: ${describe(err)}`);
     }
-    if (res.status !== 200) throw new DeliveryError('Error response from compliance server');
+    if (res.status !== 200) throw refusal('Error response from compliance server', res.status);
     try {
       const data = String((JSON.parse(String(res.data)) as { data?: unknown }).data ?? '');
       const authData = JSON.parse(data) as { attachment?: unknown };
@@ -217,7 +312,7 @@ export class DeliveryService {
     } catch (err) {
       throw new DeliveryError(`Error sending request to ${what}: ${describe(err)}`);
     }
-    if (status !== 200) throw new DeliveryError(`Error response from ${what}`);
+    if (status !== 200) throw refusal(`Error response from ${what}`, status);
   }
 }
 
@@ -234,6 +329,13 @@ function baseForm(p: DeliveryPayload, route: string, data: string): Record<strin
     data,
     transaction_id: p.transaction_id,
   };
+}
+
+/** The legacy text for a transient failure; a permanent one says so, with the status. */
+function refusal(text: string, status: number): DeliveryError {
+  return isPermanentRefusal(status)
+    ? new DeliveryError(`${text} (HTTP ${status}, permanent: not retried)`, true)
+    : new DeliveryError(text);
 }
 
 function withSlash(url: string): string {

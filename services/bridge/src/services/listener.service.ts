@@ -7,9 +7,11 @@
 //      the SSE stream; silence or stream errors → reconnect with backoff;
 //   3. per operation: reads what it needs (transaction memo, merge effects),
 //      then in ONE database transaction records the operation (unique id),
-//      queues its callback(s) in the outbox and advances the cursor;
+//      queues its callback(s) in the outbox and advances the cursor (a payment
+//      under its asset's min_amount is queued as below_minimum: never sent);
 //   4. the DeliveryService sends the outbox.
 import type { Horizon } from '@stellar/stellar-sdk';
+import { compareAmounts } from '@anchor/protocol';
 import type { Logger } from '@anchor/support';
 import { STATUS, type ReceivedPaymentStore } from '../stores/received-payment.store.js';
 import type { AccountLock, LockHandle } from '../stores/listener-lock.store.js';
@@ -19,7 +21,11 @@ import { isNotFound } from './horizon-errors.js';
 export interface AllowedAsset {
   code: string;
   issuer?: string;
+  /** Payments of this asset below this amount are recorded but not delivered. */
+  min_amount?: string;
 }
+
+type Delivery = { kind: 'receive' | 'error'; payload: DeliveryPayload; status?: 'below_minimum' };
 
 export type CursorResetPolicy = 'now' | 'oldest' | 'halt';
 
@@ -322,14 +328,18 @@ export class PaymentListener {
       pagingToken: String(record.paging_token),
       transactionId: String(record.transaction_hash ?? 'N/A'),
       status,
-      deliveries: deliveries.map((d) => ({ kind: d.kind, payload: JSON.stringify(d.payload) })),
+      deliveries: deliveries.map((d) => ({
+        kind: d.kind,
+        payload: JSON.stringify(d.payload),
+        status: d.status,
+      })),
     });
     const state = this.states.get(account) as AccountState;
     state.cursor = String(record.paging_token);
     state.lastEventAt = new Date().toISOString();
     if (recorded) {
       state.processed++;
-      if (deliveries.length > 0) this.options.delivery.notify();
+      if (deliveries.some((d) => d.status === undefined)) this.options.delivery.notify();
     } else {
       log.debug('operation already recorded', { operation_id: record.id });
     }
@@ -339,7 +349,7 @@ export class PaymentListener {
     account: string,
     record: PaymentRecord,
     log: Logger,
-  ): Promise<{ status: string; deliveries: { kind: 'receive' | 'error'; payload: DeliveryPayload }[] }> {
+  ): Promise<{ status: string; deliveries: Delivery[] }> {
     if (record.transaction_successful === false) return { status: 'Transaction failed', deliveries: [] };
     if (!PAYMENT_TYPES.has(record.type)) return { status: STATUS.notPayment, deliveries: [] };
     const isMerge = record.type === 'account_merge';
@@ -361,7 +371,7 @@ export class PaymentListener {
       };
     }
     const native = isMerge || record.asset_type === 'native';
-    const allowed = this.options.assets.some((a) =>
+    const allowed = this.options.assets.find((a) =>
       native
         ? a.code === 'XLM' && !a.issuer
         : a.code === payload.asset_code && a.issuer === payload.asset_issuer,
@@ -370,6 +380,13 @@ export class PaymentListener {
       return {
         status: STATUS.assetNotAllowed,
         deliveries: [{ kind: 'error', payload: { ...payload, error: STATUS.assetNotAllowed } }],
+      };
+    }
+    if (allowed.min_amount !== undefined && compareAmounts(payload.amount, allowed.min_amount) < 0) {
+      // Dust: kept on record (admin can still deliver it), never sent on its own.
+      return {
+        status: STATUS.belowMinimum,
+        deliveries: [{ kind: 'receive', payload, status: 'below_minimum' }],
       };
     }
     return { status: STATUS.queued, deliveries: [{ kind: 'receive', payload }] };

@@ -17,6 +17,7 @@ export const STATUS = {
   notPermitted: 'Operation type not permitted',
   assetNotAllowed: 'Asset not allowed',
   queued: 'Waiting for delivery',
+  belowMinimum: 'Below minimum amount',
 } as const;
 
 export interface ReceivedPayment {
@@ -30,6 +31,21 @@ export interface ReceivedPayment {
 }
 
 export type DeliveryKind = 'receive' | 'error';
+
+/**
+ * pending: to be attempted (again); delivered: acknowledged with 200; dead: refused for good by
+ * the bank (a permanent 4xx), not retried until an operator asks; below_minimum: the payment is
+ * under its asset's `min_amount`, recorded and never sent unless an operator asks.
+ */
+export type DeliveryStatus = 'pending' | 'delivered' | 'dead' | 'below_minimum';
+export const DELIVERY_STATUSES: readonly DeliveryStatus[] = ['pending', 'delivered', 'dead', 'below_minimum'];
+
+/**
+ * The two queues of pending deliveries: first attempts (oldest first) and retries (soonest due
+ * first). The delivery loop gives each its own share of the slots, so a new payment never waits
+ * behind deliveries that keep failing.
+ */
+export type DeliveryLane = 'fresh' | 'retry';
 
 /** The identity of a received operation. */
 export interface OperationKey {
@@ -45,7 +61,7 @@ export interface OutboxRow {
   kind: DeliveryKind;
   account_id: string;
   payload: string;
-  status: 'pending' | 'delivered';
+  status: DeliveryStatus;
   attempts: number;
   next_attempt_ms: number;
   last_error: string | null;
@@ -59,7 +75,7 @@ export interface RecordOperation {
   pagingToken: string;
   transactionId: string;
   status: string;
-  deliveries: { kind: DeliveryKind; payload: string }[];
+  deliveries: { kind: DeliveryKind; payload: string; status?: 'pending' | 'below_minimum' }[];
 }
 
 export interface ReceivedPaymentStore {
@@ -71,19 +87,37 @@ export interface ReceivedPaymentStore {
   find(key: OperationKey): Promise<ReceivedPayment | undefined>;
   list(page: number, pageSize: number): Promise<ReceivedPayment[]>;
   setStatus(key: OperationKey, status: string): Promise<void>;
-  /** Pending deliveries of these accounts that are due. */
+  /** Pending deliveries of these accounts in `lane` that are due, in the lane's order. */
   dueDeliveries(
     accountIds: string[],
+    lane: DeliveryLane,
     nowMs: number,
     limit: number,
     excludeIds: number[],
   ): Promise<OutboxRow[]>;
-  nextDueMs(accountIds: string[]): Promise<number | undefined>;
+  /** When the next pending delivery of `lanes` is due. */
+  nextDueMs(accountIds: string[], lanes: DeliveryLane[]): Promise<number | undefined>;
   markDelivered(row: OutboxRow): Promise<void>;
   markAttemptFailed(row: OutboxRow, nextAttemptMs: number, error: string): Promise<void>;
+  /** A permanent refusal: the delivery stops being attempted (dead letter). */
+  markDead(row: OutboxRow, error: string): Promise<void>;
   deliveriesFor(operationIds: string[]): Promise<OutboxRow[]>;
-  /** Puts a delivery back in the queue (reprocess); creates it when missing. */
-  requeue(op: OperationKey & { kind: DeliveryKind; payload: string }): Promise<OutboxRow>;
+  /**
+   * Puts a delivery back in the queue (reprocess), due at `nextAttemptMs`; creates it when
+   * missing.
+   */
+  requeue(
+    op: OperationKey & { kind: DeliveryKind; payload: string },
+    nextAttemptMs: number,
+  ): Promise<OutboxRow>;
+  findDelivery(id: number): Promise<OutboxRow | undefined>;
+  /** Deliveries in `status`, oldest first (admin). */
+  listDeliveries(status: DeliveryStatus, page: number, pageSize: number): Promise<OutboxRow[]>;
+  /**
+   * Makes deliveries that are not delivered due now (operator retry of a dead letter, a payment
+   * below the minimum, or a pending retry); returns how many. Delivered ones are left alone.
+   */
+  retryDeliveries(which: { id: number } | { status: Exclude<DeliveryStatus, 'delivered'> }): Promise<number>;
   countDelivered(kind: DeliveryKind): Promise<number>;
 }
 
@@ -113,7 +147,7 @@ function toOutbox(row: Record<string, unknown>): OutboxRow {
     kind: row.kind as DeliveryKind,
     account_id: String(row.account_id),
     payload: String(row.payload),
-    status: row.status as 'pending' | 'delivered',
+    status: row.status as DeliveryStatus,
     attempts: Number(row.attempts),
     next_attempt_ms: Number(row.next_attempt_ms),
     last_error: (row.last_error as string | null) ?? null,
@@ -136,11 +170,18 @@ async function upsertCursor(db: Knex | Knex.Transaction, accountId: string, curs
   }
 }
 
+/** Pending rows of these accounts in these lanes (a row with no attempt yet is fresh). */
+function inLanes(q: Knex.QueryBuilder, accountIds: string[], lanes: DeliveryLane[]): Knex.QueryBuilder {
+  q.where({ status: 'pending' }).whereIn('account_id', accountIds);
+  if (lanes.length === 1) q.where('attempts', lanes[0] === 'fresh' ? '=' : '>', 0);
+  return q;
+}
+
 function receivedWhere(key: OperationKey): Record<string, string> {
   return { account_id: key.accountId, operation_id: key.operationId, transaction_id: key.transactionId };
 }
 
-function outboxKey(row: OutboxRow): OperationKey {
+function outboxKey(row: Pick<OutboxRow, 'account_id' | 'operation_id' | 'transaction_id'>): OperationKey {
   return {
     accountId: row.account_id,
     operationId: row.operation_id,
@@ -179,7 +220,7 @@ export class KnexReceivedPaymentStore implements ReceivedPaymentStore {
             kind: d.kind,
             account_id: op.accountId,
             payload: d.payload,
-            status: 'pending',
+            status: d.status ?? 'pending',
             attempts: 0,
             next_attempt_ms: Date.now(),
             created_at: now,
@@ -221,26 +262,25 @@ export class KnexReceivedPaymentStore implements ReceivedPaymentStore {
 
   async dueDeliveries(
     accountIds: string[],
+    lane: DeliveryLane,
     nowMs: number,
     limit: number,
     excludeIds: number[],
   ): Promise<OutboxRow[]> {
     if (accountIds.length === 0) return [];
-    const q = this.db('delivery_outbox')
-      .where({ status: 'pending' })
-      .whereIn('account_id', accountIds)
+    const q = inLanes(this.db('delivery_outbox'), accountIds, [lane])
       .where('next_attempt_ms', '<=', nowMs)
-      .orderBy('id', 'asc')
       .limit(limit);
+    // First attempts in arrival order; retries by when they are due (backoff spreads them).
+    if (lane === 'fresh') q.orderBy('id', 'asc');
+    else q.orderBy([{ column: 'next_attempt_ms' }, { column: 'id' }]);
     if (excludeIds.length > 0) q.whereNotIn('id', excludeIds);
     return (await q).map(toOutbox);
   }
 
-  async nextDueMs(accountIds: string[]): Promise<number | undefined> {
-    if (accountIds.length === 0) return undefined;
-    const row = await this.db('delivery_outbox')
-      .where({ status: 'pending' })
-      .whereIn('account_id', accountIds)
+  async nextDueMs(accountIds: string[], lanes: DeliveryLane[]): Promise<number | undefined> {
+    if (accountIds.length === 0 || lanes.length === 0) return undefined;
+    const row = await inLanes(this.db('delivery_outbox'), accountIds, lanes)
       .min({ next: 'next_attempt_ms' })
       .first();
     const next = (row as { next?: unknown } | undefined)?.next;
@@ -282,12 +322,64 @@ export class KnexReceivedPaymentStore implements ReceivedPaymentStore {
     });
   }
 
+  async markDead(row: OutboxRow, error: string): Promise<void> {
+    await this.db.transaction(async (trx) => {
+      await trx('delivery_outbox')
+        .where({ id: row.id })
+        .update({ status: 'dead', attempts: row.attempts + 1, last_error: error.slice(0, 1024) });
+      if (row.kind === 'receive') {
+        await trx('received_payment')
+          .where(receivedWhere(outboxKey(row)))
+          .update({ status: error.slice(0, 255), processed_at: new Date() });
+      }
+    });
+  }
+
+  async findDelivery(id: number): Promise<OutboxRow | undefined> {
+    const row = await this.db('delivery_outbox').where({ id }).first();
+    return row ? toOutbox(row) : undefined;
+  }
+
+  async listDeliveries(status: DeliveryStatus, page: number, pageSize: number): Promise<OutboxRow[]> {
+    const rows = await this.db('delivery_outbox')
+      .where({ status })
+      .orderBy('id', 'asc')
+      .limit(pageSize)
+      .offset((page - 1) * pageSize);
+    return rows.map(toOutbox);
+  }
+
+  async retryDeliveries(
+    which: { id: number } | { status: Exclude<DeliveryStatus, 'delivered'> },
+  ): Promise<number> {
+    return this.db.transaction(async (trx) => {
+      const q = trx('delivery_outbox').whereNot({ status: 'delivered' });
+      if ('id' in which) q.where({ id: which.id });
+      else q.where({ status: which.status });
+      const rows = (await q.clone().select('account_id', 'operation_id', 'transaction_id', 'kind')) as Pick<
+        OutboxRow,
+        'account_id' | 'operation_id' | 'transaction_id' | 'kind'
+      >[];
+      if (rows.length === 0) return 0;
+      await q.update({ status: 'pending', next_attempt_ms: Date.now() });
+      for (const r of rows.filter((x) => x.kind === 'receive')) {
+        await trx('received_payment')
+          .where(receivedWhere(outboxKey(r)))
+          .update({ status: STATUS.queued, processed_at: new Date() });
+      }
+      return rows.length;
+    });
+  }
+
   async deliveriesFor(operationIds: string[]): Promise<OutboxRow[]> {
     if (operationIds.length === 0) return [];
     return (await this.db('delivery_outbox').whereIn('operation_id', operationIds)).map(toOutbox);
   }
 
-  async requeue(op: OperationKey & { kind: DeliveryKind; payload: string }): Promise<OutboxRow> {
+  async requeue(
+    op: OperationKey & { kind: DeliveryKind; payload: string },
+    nextAttemptMs: number,
+  ): Promise<OutboxRow> {
     const where = {
       operation_id: op.operationId,
       account_id: op.accountId,
@@ -298,14 +390,14 @@ export class KnexReceivedPaymentStore implements ReceivedPaymentStore {
     if (existing) {
       await this.db('delivery_outbox')
         .where({ id: existing.id })
-        .update({ status: 'pending', payload: op.payload, next_attempt_ms: Date.now() });
+        .update({ status: 'pending', payload: op.payload, next_attempt_ms: nextAttemptMs });
     } else {
       await this.db('delivery_outbox').insert({
         ...where,
         payload: op.payload,
         status: 'pending',
         attempts: 0,
-        next_attempt_ms: Date.now(),
+        next_attempt_ms: nextAttemptMs,
         created_at: new Date(),
       });
     }
