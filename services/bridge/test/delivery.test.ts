@@ -23,6 +23,35 @@ import {
   type Recorder,
   type RunningBridge,
 } from './helpers.js';
+import { parseBridgeConfig } from '../src/config.js';
+import { isPermanentRefusal, laneCaps } from '../src/services/delivery.service.js';
+
+describe('what the outbox treats as permanent, and its lanes', () => {
+  it('dead-letters 4xx answers about the payment, retries configuration, timing and server errors', () => {
+    for (const status of [400, 404, 409, 410, 413, 422])
+      expect(isPermanentRefusal(status), `${status}`).toBe(true);
+    for (const status of [301, 401, 403, 407, 408, 425, 429, 500, 502, 503, 504])
+      expect(isPermanentRefusal(status), `${status}`).toBe(false);
+  });
+
+  it('keeps a slot for each lane whenever there are two', () => {
+    expect(laneCaps(1)).toEqual({ fresh: 1, retry: 1 });
+    expect(laneCaps(2)).toEqual({ fresh: 1, retry: 1 });
+    expect(laneCaps(8)).toEqual({ fresh: 7, retry: 4 });
+  });
+
+  it('refuses a min_amount that is not an amount', () => {
+    const config = (min: string) => () =>
+      parseBridgeConfig({
+        port: 0,
+        horizon: 'http://127.0.0.1:8000',
+        network_passphrase: 'Standalone Network ; February 2017',
+        assets: [{ code: 'XLM', min_amount: min }],
+      });
+    expect(config('0.0001')).not.toThrow();
+    for (const bad of ['0', '-1', 'dust', '0.00000001']) expect(config(bad), bad).toThrow(/min_amount/);
+  });
+});
 
 const CONCURRENCY = 4;
 const LOG_PER_MINUTE = 5;
