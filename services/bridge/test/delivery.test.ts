@@ -7,17 +7,17 @@
 // a payment under its asset's min_amount is recorded and not delivered.
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Asset, Keypair, Memo, Operation, TransactionBuilder } from '@stellar/stellar-sdk';
+import { Asset, Keypair, Memo, Operation } from '@stellar/stellar-sdk';
 import { databaseLegs, type TestDatabase } from '@anchor/support/testing';
 import { createKnex, createLogger } from '@anchor/support';
 import {
   funded,
-  horizon,
   issueAsset,
   localnet,
   migrate,
   recorder,
   runBridge,
+  submitOps,
   until,
   type Localnet,
   type Recorder,
@@ -122,19 +122,10 @@ describe.each(databaseLegs(['sqlite3']))('delivery lanes and dead letters on $ty
 
   /** One transaction of `count` payments to the receiving account, memo = the bank's route. */
   async function pay(route: string, count: number, amount: string, asset = Asset.native()) {
-    const server = horizon(net);
-    const account = await server.loadAccount(sender.publicKey());
-    const builder = new TransactionBuilder(account, {
-      fee: '100',
-      networkPassphrase: net.networkPassphrase,
-    }).setTimeout(60);
-    for (let i = 0; i < count; i++)
-      builder.addOperation(Operation.payment({ destination: receiving.publicKey(), asset, amount }));
-    builder.addMemo(Memo.text(route));
-    const tx = builder.build();
-    tx.sign(sender);
-    const res = await server.submitTransaction(tx, { skipMemoRequiredCheck: true });
-    return res.hash;
+    const ops = Array.from({ length: count }, () =>
+      Operation.payment({ destination: receiving.publicKey(), asset, amount }),
+    );
+    return (await submitOps(net, sender, ops, [], Memo.text(route))).hash;
   }
 
   async function outbox(transactionId: string) {

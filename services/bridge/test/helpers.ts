@@ -2,7 +2,16 @@
 // server (callbacks, compliance stand-in) and a running bridge on a real database.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Asset, Horizon, Keypair, Operation, TransactionBuilder, type xdr } from '@stellar/stellar-sdk';
+import { afterAll, beforeAll } from 'vitest';
+import {
+  Asset,
+  Horizon,
+  Keypair,
+  type Memo,
+  Operation,
+  TransactionBuilder,
+  type xdr,
+} from '@stellar/stellar-sdk';
 import {
   createSilentLogger,
   createKnex,
@@ -11,7 +20,7 @@ import {
   type Logger,
   type RunningServer,
 } from '@anchor/support';
-import type { TestDatabase } from '@anchor/support/testing';
+import type { DatabaseLeg, TestDatabase } from '@anchor/support/testing';
 import { start as startLocalnet, type Localnet } from '../../../packages/localnet/src/index.js';
 import { createBridge, type Bridge } from '../src/bridge.js';
 import { parseBridgeConfig } from '../src/config.js';
@@ -42,6 +51,7 @@ export async function submitOps(
   source: Keypair,
   ops: xdr.Operation[],
   extraSigners: Keypair[] = [],
+  memo?: Memo,
 ): Promise<Horizon.HorizonApi.SubmitTransactionResponse> {
   const server = horizon(net);
   const account = await server.loadAccount(source.publicKey());
@@ -50,6 +60,7 @@ export async function submitOps(
     networkPassphrase: net.networkPassphrase,
   }).setTimeout(60);
   for (const op of ops) builder.addOperation(op);
+  if (memo) builder.addMemo(memo);
   const tx = builder.build();
   tx.sign(source, ...extraSigners);
   return server.submitTransaction(tx, { skipMemoRequiredCheck: true });
@@ -146,6 +157,57 @@ export async function runBridge(
       await bridge.close();
     },
   };
+}
+
+/** Two bridge instances over one fresh database, paying from one funded base account. */
+export interface Replicas {
+  net: Localnet;
+  database: TestDatabase;
+  a: RunningBridge;
+  b: RunningBridge;
+  base: Keypair;
+}
+
+/**
+ * Starts a localnet and two bridges on `leg` before the suite's tests (nothing when the leg is
+ * unavailable) and stops them after; the fields are filled once beforeAll ran.
+ */
+export function useReplicas(leg: DatabaseLeg, extra: Record<string, unknown> = {}): Replicas {
+  const r = {} as Replicas;
+  beforeAll(async () => {
+    if (leg.unavailable) return;
+    r.net = await localnet(300);
+    r.database = await leg.create();
+    await migrate(r.database);
+    r.base = await funded(r.net, '100000');
+    const config = {
+      horizon: r.net.url,
+      database: { type: r.database.type, url: r.database.url },
+      accounts: { base_seed: r.base.secret() },
+      ...extra,
+    };
+    r.a = await runBridge(config);
+    r.b = await runBridge(config);
+  });
+  afterAll(async () => {
+    await r.a?.close();
+    await r.b?.close();
+    await r.database?.drop();
+    await r.net?.close();
+  });
+  return r;
+}
+
+/** The sent_transaction rows attached to a payment id. */
+export async function transactionsOf(database: TestDatabase, paymentId: string) {
+  const db = createKnex(database);
+  try {
+    const rows = await db('sent_payment').where({ payment_id: paymentId });
+    const ids = rows.map((x) => x.sent_transaction_id).filter((x) => x !== null);
+    return ids.length ? await db('sent_transaction').whereIn('id', ids) : [];
+  } finally {
+    await db.destroy();
+  }
 }
 
 export async function until<T>(

@@ -3,21 +3,11 @@
 // id concurrently build one transaction; a claim left by a crashed instance is
 // taken over once stale, and a transaction recorded by a crashed instance is
 // completed by replaying its envelope (never by building a second one).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Account, Keypair, Memo, Operation, Asset, TransactionBuilder } from '@stellar/stellar-sdk';
-import { databaseLegs, type TestDatabase } from '@anchor/support/testing';
+import { describe, expect, it } from 'vitest';
+import { Account, Memo, Operation, Asset, TransactionBuilder } from '@stellar/stellar-sdk';
+import { databaseLegs } from '@anchor/support/testing';
 import { createKnex } from '@anchor/support';
-import {
-  funded,
-  horizon,
-  localnet,
-  migrate,
-  runBridge,
-  type Localnet,
-  type RunningBridge,
-  postPayment,
-  xlmBalance,
-} from './helpers.js';
+import { funded, horizon, postPayment, useReplicas, xlmBalance } from './helpers.js';
 
 const pay = postPayment;
 const xlm = xlmBalance;
@@ -25,36 +15,10 @@ const xlm = xlmBalance;
 describe.each(databaseLegs(['mysql', 'postgres']))(
   'payment id idempotency across replicas on $type',
   (leg) => {
-    let net: Localnet;
-    let database: TestDatabase;
-    let a: RunningBridge;
-    let b: RunningBridge;
-    let base: Keypair;
-
-    beforeAll(async () => {
-      if (leg.unavailable) return;
-      net = await localnet(300);
-      database = await leg.create();
-      await migrate(database);
-      base = await funded(net, '100000');
-      const config = {
-        horizon: net.url,
-        database: { type: database.type, url: database.url },
-        accounts: { base_seed: base.secret() },
-        submitter: { claim_stale_ms: 1_000 },
-      };
-      a = await runBridge(config);
-      b = await runBridge(config);
-    });
-    afterAll(async () => {
-      await a?.close();
-      await b?.close();
-      await database?.drop();
-      await net?.close();
-    });
+    const r = useReplicas(leg, { submitter: { claim_stale_ms: 1_000 } });
 
     const rowsFor = async (paymentId: string) => {
-      const db = createKnex(database);
+      const db = createKnex(r.database);
       try {
         const sent = await db('sent_payment').where({ payment_id: paymentId });
         const ids = sent.map((r) => r.sent_transaction_id).filter((x) => x !== null);
@@ -69,6 +33,7 @@ describe.each(databaseLegs(['mysql', 'postgres']))(
     it.skipIf(leg.unavailable)(
       'two bridge instances receiving the same id concurrently send exactly one transaction',
       async () => {
+        const { net, a, b } = r;
         const to = await funded(net, '100');
         const before = await xlm(net, to.publicKey());
         const ids = ['dup-1', 'dup-2', 'dup-3'].map((i) => `${leg.type}-${i}`);
@@ -97,6 +62,7 @@ describe.each(databaseLegs(['mysql', 'postgres']))(
     it.skipIf(leg.unavailable)(
       'a claim left by a crashed instance (no transaction recorded) is taken over once stale and paid once',
       async () => {
+        const { net, database, a, b } = r;
         const to = await funded(net, '100');
         const id = `${leg.type}-crashed-claim`;
         const db = createKnex(database);
@@ -126,6 +92,7 @@ describe.each(databaseLegs(['mysql', 'postgres']))(
     it.skipIf(leg.unavailable)(
       'a transaction recorded by a crashed instance but never submitted is completed with that envelope',
       async () => {
+        const { net, database, a, b, base } = r;
         const to = await funded(net, '100');
         const id = `${leg.type}-crashed-tx`;
         const account = await horizon(net).loadAccount(base.publicKey());

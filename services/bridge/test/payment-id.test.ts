@@ -5,68 +5,24 @@
 // or compliance flag is 409 payment_id_conflict with nothing sent. Two
 // concurrent requests with one id and different parameters, on one bridge or
 // on two bridges over one database, make exactly one transaction.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Keypair } from '@stellar/stellar-sdk';
-import { databaseLegs, type TestDatabase } from '@anchor/support/testing';
+import { describe, expect, it } from 'vitest';
+import { databaseLegs } from '@anchor/support/testing';
 import { createKnex } from '@anchor/support';
-import {
-  funded,
-  horizon,
-  localnet,
-  migrate,
-  postPayment,
-  runBridge,
-  type Localnet,
-  type RunningBridge,
-} from './helpers.js';
+import { funded, horizon, postPayment, transactionsOf, useReplicas } from './helpers.js';
 
 describe.each(databaseLegs())('payment id reused with other parameters on $type', (leg) => {
-  let net: Localnet;
-  let database: TestDatabase;
-  let a: RunningBridge;
-  let b: RunningBridge;
-  let base: Keypair;
-
-  beforeAll(async () => {
-    if (leg.unavailable) return;
-    net = await localnet(300);
-    database = await leg.create();
-    await migrate(database);
-    base = await funded(net, '100000');
-    const config = {
-      horizon: net.url,
-      database: { type: database.type, url: database.url },
-      accounts: { base_seed: base.secret() },
-      submitter: { claim_stale_ms: 1_000 },
-    };
-    a = await runBridge(config);
-    b = await runBridge(config);
-  });
-  afterAll(async () => {
-    await a?.close();
-    await b?.close();
-    await database?.drop();
-    await net?.close();
-  });
+  const r = useReplicas(leg, { submitter: { claim_stale_ms: 1_000 } });
 
   const paymentsTo = async (account: string) =>
-    (await horizon(net).payments().forAccount(account).limit(200).call()).records.filter(
+    (await horizon(r.net).payments().forAccount(account).limit(200).call()).records.filter(
       (r) => r.type === 'payment' && (r as { to?: string }).to === account,
     );
-  const transactionsFor = async (paymentId: string) => {
-    const db = createKnex(database);
-    try {
-      const rows = await db('sent_payment').where({ payment_id: paymentId });
-      const ids = rows.map((r) => r.sent_transaction_id).filter((x) => x !== null);
-      return ids.length ? await db('sent_transaction').whereIn('id', ids) : [];
-    } finally {
-      await db.destroy();
-    }
-  };
+  const transactionsFor = (paymentId: string) => transactionsOf(r.database, paymentId);
 
   it.skipIf(leg.unavailable)(
     'answers the first outcome for the same payment and 409 for every other parameter',
     async () => {
+      const { net, a, b, base } = r;
       const to = await funded(net, '100');
       const other = await funded(net, '100');
       const payer = await funded(net, '1000');
@@ -107,6 +63,7 @@ describe.each(databaseLegs())('payment id reused with other parameters on $type'
   it.skipIf(leg.unavailable)(
     'two concurrent requests with one id and different amounts: one transaction, the other 409',
     async () => {
+      const { net, a, b } = r;
       const to = await funded(net, '100');
       for (const [name, pair] of [
         ['one bridge', [a, a]],
@@ -130,6 +87,7 @@ describe.each(databaseLegs())('payment id reused with other parameters on $type'
   it.skipIf(leg.unavailable)(
     'a stale claim that recorded nothing frees the id for other parameters; an old row without a fingerprint replays',
     async () => {
+      const { net, database, a, b } = r;
       const to = await funded(net, '100');
       const stale = `${leg.type}-stale-other`;
       const legacy = `${leg.type}-no-fingerprint`;
