@@ -10,30 +10,44 @@ export const BODY_LIMIT = '100kb';
 
 /** The public port: `POST /` (SEP-3 auth) and `GET /tx_status` (SEP-4). */
 export function createExternalApp(deps: ComplianceServices): Express {
-  return createServiceApp(
-    {
-      service: 'compliance',
-      logger: deps.logger,
-      jsonSpaces: 2,
-      bodyLimit: BODY_LIMIT,
-      corsAllowAll: true,
-      metrics: false,
-      healthChecks: { database: () => deps.store.ping() },
-    },
-    (router) => mountExternalRoutes(router, deps),
+  return goEscaped(
+    createServiceApp(
+      {
+        service: 'compliance',
+        logger: deps.logger,
+        jsonSpaces: 2,
+        bodyLimit: BODY_LIMIT,
+        corsAllowAll: true,
+        metrics: false,
+        healthChecks: { database: () => deps.store.ping() },
+      },
+      (router) => mountExternalRoutes(router, deps),
+    ),
   );
 }
 
 /** The private port: `/send`, `/receive`, `/allow_access`, `/remove_access`, `/metrics`. */
 export function createInternalApp(deps: ComplianceServices): Express {
-  return createServiceApp(
-    {
-      service: 'compliance',
-      logger: deps.logger,
-      jsonSpaces: 2,
-      bodyLimit: BODY_LIMIT,
-      healthChecks: { database: () => deps.store.ping() },
-    },
-    (router) => mountInternalRoutes(router, deps),
+  return goEscaped(
+    createServiceApp(
+      {
+        service: 'compliance',
+        logger: deps.logger,
+        jsonSpaces: 2,
+        bodyLimit: BODY_LIMIT,
+        healthChecks: { database: () => deps.store.ping() },
+      },
+      (router) => mountInternalRoutes(router, deps),
+    ),
   );
+}
+
+/**
+ * Go's encoding/json wrote `<`, `>` and `&` inside strings as `\u003c`, `\u003e`,
+ * `\u0026`; express does the same for res.json with this setting. Error texts echo
+ * the request's values, so this keeps those answers byte-identical to Go's.
+ */
+function goEscaped(app: Express): Express {
+  app.set('json escape', true);
+  return app;
 }
