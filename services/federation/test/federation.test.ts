@@ -162,7 +162,7 @@ describe.each(databaseLegs())('federation on $type', (leg) => {
       status: 'ok',
       checks: { database: 'ok' },
     });
-    expect((await request(app).post('/federation')).status).toBe(404);
+    expect((await request(app).post('/federation')).status).toBe(405);
   });
 
   run('answers CORS preflight', async () => {

@@ -2,7 +2,9 @@
 // served by a plain node:http handler in front of express, because express's
 // per-request machinery cost more than half of the lookup's CPU (see
 // docs/benchmarks.md); everything else (health, metrics, preflight, 404) goes on
-// to the express app. Answers carry CORS and no-store, errors included.
+// to the express app. Answers carry CORS and no-store, errors included. As the Go
+// server (a GET-only chi route), any other method on the lookup path is a 405,
+// and the JSON escapes `<`, `>`, `&` as Go's encoding/json did.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Express } from 'express';
@@ -10,6 +12,12 @@ import { AppError, errorBody, INTERNAL_ERROR_BODY, requestMetrics, type Logger }
 import type { FederationService } from '../services/federation.service.js';
 
 const ROUTE = '/federation';
+const METHOD_NOT_ALLOWED = new AppError(405, 'method_not_allowed', 'Only GET is allowed here.');
+
+/** What Go's encoding/json escapes and JSON.stringify does not (HTML characters, JS line separators). */
+const GO_ESCAPED = /[<>&\u2028\u2029]/g;
+const goEscape = (json: string) =>
+  json.replace(GO_ESCAPED, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
 export function federationListener(
   service: FederationService,
@@ -21,8 +29,12 @@ export function federationListener(
     const url = req.url ?? '/';
     const queryStart = url.indexOf('?');
     const path = queryStart === -1 ? url : url.slice(0, queryStart);
-    if (req.method !== 'GET' || (path !== ROUTE && path !== `${ROUTE}/`)) {
+    if ((path !== ROUTE && path !== `${ROUTE}/`) || req.method === 'OPTIONS') {
       app(req as never, res as never);
+      return;
+    }
+    if (req.method !== 'GET') {
+      send(req, res, 405, errorBody(METHOD_NOT_ALLOWED), { Allow: 'GET, OPTIONS' });
       return;
     }
     const stop = histogram.startTimer({ method: 'GET', route: ROUTE });
@@ -47,8 +59,14 @@ export function federationListener(
   };
 }
 
-function send(req: IncomingMessage, res: ServerResponse, status: number, body: unknown): void {
-  const json = JSON.stringify(body);
+function send(
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  const json = goEscape(JSON.stringify(body));
   const incomingId = req.headers['x-request-id'];
   res.writeHead(status, {
     'Content-Type': 'application/json; charset=utf-8',
@@ -57,6 +75,7 @@ function send(req: IncomingMessage, res: ServerResponse, status: number, body: u
     'Cache-Control': 'no-store',
     'X-Request-Id':
       typeof incomingId === 'string' && /^[\w.-]{1,128}$/.test(incomingId) ? incomingId : randomUUID(),
+    ...headers,
   });
   res.end(json);
 }
