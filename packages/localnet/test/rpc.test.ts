@@ -195,6 +195,66 @@ describe('transactions', () => {
     expect(entries.entries[0]!.val.trustLine().flags()).toBe(1);
   });
 
+  it('emits transfers for create_account, path payments and account_merge (the merged balance)', async () => {
+    const alice = await funded(ctx, '50');
+    const bob = await funded(ctx);
+    const carol = Keypair.random().publicKey();
+    const tx = await buildTx(ctx, alice, [
+      Operation.createAccount({ destination: carol, startingBalance: '3' }),
+      Operation.pathPaymentStrictSend({
+        sendAsset: Asset.native(),
+        sendAmount: '2',
+        destination: bob.publicKey(),
+        destAsset: Asset.native(),
+        destMin: '2',
+        path: [],
+      }),
+      Operation.accountMerge({ destination: bob.publicKey() }),
+    ]);
+    const sent = await server.sendTransaction(tx);
+    const got = await confirmed(sent.hash);
+    expect(got.status).toBe('SUCCESS');
+    const merged = 50_0000000n - 300n - 3_0000000n - 2_0000000n; // fee: 100 per operation
+    expect(
+      (await eventsOf(sent.hash, got.ledger))
+        .filter((e) => e.transactionIndex !== 0)
+        .map((e) => [e.operationIndex, decoded(e)]),
+    ).toEqual([
+      [0, { contract: native(), topic: ['transfer', alice.publicKey(), carol, 'native'], value: 3_0000000n }],
+      [
+        1,
+        {
+          contract: native(),
+          topic: ['transfer', alice.publicKey(), bob.publicKey(), 'native'],
+          value: 2_0000000n,
+        },
+      ],
+      [
+        2,
+        {
+          contract: native(),
+          topic: ['transfer', alice.publicKey(), bob.publicKey(), 'native'],
+          value: merged,
+        },
+      ],
+    ]);
+  });
+
+  it('pages getEvents with its cursor: one event per page yields every event once, in order', async () => {
+    const from = Math.max(1, (await server.getLatestLedger()).sequence - 20);
+    const all = await server.getEvents({ startLedger: from, filters: [], limit: 10000 });
+    expect(all.events.length).toBeGreaterThan(3);
+    const ids: string[] = [];
+    let page = await server.getEvents({ startLedger: from, filters: [], limit: 1 });
+    while (page.events.length) {
+      ids.push(...page.events.map((e) => e.id));
+      if (ids.length >= all.events.length) break;
+      page = await server.getEvents({ cursor: page.cursor, filters: [], limit: 1 });
+    }
+    expect(ids).toEqual(all.events.map((e) => e.id));
+    expect([...ids].sort()).toEqual(ids);
+  });
+
   it('reports a failed transaction as FAILED with only its fee event', async () => {
     const alice = await funded(ctx);
     const nobody = Keypair.random().publicKey();

@@ -43,6 +43,11 @@ function parseCursor(s: string): bigint {
   return (BigInt.asUintN(64, BigInt(m[1]!)) << 32n) | BigInt(m[2]!);
 }
 
+/** The position after a cursor: its event index + 1, wrapping in 32 bits as RPC's uint32 does. */
+function after(cursor: bigint): bigint {
+  return (cursor & ~0xffffffffn) | ((cursor + 1n) & 0xffffffffn);
+}
+
 function parseSegment(v: unknown): Segment {
   if (typeof v !== 'string')
     throw new RpcError(INVALID_PARAMS, 'invalid parameters: topic segments must be strings');
@@ -125,7 +130,7 @@ export function getEvents(ctx: RpcContext, p: Params): unknown {
   const filters = filtersRaw.map((f, i) => parseFilter(f, i + 1));
 
   const { latest, oldest } = ctx.store;
-  const start = cursorText !== '' ? parseCursor(cursorText) + 1n : eventKey(startLedger, 0, 0, 0);
+  const start = cursorText !== '' ? after(parseCursor(cursorText)) : eventKey(startLedger, 0, 0, 0);
   const startSeq = Number(start >> 64n);
   const limit = limitParam || DEFAULT_EVENTS_LIMIT;
   let endLedger = Math.min(startSeq + LEDGER_SCAN_LIMIT, latest.sequence + 1);
