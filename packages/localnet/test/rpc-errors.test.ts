@@ -13,7 +13,10 @@ beforeAll(async () => {
 });
 afterAll(() => ctx.net.close());
 
-async function raw(body: string): Promise<{ status: number; json: any }> {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON-RPC answers of any shape
+type Json = any;
+
+async function raw(body: string): Promise<{ status: number; json: Json }> {
   const r = await fetch(ctx.net.rpcUrl, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
@@ -50,7 +53,7 @@ describe('JSON-RPC framing', () => {
         { jsonrpc: '2.0', id: 2, method: 'nope' },
       ]),
     );
-    expect(r.json.map((x: any) => [x.id, x.result?.passphrase ?? x.error.code])).toEqual([
+    expect(r.json.map((x: Json) => [x.id, x.result?.passphrase ?? x.error.code])).toEqual([
       [1, ctx.net.networkPassphrase],
       [2, -32601],
     ]);

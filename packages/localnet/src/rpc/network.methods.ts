@@ -16,8 +16,8 @@ import type { RpcContext } from './rpc-context.js';
 import { headerEntry, ledgerCloseMeta } from './rpc-ledger-store.js';
 
 const MAX_HEALTHY_LEDGER_LATENCY_S = 30;
-const MAX_LEDGERS_LIMIT = 200;
-const DEFAULT_LEDGERS_LIMIT = 50;
+/** RPC's max- and default- limits. */
+const LIMITS = { max: 200, default: 50 };
 const MAX_LEDGER_ENTRY_KEYS = 200;
 const CLASSIC_FEE_WINDOW = 10;
 const SOROBAN_FEE_WINDOW = 50;
@@ -107,12 +107,7 @@ function distribution(fees: bigint[], ledgerCount: number): Record<string, unkno
 
 export function getLedgers(ctx: RpcContext, p: Params): unknown {
   const { latest, oldest } = ctx.store;
-  const page = ledgerPage(
-    p,
-    { first: oldest.sequence, last: latest.sequence },
-    MAX_LEDGERS_LIMIT,
-    DEFAULT_LEDGERS_LIMIT,
-  );
+  const page = ledgerPage(p, ctx.store, LIMITS);
   let start = page.startLedger;
   if (page.cursor !== '') {
     const c = /^\d+$/.test(page.cursor) ? Number(page.cursor) : NaN;

@@ -84,10 +84,11 @@ export interface LedgerPage {
 
 export function ledgerPage(
   p: Params,
-  range: { first: number; last: number },
-  maxLimit: number,
-  defaultLimit: number,
+  store: { oldest: { sequence: number }; latest: { sequence: number } },
+  limits: { max: number; default: number },
 ): LedgerPage {
+  const range = { first: store.oldest.sequence, last: store.latest.sequence };
+  const maxLimit = limits.max;
   const startLedger = uint32(p, 'startLedger');
   const pagination = object(p, 'pagination');
   const cursor = pagination ? string(pagination, 'cursor') : '';
@@ -106,5 +107,5 @@ export function ledgerPage(
   const format = formatError(p);
   if (format) errors.push(format);
   if (errors.length) throw new RpcError(INVALID_REQUEST, errors.join('\n'));
-  return { startLedger, cursor, limit: limit || defaultLimit };
+  return { startLedger, cursor, limit: limit || limits.default };
 }

@@ -8,8 +8,8 @@ import type { RpcContext } from './rpc-context.js';
 import { INVALID_PARAMS, RpcError, checkFormat, ledgerPage, string, type Params } from './rpc-params.js';
 import type { RpcTx } from './rpc-ledger-store.js';
 
-const MAX_TRANSACTIONS_LIMIT = 200;
-const DEFAULT_TRANSACTIONS_LIMIT = 50;
+/** RPC's max- and default- limits. */
+const LIMITS = { max: 200, default: 50 };
 
 export function sendTransaction(ctx: RpcContext, p: Params): unknown {
   checkFormat(p);
@@ -80,12 +80,7 @@ export function getTransaction(ctx: RpcContext, p: Params): unknown {
 
 export function getTransactions(ctx: RpcContext, p: Params): unknown {
   const { latest, oldest } = ctx.store;
-  const page = ledgerPage(
-    p,
-    { first: oldest.sequence, last: latest.sequence },
-    MAX_TRANSACTIONS_LIMIT,
-    DEFAULT_TRANSACTIONS_LIMIT,
-  );
+  const page = ledgerPage(p, ctx.store, LIMITS);
   let startLedger = page.startLedger;
   let startOrder = 1;
   if (page.cursor !== '') {
