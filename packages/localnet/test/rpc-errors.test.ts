@@ -135,6 +135,39 @@ async function fundedNow(): Promise<Keypair> {
   return p;
 }
 
+describe('sendTransaction statuses', () => {
+  // Ledgers close only when the test says so, so a queued transaction stays queued.
+  it('answers DUPLICATE, TRY_AGAIN_LATER and ERROR with an errorResult as stellar-core does', async () => {
+    const alice = await fundedNow();
+    const bob = await fundedNow();
+    const pay = (seqOffset: number) =>
+      ctx.server.loadAccount(alice.publicKey()).then((a) =>
+        buildTx(
+          ctx,
+          alice,
+          [Operation.payment({ destination: bob.publicKey(), asset: Asset.native(), amount: '1' })],
+          {
+            sequence: (BigInt(a.sequenceNumber()) + BigInt(seqOffset)).toString(),
+          },
+        ),
+      );
+    const server = new rpc.Server(ctx.net.rpcUrl, { allowHttp: true });
+    const bad = await pay(5);
+    const error = await server.sendTransaction(bad);
+    expect(error.status).toBe('ERROR');
+    expect(error.errorResult?.result().switch().name).toBe('txBadSeq');
+    const first = await pay(0);
+    const second = await pay(1);
+    expect((await server.sendTransaction(first)).status).toBe('PENDING');
+    expect((await server.sendTransaction(first)).status).toBe('DUPLICATE');
+    expect((await server.sendTransaction(second)).status).toBe('TRY_AGAIN_LATER');
+    ctx.net.closeLedger();
+    expect((await server.getTransaction(first.hash().toString('hex'))).status).toBe('SUCCESS');
+    expect((await server.sendTransaction(second)).status).toBe('PENDING');
+    ctx.net.closeLedger();
+  });
+});
+
 describe('retention window', () => {
   it('keeps the last N ledgers: older startLedgers, cursors and transactions are out of range', async () => {
     const alice = await fundedNow();

@@ -271,32 +271,6 @@ describe('transactions', () => {
     ]);
   });
 
-  it('answers DUPLICATE, TRY_AGAIN_LATER and ERROR with an errorResult as stellar-core does', async () => {
-    const alice = await funded(ctx);
-    const bob = await funded(ctx);
-    const pay = (seqOffset: number) =>
-      ctx.server.loadAccount(alice.publicKey()).then((a) =>
-        buildTx(
-          ctx,
-          alice,
-          [Operation.payment({ destination: bob.publicKey(), asset: Asset.native(), amount: '1' })],
-          {
-            sequence: (BigInt(a.sequenceNumber()) + BigInt(seqOffset)).toString(),
-          },
-        ),
-      );
-    const bad = await pay(5);
-    const error = await server.sendTransaction(bad);
-    expect(error.status).toBe('ERROR');
-    expect(error.errorResult?.result().switch().name).toBe('txBadSeq');
-    const first = await pay(0);
-    const second = await pay(1);
-    expect((await server.sendTransaction(first)).status).toBe('PENDING');
-    expect((await server.sendTransaction(first)).status).toBe('DUPLICATE');
-    expect((await server.sendTransaction(second)).status).toBe('TRY_AGAIN_LATER');
-    await confirmed(first.hash().toString('hex'));
-  });
-
   it('pages getTransactions with its TOID cursor', async () => {
     const alice = await funded(ctx);
     const latest = (await server.getLatestLedger()).sequence;
