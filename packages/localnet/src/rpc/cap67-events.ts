@@ -170,8 +170,17 @@ function sym(s: string): xdr.ScVal {
   return xdr.ScVal.scvSymbol(s);
 }
 
+// Decoding a G address (base32 + checksum) dominates event building; accounts recur constantly.
+const addresses = new Map<string, xdr.ScVal>();
+
 function address(g: string): xdr.ScVal {
-  return new Address(g).toScVal();
+  let v = addresses.get(g);
+  if (!v) {
+    v = new Address(g).toScVal();
+    if (addresses.size >= 100_000) addresses.clear();
+    addresses.set(g, v);
+  }
+  return v;
 }
 
 function i128(v: bigint): xdr.ScVal {

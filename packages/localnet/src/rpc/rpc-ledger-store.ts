@@ -7,7 +7,7 @@ import type { TxRow } from '../history-store.js';
 import type { LedgerCloser } from '../ledger-closer.js';
 import { toid } from '../toid.js';
 import { decodeEnvelope } from '../xdr-decode.js';
-import { Cap67EventBuilder, type OpFacts } from './cap67-events.js';
+import { Cap67EventBuilder, type OpFacts, type TxEvents } from './cap67-events.js';
 
 /** RPC's default history-retention-window: one day of 5-second ledgers. */
 export const ONE_DAY_OF_LEDGERS = 17_280;
@@ -23,13 +23,28 @@ export interface RpcTx {
   inclusionFeePerOp: bigint;
   envelopeXdr: string;
   resultXdr: string;
-  resultMetaXdr: string;
-  transactionEventsXdr: string[];
-  contractEventsXdr: string[][];
-  /** Kept for the ledger's close meta, built on demand. */
+  /** Kept for the ledger's close meta and rendered on demand (see rendered()). */
   result: xdr.TransactionResult;
   meta: xdr.TransactionMeta;
   envelope: xdr.TransactionEnvelope;
+  events: TxEvents;
+  xdr?: RenderedTx;
+}
+
+/** The base64 parts of a transaction that only getTransaction(s) need. */
+export interface RenderedTx {
+  resultMetaXdr: string;
+  transactionEventsXdr: string[];
+  contractEventsXdr: string[][];
+}
+
+export function rendered(t: RpcTx): RenderedTx {
+  t.xdr ??= {
+    resultMetaXdr: t.meta.toXDR('base64'),
+    transactionEventsXdr: t.events.transaction.map((e) => e.toXDR('base64')),
+    contractEventsXdr: t.events.operations.map((list) => list.map((e) => e.toXDR('base64'))),
+  };
+  return t.xdr;
 }
 
 export interface RpcEvent {
@@ -176,12 +191,10 @@ export class RpcLedgerStore {
         : parsed.fee / BigInt(Math.max(parsed.operations.length, 1)),
       envelopeXdr,
       resultXdr,
-      resultMetaXdr: meta.toXDR('base64'),
-      transactionEventsXdr: ev.transaction.map((e) => e.toXDR('base64')),
-      contractEventsXdr: ev.operations.map((list) => list.map((e) => e.toXDR('base64'))),
       result,
       meta,
       envelope: xdr.TransactionEnvelope.fromXDR(envelopeXdr, 'base64'),
+      events: ev,
     };
     ledger.txs.push(tx);
     this.txByHash.set(tx.hash, tx);

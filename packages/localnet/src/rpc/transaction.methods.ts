@@ -6,7 +6,7 @@ import { toid } from '../toid.js';
 import { MalformedEnvelopeError, decodeEnvelope } from '../xdr-decode.js';
 import type { RpcContext } from './rpc-context.js';
 import { INVALID_PARAMS, RpcError, checkFormat, ledgerPage, string, type Params } from './rpc-params.js';
-import type { RpcTx } from './rpc-ledger-store.js';
+import { rendered, type RpcTx } from './rpc-ledger-store.js';
 
 /** RPC's max- and default- limits. */
 const LIMITS = { max: 200, default: 50 };
@@ -32,6 +32,7 @@ export function sendTransaction(ctx: RpcContext, p: Params): unknown {
 }
 
 function details(t: RpcTx): Record<string, unknown> {
+  const r = rendered(t);
   return {
     status: t.successful ? 'SUCCESS' : 'FAILED',
     txHash: t.hash,
@@ -39,8 +40,8 @@ function details(t: RpcTx): Record<string, unknown> {
     feeBump: t.feeBump,
     envelopeXdr: t.envelopeXdr,
     resultXdr: t.resultXdr,
-    resultMetaXdr: t.resultMetaXdr,
-    events: { transactionEventsXdr: t.transactionEventsXdr, contractEventsXdr: t.contractEventsXdr },
+    resultMetaXdr: r.resultMetaXdr,
+    events: { transactionEventsXdr: r.transactionEventsXdr, contractEventsXdr: r.contractEventsXdr },
     ledger: t.ledger,
   };
 }
