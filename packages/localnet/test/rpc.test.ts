@@ -255,6 +255,39 @@ describe('transactions', () => {
     expect([...ids].sort()).toEqual(ids);
   });
 
+  it('serves account and data entries from the live state and omits keys it does not hold', async () => {
+    const alice = await funded(ctx, '20');
+    const signer = Keypair.random();
+    await ctx.server.submitTransaction(
+      await buildTx(ctx, alice, [
+        Operation.manageData({ name: 'kyc', value: 'done' }),
+        Operation.setOptions({
+          signer: { ed25519PublicKey: signer.publicKey(), weight: 1 },
+          homeDomain: 'bank.test',
+        }),
+      ]),
+    );
+    const id = Keypair.fromPublicKey(alice.publicKey()).xdrAccountId();
+    const accountKey = xdr.LedgerKey.account(new xdr.LedgerKeyAccount({ accountId: id }));
+    const dataKey = xdr.LedgerKey.data(new xdr.LedgerKeyData({ accountId: id, dataName: 'kyc' }));
+    const missing = xdr.LedgerKey.account(
+      new xdr.LedgerKeyAccount({ accountId: Keypair.random().xdrAccountId() }),
+    );
+    const r = await server.getLedgerEntries(missing, dataKey, accountKey);
+    expect(r.entries.map((e) => e.key.switch().name)).toEqual(['data', 'account']);
+    expect(r.entries[0]!.val.data().dataValue().toString()).toBe('done');
+    const account = r.entries[1]!.val.account();
+    const horizon = await ctx.server.loadAccount(alice.publicKey());
+    expect(account.balance().toString()).toBe(
+      BigInt(Math.round(Number(horizon.balances[0]!.balance) * 1e7)).toString(),
+    );
+    expect(account.seqNum().toString()).toBe(horizon.sequenceNumber());
+    expect(account.numSubEntries()).toBe(2);
+    expect(account.homeDomain().toString()).toBe('bank.test');
+    expect(account.signers().map((x) => x.weight())).toEqual([1]);
+    expect(r.entries[1]!.lastModifiedLedgerSeq).toBe(horizon.last_modified_ledger);
+  });
+
   it('reports a failed transaction as FAILED with only its fee event', async () => {
     const alice = await funded(ctx);
     const nobody = Keypair.random().publicKey();
