@@ -23,28 +23,50 @@ export interface RpcTx {
   inclusionFeePerOp: bigint;
   envelopeXdr: string;
   resultXdr: string;
-  /** Kept for the ledger's close meta and rendered on demand (see rendered()). */
+  /** Kept for the ledger's close meta; meta and XDR text are built on demand (see rendered()). */
   result: xdr.TransactionResult;
-  meta: xdr.TransactionMeta;
-  envelope: xdr.TransactionEnvelope;
   events: TxEvents;
   xdr?: RenderedTx;
 }
 
 /** The base64 parts of a transaction that only getTransaction(s) need. */
 export interface RenderedTx {
+  envelope: xdr.TransactionEnvelope;
+  meta: xdr.TransactionMeta;
   resultMetaXdr: string;
   transactionEventsXdr: string[];
   contractEventsXdr: string[][];
 }
 
 export function rendered(t: RpcTx): RenderedTx {
-  t.xdr ??= {
-    resultMetaXdr: t.meta.toXDR('base64'),
+  if (t.xdr) return t.xdr;
+  const meta = transactionMeta(t.events);
+  t.xdr = {
+    envelope: xdr.TransactionEnvelope.fromXDR(t.envelopeXdr, 'base64'),
+    meta,
+    resultMetaXdr: meta.toXDR('base64'),
     transactionEventsXdr: t.events.transaction.map((e) => e.toXDR('base64')),
     contractEventsXdr: t.events.operations.map((list) => list.map((e) => e.toXDR('base64'))),
   };
   return t.xdr;
+}
+
+/** Protocol 23's TransactionMeta v4: operation metas with their events, the fee event; no entry changes. */
+function transactionMeta(ev: TxEvents): xdr.TransactionMeta {
+  return new xdr.TransactionMeta(
+    4,
+    new xdr.TransactionMetaV4({
+      ext: new xdr.ExtensionPoint(0),
+      txChangesBefore: [],
+      operations: ev.operations.map(
+        (events) => new xdr.OperationMetaV2({ ext: new xdr.ExtensionPoint(0), changes: [], events }),
+      ),
+      txChangesAfter: [],
+      sorobanMeta: null,
+      events: ev.transaction,
+      diagnosticEvents: [],
+    }),
+  );
 }
 
 export interface RpcEvent {
@@ -165,20 +187,6 @@ export class RpcLedgerStore {
       return flags ? { authorizedAfter: flags.json.authorized_flag === true } : {};
     };
     const ev = this.events.build(parsed, result, opFacts);
-    const meta = new xdr.TransactionMeta(
-      4,
-      new xdr.TransactionMetaV4({
-        ext: new xdr.ExtensionPoint(0),
-        txChangesBefore: [],
-        operations: ev.operations.map(
-          (events) => new xdr.OperationMetaV2({ ext: new xdr.ExtensionPoint(0), changes: [], events }),
-        ),
-        txChangesAfter: [],
-        sorobanMeta: null,
-        events: ev.transaction,
-        diagnosticEvents: [],
-      }),
-    );
     const tx: RpcTx = {
       hash: row.hash,
       ledger: ledger.sequence,
@@ -192,8 +200,6 @@ export class RpcLedgerStore {
       envelopeXdr,
       resultXdr,
       result,
-      meta,
-      envelope: xdr.TransactionEnvelope.fromXDR(envelopeXdr, 'base64'),
       events: ev,
     };
     ledger.txs.push(tx);
@@ -232,7 +238,7 @@ function eventBody(e: xdr.ContractEvent): Pick<RpcEvent, 'contractId' | 'topicXd
 /** LedgerCloseMeta v2 of a ledger: header, the transaction set and each transaction's result and meta. */
 export function ledgerCloseMeta(l: RpcLedger): string {
   if (l.metaXdr) return l.metaXdr;
-  const txes = l.txs.map((t) => t.envelope);
+  const txes = l.txs.map((t) => rendered(t).envelope);
   const phase = (components: xdr.TxSetComponent[]) => new xdr.TransactionPhase(0, components);
   const classic = txes.length
     ? [
@@ -262,7 +268,7 @@ export function ledgerCloseMeta(l: RpcLedger): string {
               result: t.result,
             }),
             feeProcessing: [],
-            txApplyProcessing: t.meta,
+            txApplyProcessing: rendered(t).meta,
             postTxApplyFeeProcessing: [],
           }),
       ),
