@@ -3,7 +3,9 @@
 //   1. single-payment transactions: HTTP submit (POST /transactions_async, validation incl.
 //      ed25519 verify) + ledger close (re-validation, application, history) for N sources;
 //   2. 100-operation payment transactions, same pipeline;
-//   3. SSE: records/s delivered to 10 concurrent /payments streams for one large ledger.
+//   3. SSE: records/s delivered to 10 concurrent /payments streams for one large ledger;
+//   4. catch-up over the whole history: Stellar RPC getEvents pages (CAP-67 events/s) beside
+//      Horizon /payments pages (records/s), one client each, in the same run.
 // Baseline ("floor"): raw ed25519 verifications + envelope XDR decodes per second, i.e. the
 // cost a validating server cannot avoid per transaction. The server runs in a worker thread
 // (bench/server-worker.ts) so the load generator does not share its event loop: 2 cores.
@@ -190,6 +192,61 @@ function sseClient(net: Net, cursor: string, expected: number): Promise<number> 
   });
 }
 
+async function getJson<T>(url: string, body?: unknown): Promise<T> {
+  const r = await fetch(
+    url,
+    body === undefined
+      ? {}
+      : { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) },
+  );
+  return (await r.json()) as T;
+}
+
+interface EventsPage {
+  result: { events: { topic: string[] }[]; cursor: string };
+}
+
+/** Reads every event from ledger 1 with getEvents pages of `limit`; counts them and the transfers. */
+async function rpcCatchUp(
+  net: Net,
+  limit: number,
+): Promise<{ events: number; transfers: number; ms: number }> {
+  const transfer = xdr.ScVal.scvSymbol('transfer').toXDR('base64');
+  let params: Record<string, unknown> = { startLedger: 1, filters: [], pagination: { limit } };
+  let events = 0;
+  let transfers = 0;
+  const t0 = performance.now();
+  for (;;) {
+    const page = await getJson<EventsPage>(`${net.url}/rpc`, {
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'getEvents',
+      params,
+    });
+    events += page.result.events.length;
+    for (const e of page.result.events) if (e.topic[0] === transfer) transfers++;
+    if (page.result.events.length < limit) break;
+    params = { filters: [], pagination: { cursor: page.result.cursor, limit } };
+  }
+  return { events, transfers, ms: performance.now() - t0 };
+}
+
+/** Reads every payment with Horizon /payments pages of 200 (its maximum). */
+async function horizonCatchUp(net: Net): Promise<{ records: number; ms: number }> {
+  let url = `${net.url}/payments?limit=200&order=asc`;
+  let records = 0;
+  const t0 = performance.now();
+  for (;;) {
+    const page = await getJson<{ _embedded: { records: unknown[] }; _links: { next: { href: string } } }>(
+      url,
+    );
+    records += page._embedded.records.length;
+    if (page._embedded.records.length < 200) break;
+    url = page._links.next.href;
+  }
+  return { records, ms: performance.now() - t0 };
+}
+
 async function main(): Promise<void> {
   const net = await startWorker();
   const passphrase = net.passphrase;
@@ -266,12 +323,37 @@ async function main(): Promise<void> {
     `\nSSE: ${envelopes.length} payment records × ${SSE_CLIENTS} clients in ${sseMs.toFixed(0)} ms (incl. the ledger close) → ${rate(delivered, sseMs)} records delivered`,
   );
 
+  // Catch-up: the first RPC request takes in every ledger closed so far (events, meta); timed
+  // on its own, then each API is read from the start by one client.
+  const s0 = performance.now();
+  await getJson(`${net.url}/rpc`, { jsonrpc: '2.0', id: 1, method: 'getLatestLedger' });
+  const indexMs = performance.now() - s0;
+  const horizon = await horizonCatchUp(net);
+  const rpcMax = await rpcCatchUp(net, 10_000);
+  const rpc200 = await rpcCatchUp(net, 200);
+  console.log(`\ncatch-up from ledger 1 (one client each):`);
+  console.log(`  RPC view built on first request: ${indexMs.toFixed(0)} ms`);
+  console.log(
+    `  Horizon /payments, pages of 200:  ${horizon.records} records in ${horizon.ms.toFixed(0)} ms → ${rate(horizon.records, horizon.ms)}`,
+  );
+  for (const [label, r] of [
+    ['RPC getEvents, pages of 10,000:', rpcMax],
+    ['RPC getEvents, pages of 200:   ', rpc200],
+  ] as const) {
+    console.log(
+      `  ${label} ${r.events} events (${r.transfers} transfers) in ${r.ms.toFixed(0)} ms → ${rate(r.events, r.ms)} events, ${rate(r.transfers, r.ms)} transfers`,
+    );
+  }
+
   console.log('\nsummary');
   console.log(
     `  single-payment: ${rate(single.txs, single.totalMs)} tx end to end (floor ${Math.round(base.floorTxPerSec)}/s per core)`,
   );
   console.log(`  100-op:         ${rate(batch.applied, batch.totalMs)} payment ops end to end`);
   console.log(`  SSE:            ${rate(delivered, sseMs)} records to ${SSE_CLIENTS} clients`);
+  console.log(
+    `  catch-up:       RPC ${rate(rpcMax.events, rpcMax.ms)} events (pages of 10,000), ${rate(rpc200.events, rpc200.ms)} (pages of 200); Horizon ${rate(horizon.records, horizon.ms)} payments (pages of 200)`,
+  );
   agent.destroy();
   await net.call({ cmd: 'stop' });
   await net.worker.terminate();

@@ -8,6 +8,8 @@ import { Friendbot } from './friendbot.js';
 import { createHorizonHandler } from './horizon-routes.js';
 import { LedgerCloser, type ClosedLedger } from './ledger-closer.js';
 import { createLogger, type LogLevel, type Logger } from './logger.js';
+import { createRpcHandler, RPC_PATH } from './rpc/rpc-routes.js';
+import { ONE_DAY_OF_LEDGERS, RpcLedgerStore } from './rpc/rpc-ledger-store.js';
 import { readSnapshot, writeSnapshot } from './snapshot.js';
 
 export const STANDALONE_PASSPHRASE = 'Standalone Network ; February 2017';
@@ -29,6 +31,8 @@ export interface LocalnetOptions {
   submitTimeoutMs?: number;
   /** Operations per ledger; later transactions wait. Default 10000. */
   maxOperationsPerLedger?: number;
+  /** Ledgers Stellar RPC (POST /rpc) keeps; older ones are outside its range. Default 17280 (24 h). */
+  rpcRetentionLedgers?: number;
   logLevel?: LogLevel;
   logger?: Logger;
 }
@@ -36,6 +40,8 @@ export interface LocalnetOptions {
 export interface Localnet {
   /** Base URL for `new Horizon.Server(url, { allowHttp: true })`. */
   url: string;
+  /** Stellar RPC endpoint on the same port: `new rpc.Server(rpcUrl, { allowHttp: true })`. */
+  rpcUrl: string;
   port: number;
   host: string;
   networkPassphrase: string;
@@ -109,16 +115,22 @@ export async function start(options: LocalnetOptions = {}): Promise<Localnet> {
     closer.genesis();
   }
 
-  server.on(
-    'request',
-    createHorizonHandler({
-      closer,
-      friendbot,
-      networkPassphrase,
-      submitTimeoutMs: options.submitTimeoutMs ?? 30_000,
-      log,
-    }),
-  );
+  const horizon = createHorizonHandler({
+    closer,
+    friendbot,
+    networkPassphrase,
+    submitTimeoutMs: options.submitTimeoutMs ?? 30_000,
+    log,
+  });
+  const rpc = createRpcHandler({
+    store: new RpcLedgerStore(closer, networkPassphrase, options.rpcRetentionLedgers ?? ONE_DAY_OF_LEDGERS),
+    closer,
+    networkPassphrase,
+    friendbotUrl: `${url}/friendbot`,
+    log,
+    submit: (tx) => closer.submitAsync(tx),
+  });
+  server.on('request', (req, res) => (req.url?.split('?')[0] === RPC_PATH ? rpc : horizon)(req, res));
 
   const save = (file = snapshotFile) => {
     if (file) writeSnapshot(file, networkPassphrase, closer.head, closer.state);
@@ -154,6 +166,7 @@ export async function start(options: LocalnetOptions = {}): Promise<Localnet> {
 
   return {
     url,
+    rpcUrl: `${url}${RPC_PATH}`,
     port,
     host,
     networkPassphrase,

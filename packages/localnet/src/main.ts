@@ -22,13 +22,15 @@ Options:
   --submit-timeout <dur>      how long POST /transactions waits for its ledger
                               before answering 504                                [default: 30s]
   --max-ops-per-ledger <n>    operations per ledger; further transactions wait    [default: 10000]
+  --rpc-retention <n>         ledgers Stellar RPC (POST /rpc) keeps               [default: 17280]
   --log-level <level>         silent | error | warn | info | debug                [default: info]
   -h, --help                  show this help and exit
 
 Endpoints: GET / · /accounts/:id[/transactions|operations|payments|effects|data/:key]
   /ledgers[/:seq[/…]] · /transactions[/:hash[/operations|payments|effects]] · /operations[/:id[/effects]]
   /payments · /effects · /fee_stats · /friendbot?addr=G… · POST /transactions · POST /transactions_async
-Every collection streams as SSE with "Accept: text/event-stream".`;
+Every collection streams as SSE with "Accept: text/event-stream".
+Stellar RPC (JSON-RPC 2.0) on the same port: POST /rpc.`;
 
 function parseArgs(argv: string[]): LocalnetOptions | 'help' {
   const opts: LocalnetOptions = { port: 8000 };
@@ -74,6 +76,10 @@ function parseArgs(argv: string[]): LocalnetOptions | 'help' {
       case '--max-ops-per-ledger':
         opts.maxOperationsPerLedger = int(value());
         break;
+      case '--rpc-retention':
+        opts.rpcRetentionLedgers = int(value());
+        if (opts.rpcRetentionLedgers < 1) throw new Error('--rpc-retention must be at least 1');
+        break;
       case '--log-level': {
         const v = value();
         if (!isLogLevel(v)) throw new Error(`--log-level must be one of silent, error, warn, info, debug`);
@@ -101,7 +107,7 @@ async function main(): Promise<void> {
   }
   const net = await start(opts);
   process.stdout.write(
-    `localnet ready: ${net.url}\n  network passphrase: ${net.networkPassphrase}\n  root account: ${net.rootKeypair.publicKey()}\n`,
+    `localnet ready: ${net.url}\n  stellar rpc: ${net.rpcUrl}\n  network passphrase: ${net.networkPassphrase}\n  root account: ${net.rootKeypair.publicKey()}\n`,
   );
   let stopping = false;
   const stop = (signal: string) => {
