@@ -16,7 +16,7 @@ import {
   verifyAuthSignature,
   type AuthResponse,
   type ParsedAuthRequest,
-  type StellarToml,
+  type ResolvedStellarToml,
 } from '@anchor/protocol';
 import type { AskUserRequest, CallbackDecision, CallbacksClient } from '../clients/callbacks.client.js';
 import { NonceReusedError, protocolFailureReason } from '../errors.js';
@@ -28,7 +28,7 @@ export const MAX_NONCE_LENGTH = 255;
 export interface AuthServiceDeps {
   store: ComplianceStore;
   callbacks: CallbacksClient;
-  tomlResolver: { resolve(domain: string): Promise<StellarToml> };
+  tomlResolver: { resolve(domain: string): Promise<ResolvedStellarToml> };
   networkPassphrase: string;
   now?: () => Date;
 }
@@ -133,7 +133,7 @@ export class AuthService {
   }
 
   private async verifySignature(request: ParsedAuthRequest, domain: string): Promise<void> {
-    let toml: StellarToml;
+    let toml: ResolvedStellarToml;
     try {
       toml = await this.deps.tomlResolver.resolve(domain);
     } catch (err) {
