@@ -90,6 +90,7 @@ export { serializeAuthData, parseAuthData } from './compliance/auth-data.js';
 export {
   signAuthData,
   verifyAuthSignature,
+  isSignatureShaped,
   isBase64,
   ED25519_SIGNATURE_LENGTH,
 } from './compliance/signature.js';

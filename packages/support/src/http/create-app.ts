@@ -69,6 +69,7 @@ export function createServiceApp(options: ServiceAppOptions, mount: (router: Rou
   });
 
   app.locals.requestMetrics = requests;
+  app.locals.metricsRegistry = registry;
   app.use(requestContext(options.logger, requests));
   if (options.corsAllowAll) app.use(corsAllowAll);
   const limit = options.bodyLimit ?? '100kb';
@@ -112,6 +113,11 @@ export function createServiceApp(options: ServiceAppOptions, mount: (router: Rou
  */
 export function requestMetrics(app: Express): client.Histogram<string> {
   return app.locals.requestMetrics as client.Histogram<string>;
+}
+
+/** The registry behind the app's GET /metrics, for a service's own metrics. */
+export function metricsRegistry(app: Express): client.Registry {
+  return app.locals.metricsRegistry as client.Registry;
 }
 
 function requestContext(logger: Logger, requests: client.Histogram<string>): RequestHandler {

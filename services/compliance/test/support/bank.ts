@@ -32,7 +32,7 @@ export interface BankOptions {
   needsAuth?: boolean;
   txStatusAuth?: { username: string; password: string };
   timeoutMs?: number;
-  /** Replaces the test `[http]` section (default: timeoutMs, allow_http, localhost → 127.0.0.1). */
+  /** Replaces the test `[http]` section (default: timeoutMs, allow_http, allow_local_peers, localhost → 127.0.0.1). */
   http?: Record<string, unknown>;
   /** Serve the external port over HTTPS with this certificate (as `[tls]` does in main.ts). */
   externalTls?: { certificateFile: string; privateKeyFile: string };
@@ -74,6 +74,8 @@ export async function startBank(options: BankOptions): Promise<Bank> {
       http: options.http ?? {
         timeout_ms: options.timeoutMs ?? 5_000,
         allow_http: true,
+        // The test banks are localhost:PORT domains: the development allowance.
+        allow_local_peers: true,
         // localhost may resolve to ::1 first; our servers listen on 127.0.0.1.
         host_map: { localhost: '127.0.0.1' },
       },
