@@ -11,7 +11,7 @@ import https from 'node:https';
 import type { LookupFunction } from 'node:net';
 import tls from 'node:tls';
 import axios, { type AxiosInstance } from 'axios';
-import { assertPublicPeerUrl, publicOnlyLookup } from './peer-guard.js';
+import { assertPublicPeerUrl, PEER_REFUSED_CODE, publicOnlyLookup } from './peer-guard.js';
 
 /** Default cap on any response body we read from another server. */
 export const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024;
@@ -127,6 +127,7 @@ function trustedCas(extraCaFile: string, env: NodeJS.ProcessEnv): string[] {
 export function describeHttpFailure(err: unknown): string {
   const e = err as { code?: string; message?: string; response?: { status?: number } };
   if (e.response?.status) return `HTTP ${e.response.status}`;
+  if (e.code === PEER_REFUSED_CODE) return `refused: ${e.message ?? ''}`;
   if (e.code === 'ETIMEDOUT' || e.code === 'ECONNABORTED') return 'timed out';
   if (e.code === 'ERR_BAD_RESPONSE' && /maxContentLength/.test(e.message ?? '')) return 'response too large';
   if (e.code && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(e.code))

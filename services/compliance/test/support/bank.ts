@@ -37,6 +37,10 @@ export interface BankOptions {
   /** Serve the external port over HTTPS with this certificate (as `[tls]` does in main.ts). */
   externalTls?: { certificateFile: string; privateKeyFile: string };
   nonce?: () => string;
+  /** More top-level config keys (e.g. `auth_limits`). */
+  config?: Record<string, unknown>;
+  /** Capture the bank's log (json lines) here instead of silencing it. */
+  logStream?: NodeJS.WritableStream;
 }
 
 export interface Bank {
@@ -79,15 +83,18 @@ export async function startBank(options: BankOptions): Promise<Bank> {
         // localhost may resolve to ::1 first; our servers listen on 127.0.0.1.
         host_map: { localhost: '127.0.0.1' },
       },
+      ...options.config,
     },
     complianceConfigSchema,
     { env: {} },
   );
   const db = createKnex(config.database);
   await migrateLatest(db, migrations, MIGRATIONS_TABLE);
-  const logger = process.env.COMPLIANCE_TEST_LOGS
-    ? createLogger({ service: `compliance-${options.name}`, level: 'debug' })
-    : createSilentLogger();
+  const logger = options.logStream
+    ? createLogger({ service: `compliance-${options.name}`, format: 'json', stream: options.logStream })
+    : process.env.COMPLIANCE_TEST_LOGS
+      ? createLogger({ service: `compliance-${options.name}`, level: 'debug' })
+      : createSilentLogger();
   const services = createComplianceServices(config, db, logger, { nonce: options.nonce });
   const external = await startServer(createExternalApp(services), { port: 0, tls: options.externalTls });
   const internal = await startServer(createInternalApp(services), { port: 0 });
