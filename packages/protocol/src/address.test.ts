@@ -61,4 +61,20 @@ describe('isValidDomain', () => {
     expect(isValidDomain('stellar.org.')).toBe(false);
     expect(isValidDomain('stellar.org/x')).toBe(false);
   });
+  it('rejects every spelling of an IPv4 address, which a URL parser would connect to', () => {
+    for (const literal of [
+      '127.0.0.1',
+      '0x7f.1',
+      '0x7f000001',
+      '017700000001',
+      '2130706433',
+      '10.1',
+      '0x7f.0.0.1:8080',
+    ]) {
+      expect(new URL(`http://${literal}/`).hostname).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+      expect(isValidDomain(literal), literal).toBe(false);
+    }
+    expect(isValidDomain('0x7f.example')).toBe(true);
+    expect(isValidDomain('bank-a.test:8443')).toBe(true);
+  });
 });

@@ -9,10 +9,14 @@
 export const MAX_DOMAIN_LENGTH = 253;
 
 const LABEL = /^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$/i;
-const IPV4_LIKE = /^[0-9.]+$/;
+// A URL parser reads a host whose last label is a number (decimal, or 0x hex) as an IPv4
+// address in any of its forms (`0x7f.1`, `0x7f000001`, `017700000001`), so such a host is
+// never a DNS name: it is an IP literal in disguise.
+const NUMERIC_LABEL = /^(?:[0-9]+|0x[0-9a-f]*)$/i;
 
 /**
- * True when `domain` is a DNS name (RFC 1035 labels, no IP literal, no trailing dot),
+ * True when `domain` is a DNS name (RFC 1035 labels, no IP literal in any form, no
+ * trailing dot),
  * optionally followed by `:port` (1–65535).
  *
  * @param domain e.g. `stellar.org`, `localhost:8002`
@@ -29,8 +33,9 @@ export function isValidDomain(domain: string): boolean {
     if (n < 1 || n > 65535) return false;
   }
   if (host.length === 0 || host.length > MAX_DOMAIN_LENGTH) return false;
-  if (IPV4_LIKE.test(host)) return false;
-  return host.split('.').every((label) => LABEL.test(label));
+  const labels = host.split('.');
+  if (NUMERIC_LABEL.test(labels[labels.length - 1] as string)) return false;
+  return labels.every((label) => LABEL.test(label));
 }
 
 /**

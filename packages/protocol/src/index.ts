@@ -45,8 +45,19 @@ export {
   stellarTomlDocumentationSchema,
 } from './stellar-toml/schema.js';
 export type { StellarToml, StellarTomlCurrency, StellarTomlDocumentation } from './stellar-toml/schema.js';
-export { StellarTomlResolver, STELLAR_TOML_CACHE_TTL_MS } from './stellar-toml/resolver.js';
-export type { StellarTomlResolverOptions } from './stellar-toml/resolver.js';
+export {
+  StellarTomlResolver,
+  STELLAR_TOML_CACHE_TTL_MS,
+  STELLAR_TOML_FAILURE_TTL_MS,
+  STELLAR_TOML_CACHE_MAX_ENTRIES,
+  STELLAR_TOML_CACHE_MAX_BYTES,
+  RESOLVED_STELLAR_TOML_KEYS,
+} from './stellar-toml/resolver.js';
+export type {
+  StellarTomlResolverOptions,
+  ResolvedStellarToml,
+  StellarTomlCacheStats,
+} from './stellar-toml/resolver.js';
 export { validateStellarTomlForPublishing, STELLAR_TOML_ENDPOINT_KEYS } from './stellar-toml/publishing.js';
 export type { StellarTomlProblem, PublishingOptions } from './stellar-toml/publishing.js';
 
@@ -79,6 +90,7 @@ export { serializeAuthData, parseAuthData } from './compliance/auth-data.js';
 export {
   signAuthData,
   verifyAuthSignature,
+  isSignatureShaped,
   isBase64,
   ED25519_SIGNATURE_LENGTH,
 } from './compliance/signature.js';

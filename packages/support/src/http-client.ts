@@ -2,7 +2,8 @@
 // redirects (a stellar.toml or federation answer must come from where we asked),
 // an optional extra CA file so development CAs work next to the system ones
 // (NODE_EXTRA_CA_CERTS keeps working too), and an explicit host map so dev
-// domains such as bank-b.test reach loopback without editing /etc/hosts.
+// domains such as bank-b.test reach loopback without editing /etc/hosts. With
+// `publicPeersOnly` it refuses every peer outside the public internet (peer-guard.ts).
 import dns from 'node:dns';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
@@ -10,6 +11,7 @@ import https from 'node:https';
 import type { LookupFunction } from 'node:net';
 import tls from 'node:tls';
 import axios, { type AxiosInstance } from 'axios';
+import { assertPublicPeerUrl, PEER_REFUSED_CODE, publicOnlyLookup } from './peer-guard.js';
 
 /** Default cap on any response body we read from another server. */
 export const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024;
@@ -25,6 +27,12 @@ export interface HttpClientOptions {
    * the certificate against bank-b.test.
    */
   hostMap?: Record<string, string>;
+  /**
+   * For requests whose target a remote caller chooses: refuse IP literals and names
+   * that resolve to loopback, private, link-local, CGNAT, metadata or other non-public
+   * addresses, `localhost`, and any port but the default, failing with PeerRefusedError.
+   */
+  publicPeersOnly?: boolean;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -32,7 +40,7 @@ export interface HttpClientOptions {
 export function createHttpClient(options: HttpClientOptions): AxiosInstance {
   const env = options.env ?? process.env;
   const routes = parseHostMap(options.hostMap ?? {});
-  const lookup = hostMapLookup(routes);
+  const lookup = options.publicPeersOnly ? publicOnlyLookup(hostMapLookup(routes)) : hostMapLookup(routes);
   const ca = options.extraCaFile ? trustedCas(options.extraCaFile, env) : undefined;
   const instance = axios.create({
     timeout: options.timeoutMs,
@@ -54,6 +62,14 @@ export function createHttpClient(options: HttpClientOptions): AxiosInstance {
         config.url = url.toString();
         config.baseURL = undefined;
       }
+      return config;
+    });
+  }
+  if (options.publicPeersOnly) {
+    // Registered last so it runs first (axios runs request interceptors in reverse):
+    // it judges the URL as the caller gave it, before any host_map port rewrite.
+    instance.interceptors.request.use((config) => {
+      assertPublicPeerUrl(new URL(config.url ?? '', config.baseURL));
       return config;
     });
   }
@@ -111,6 +127,7 @@ function trustedCas(extraCaFile: string, env: NodeJS.ProcessEnv): string[] {
 export function describeHttpFailure(err: unknown): string {
   const e = err as { code?: string; message?: string; response?: { status?: number } };
   if (e.response?.status) return `HTTP ${e.response.status}`;
+  if (e.code === PEER_REFUSED_CODE) return `refused: ${e.message ?? ''}`;
   if (e.code === 'ETIMEDOUT' || e.code === 'ECONNABORTED') return 'timed out';
   if (e.code === 'ERR_BAD_RESPONSE' && /maxContentLength/.test(e.message ?? '')) return 'response too large';
   if (e.code && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(e.code))

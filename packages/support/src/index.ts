@@ -12,6 +12,7 @@ export * from './db/prepare-database.js';
 export * from './db/db-errors.js';
 export * from './db/columns.js';
 export * from './http-client.js';
+export * from './peer-guard.js';
 export * from './http/public-clients.js';
 export * from './payload-mac.js';
 export * from './cli.js';

@@ -1,7 +1,8 @@
 // The two express apps of the compliance server. Nothing listens here: main.ts
 // (or a test) passes them to startServer.
 import type { Express } from 'express';
-import { createServiceApp, type ServiceAppOptions } from '@anchor/support';
+import { Gauge } from 'prom-client';
+import { createServiceApp, metricsRegistry, type ServiceAppOptions } from '@anchor/support';
 import type { ComplianceServices } from './deps.js';
 import { mountExternalRoutes, mountInternalRoutes } from './routes.js';
 
@@ -15,9 +16,22 @@ export function createExternalApp(deps: ComplianceServices): Express {
   );
 }
 
-/** The private port: `/send`, `/receive`, `/allow_access`, `/remove_access`, `/metrics`. */
+/** The private port: `/send`, `/receive`, `/allow_access`, `/remove_access`, `/unpaid_auth`, `/metrics`. */
 export function createInternalApp(deps: ComplianceServices): Express {
-  return complianceApp(deps, {}, (router) => mountInternalRoutes(router, deps));
+  const app = complianceApp(deps, {}, (router) => mountInternalRoutes(router, deps));
+  new Gauge({
+    name: 'compliance_auth_unpaid',
+    help: 'Auth requests answered ok over an hour ago that no payment followed',
+    registers: [metricsRegistry(app)],
+    async collect() {
+      try {
+        this.set((await deps.unpaid.summary()).total);
+      } catch {
+        // Database down: /health says so; the scrape keeps the other metrics.
+      }
+    },
+  });
+  return app;
 }
 
 /**

@@ -1,7 +1,8 @@
 // compliance.cfg: the legacy Go keys unchanged (`external_port`, `internal_port`,
 // `needs_auth`, `network_passphrase`, `log_format`, `[database]`, `[keys]`,
 // `[callbacks]`, `[tls]`, `[tx_status_auth]`) plus a few optional additions
-// documented in the README: `host`, `stellar_toml_cache_ttl_ms` and `[http]`.
+// documented in the README: `host`, `stellar_toml_cache_ttl_ms`,
+// `stellar_toml_failure_ttl_ms`, `[auth_limits]` and `[http]` (with `allow_local_peers`).
 // Secrets may come from the environment instead of the file.
 import { z } from 'zod';
 import {
@@ -20,6 +21,27 @@ const callbackUrl = z
   .union([z.literal(''), urlSchema])
   .optional()
   .transform((v) => (v === '' ? undefined : v));
+
+/**
+ * `[http]` plus `allow_local_peers`: development only. Off, every peer fetched on a
+ * remote caller's behalf (a sender's stellar.toml, a destination's federation and auth
+ * servers) must be a public address on the default port, never `localhost`.
+ */
+const complianceHttpSchema = httpClientSchema.extend({ allow_local_peers: z.boolean().default(false) });
+
+/** Limits of the public auth endpoint against harvesting and flooding. */
+const authLimitsSchema = z.strictObject({
+  /** Validly signed auth requests accepted per sender domain per minute; 0 = no limit. */
+  requests_per_minute: z.number().int().min(0).default(60),
+  /** Largest `attachment` text in an auth request, in bytes. */
+  max_attachment_bytes: z
+    .number()
+    .int()
+    .positive()
+    .default(16 * 1024),
+  /** Largest `transaction.note` in the attachment, in bytes. */
+  max_note_bytes: z.number().int().positive().default(1024),
+});
 
 export const complianceConfigSchema = z.strictObject({
   /** Public port: the SEP-3 auth endpoint `POST /` and SEP-4 `GET /tx_status`. */
@@ -54,7 +76,19 @@ export const complianceConfigSchema = z.strictObject({
     .optional(),
   /** How long a fetched stellar.toml is reused (new; default 5 minutes). */
   stellar_toml_cache_ttl_ms: z.number().int().min(0).default(300_000),
-  http: httpClientSchema.default({ timeout_ms: 10_000, host_map: {}, allow_http: false }),
+  /** How long a failed stellar.toml fetch is remembered (new; default 10 s). */
+  stellar_toml_failure_ttl_ms: z.number().int().min(0).default(10_000),
+  auth_limits: authLimitsSchema.default({
+    requests_per_minute: 60,
+    max_attachment_bytes: 16 * 1024,
+    max_note_bytes: 1024,
+  }),
+  http: complianceHttpSchema.default({
+    timeout_ms: 10_000,
+    host_map: {},
+    allow_http: false,
+    allow_local_peers: false,
+  }),
 });
 
 export type ComplianceConfig = z.infer<typeof complianceConfigSchema>;

@@ -61,6 +61,15 @@ export class AuthServerError extends AppError {
   }
 }
 
+/** 429 on the auth endpoint: this sender domain sent more signed requests than `[auth_limits]` allows. */
+export class RateLimitedError extends AppError {
+  constructor(readonly retryAfterSeconds: number) {
+    super(429, 'rate_limited', 'Too many auth requests from this sender domain.', {
+      moreInfo: `retry in ${retryAfterSeconds} s`,
+    });
+  }
+}
+
 /** 401 on GET /tx_status without valid HTTP Basic credentials. */
 export class UnauthorizedError extends AppError {
   constructor() {

@@ -11,6 +11,7 @@ import {
   encodeAuthRequest,
   type AuthData,
 } from '@anchor/protocol';
+import { CALLBACK_ERROR_TEXT } from '../src/services/auth.service.js';
 import { buildAuthRequest, freshNonce, type AuthRequestInput } from './support/auth-requests.js';
 import { NETWORK_PASSPHRASE, startBank, type Bank } from './support/bank.js';
 import { postForm, rows, startWorld, type World } from './support/world.js';
@@ -44,6 +45,7 @@ describe.each(databaseLegs())('auth endpoint on $type', (leg) => {
   beforeEach(() => {
     if (leg.unavailable) return;
     w.callbacks.reset();
+    w.callbacks.always('/a/fetch_info', { status: 200, body: 'user data' });
     w.callbacks.always('/b/sanctions', { status: 200 });
     w.callbacks.always('/b/fetch_info', { status: 200, body: 'user data' });
     w.callbacks.always('/c/sanctions', { status: 200 });
@@ -227,6 +229,7 @@ describe.each(databaseLegs())('auth endpoint on $type', (leg) => {
       async () => {
         w.a.web.toml = { kind: 'status', status: 404 };
         await expectRejected(fromA().body, 'data.sender', /Cannot get stellar.toml of sender.*HTTP 404/);
+        w.clearTomlCaches(); // a failure is remembered for a while
         w.a.web.toml = { kind: 'redirect', location: `http://${w.b.domain}/.well-known/stellar.toml` };
         const bRequestsBefore = w.b.web.tomlRequests;
         await expectRejected(fromA().body, 'data.sender', /Cannot get stellar.toml of sender.*redirect/);
@@ -239,6 +242,7 @@ describe.each(databaseLegs())('auth endpoint on $type', (leg) => {
       async () => {
         w.a.web.toml = { kind: 'huge', bytes: 150 * 1024, chunked: false };
         await expectRejected(fromA().body, 'data.sender', /exceeds 102400 bytes/);
+        w.clearTomlCaches();
         w.a.web.toml = { kind: 'huge', bytes: 4 * 1024 * 1024, chunked: true };
         await expectRejected(fromA().body, 'data.sender', /exceeds 102400 bytes/);
         // The reader gave up early: far less than the 4 MiB offered was ever written.
@@ -298,7 +302,7 @@ describe.each(databaseLegs())('auth endpoint on $type', (leg) => {
             400,
             '{"error":"Invalid name"}',
             400,
-            '{"info_status":"ok","tx_status":"error","error":"Invalid name"}',
+            `{"info_status":"ok","tx_status":"error","error":"${CALLBACK_ERROR_TEXT}"}`,
           ],
           [202, 'pending', 202, '{"info_status":"ok","tx_status":"pending","pending":600}'],
           [202, '{"pending":3600}', 202, '{"info_status":"ok","tx_status":"pending","pending":3600}'],
@@ -331,7 +335,7 @@ describe.each(databaseLegs())('auth endpoint on $type', (leg) => {
             400,
             '{"error":"Invalid name"}',
             400,
-            '{"info_status":"error","tx_status":"ok","error":"Invalid name"}',
+            `{"info_status":"error","tx_status":"ok","error":"${CALLBACK_ERROR_TEXT}"}`,
           ],
           [202, '{"pending":300}', 202, '{"info_status":"pending","tx_status":"ok","pending":300}'],
           [202, 'not json', 202, '{"info_status":"pending","tx_status":"ok","pending":600}'],

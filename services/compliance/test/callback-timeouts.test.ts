@@ -155,6 +155,7 @@ describe.each(databaseLegs())('callbacks that never answer, on $type', (leg) => 
         callbacks.reset();
         callbacks.always('/a/fetch_info', { status: 200, body: '{"first_name":"Alice"}' });
         callbacks.always('/r/sanctions', { status: 200 });
+        callbacks.always('/r/fetch_info', { status: 200, body: 'user data' });
         const retry = await send(form);
         expect([
           retry.status,

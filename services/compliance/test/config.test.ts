@@ -66,7 +66,9 @@ describe('compliance config', () => {
       log_format: 'text',
       callbacks: { fetch_info: 'http://127.0.0.1:1/f' },
       stellar_toml_cache_ttl_ms: 300_000,
-      http: { timeout_ms: 10_000, allow_http: false, host_map: {} },
+      stellar_toml_failure_ttl_ms: 10_000,
+      auth_limits: { requests_per_minute: 60, max_attachment_bytes: 16_384, max_note_bytes: 1024 },
+      http: { timeout_ms: 10_000, allow_http: false, host_map: {}, allow_local_peers: false },
     });
     expect(config.callbacks.sanctions).toBeUndefined();
 

@@ -227,6 +227,7 @@ describe.each(databaseLegs())('SEP-3 invariants of the auth endpoint on $type', 
         callbacks: new CallbacksClient(createHttpClient({ timeoutMs: 5_000 }), {}),
         tomlResolver: receiver.services.tomlResolver,
         networkPassphrase: NETWORK_PASSPHRASE,
+        limits: { requestsPerMinute: 1_000, maxAttachmentBytes: 16_384, maxNoteBytes: 1_024 },
       });
       const app = createExternalApp({ ...receiver.services, auth });
       front = http.createServer((req, res) => {

@@ -79,15 +79,23 @@ export function isBase64(value: string): boolean {
 }
 
 /**
+ * True when `sig` is base64 of exactly 64 bytes, the shape of an ed25519 signature:
+ * checkable before anything is fetched to verify it.
+ * @see https://github.com/stellar/stellar-protocol/blob/master/ecosystem/sep-0003.md
+ */
+export function isSignatureShaped(sig: string): boolean {
+  return isBase64(sig) && Buffer.from(sig, 'base64').length === ED25519_SIGNATURE_LENGTH;
+}
+
+/**
  * Verifies `sig` over the exact `data` text against `accountId`. False (never a throw)
  * for a malformed account id, non-base64 sig or a sig that is not exactly 64 bytes.
  * Parsed keys of the {@link PUBLIC_KEY_CACHE_SIZE} most recently used account ids are kept.
  * @see https://github.com/stellar/stellar-protocol/blob/master/ecosystem/sep-0003.md
  */
 export function verifyAuthSignature(accountId: string, data: string, sig: string): boolean {
-  if (!isBase64(sig)) return false;
+  if (!isSignatureShaped(sig)) return false;
   const raw = Buffer.from(sig, 'base64');
-  if (raw.length !== ED25519_SIGNATURE_LENGTH) return false;
   try {
     const key = publicKeyOf(accountId);
     return key !== undefined && verify(null, Buffer.from(data, 'utf8'), key, raw);

@@ -1,3 +1,8 @@
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import http from 'node:http';
+import type { LookupFunction } from 'node:net';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import axios from 'axios';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ProtocolError } from '../errors.js';
@@ -20,6 +25,28 @@ beforeEach(() => {
 
 function resolver(options: Partial<StellarTomlResolverOptions> = {}): StellarTomlResolver {
   return new StellarTomlResolver({ http: axios.create(), allowHttp: true, timeoutMs: 2000, ...options });
+}
+
+/** An axios instance that sends every host name to 127.0.0.1 (the test's host map). */
+function loopbackHttp() {
+  const lookup: LookupFunction = (hostname, options, callback) => {
+    if (!hostname.endsWith('.test') && !hostname.endsWith('.localhost')) {
+      dnsLookup(hostname, options, callback as never);
+      return;
+    }
+    if ((options as { all?: boolean }).all) {
+      (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, [
+        { address: '127.0.0.1', family: 4 },
+      ]);
+    } else callback(null, '127.0.0.1', 4);
+  };
+  return axios.create({ httpAgent: new http.Agent({ lookup }) });
+}
+
+/** node's gc(), so heap figures are measured after collection rather than at V8's whim. */
+function exposeGc(): () => void {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
 }
 
 async function rejection(p: Promise<unknown>): Promise<ProtocolError> {
@@ -113,19 +140,86 @@ describe('StellarTomlResolver', () => {
     now += 59_999;
     await r.resolve(server.domain.toUpperCase());
     expect(server.requests).toHaveLength(1);
-    now += 1;
+    now += 2;
     await r.resolve(server.domain);
     expect(server.requests).toHaveLength(2);
   });
 
-  it('does not cache failures', async () => {
-    const r = resolver();
+  it('remembers a failure for failureTtlMs, then fetches again', async () => {
+    let now = 1_000_000;
+    const r = resolver({ failureTtlMs: 10_000, now: () => now });
     server.routes.set(TOML_PATH, text('', 500));
     expect((await rejection(r.resolve(server.domain))).upstreamStatus).toBe(500);
     server.routes.set(TOML_PATH, text(GOOD));
+    now += 9_999;
+    expect((await rejection(r.resolve(server.domain))).upstreamStatus).toBe(500);
+    expect(server.requests).toHaveLength(1);
+    now += 2;
     await expect(r.resolve(server.domain)).resolves.toMatchObject({ SIGNING_KEY: expect.any(String) });
     expect(server.requests).toHaveLength(2);
   });
+
+  it('keeps only the keys it resolves, not the whole document', async () => {
+    server.routes.set(
+      TOML_PATH,
+      text(`${GOOD}AUTH_SERVER = "https://bank-a.test/auth"\n[DOCUMENTATION]\nORG_NAME = "A"\n`),
+    );
+    expect(await resolver().resolve(server.domain)).toEqual({
+      FEDERATION_SERVER: 'https://bank-a.test/federation',
+      AUTH_SERVER: 'https://bank-a.test/auth',
+      SIGNING_KEY: 'GBYJZW5XFAI6XV73H5SAIUYK6XZI4CGGVBUBO3ANA2SV7KKDAXTV6AEB',
+    });
+  });
+
+  it('drops expired entries and evicts the least recently used beyond its bounds', async () => {
+    server.routes.set(TOML_PATH, text(GOOD));
+    let now = 1_000_000;
+    const r = resolver({ cacheTtlMs: 1_000, maxCacheEntries: 3, now: () => now });
+    const names = ['a', 'b', 'c', 'd'].map((n) => `${n}.localhost:${server.domain.split(':')[1]}`);
+    const viaLoopback = resolver({
+      http: loopbackHttp(),
+      cacheTtlMs: 1_000,
+      maxCacheEntries: 3,
+      now: () => now,
+    });
+    for (const name of names) await viaLoopback.resolve(name);
+    expect(viaLoopback.cacheStats().entries).toBe(3);
+    await r.resolve(server.domain);
+    expect(r.cacheStats().entries).toBe(1);
+    now += 60_000;
+    // The next insert sweeps everything that expired meanwhile.
+    await viaLoopback.resolve(names[0] as string);
+    expect(viaLoopback.cacheStats().entries).toBe(1);
+  });
+
+  it('keeps memory flat while thousands of distinct domains serve a near-100 KB stellar.toml', async () => {
+    // The attack of issue 13: each auth request names another domain whose stellar.toml
+    // is as large as allowed. Every name resolves to this loopback server.
+    const big = `${GOOD}[DOCUMENTATION]\nORG_DESCRIPTION = "${'x'.repeat(STELLAR_TOML_MAX_SIZE - 400)}"\n`;
+    server.routes.set(TOML_PATH, text(big));
+    const port = server.domain.split(':')[1] as string;
+    const maxCacheEntries = 500;
+    const maxCacheBytes = 256 * 1024;
+    const r = resolver({ http: loopbackHttp(), timeoutMs: 20_000, maxCacheEntries, maxCacheBytes });
+    const gc = exposeGc();
+    gc();
+    const baseline = process.memoryUsage().heapUsed;
+    const DOMAINS = 2_000;
+    const BATCH = 20;
+    for (let i = 0; i < DOMAINS; i += BATCH) {
+      const batch = Array.from({ length: BATCH }, (_, j) => r.resolve(`d${i + j}.test:${port}`));
+      for (const toml of await Promise.all(batch)) expect(toml.SIGNING_KEY).toBeDefined();
+      if ((i + BATCH) % 200 === 0) {
+        gc();
+        // Generous: the old cache kept ~100 KB or more per domain, 20 MB per 200 domains.
+        expect(process.memoryUsage().heapUsed - baseline).toBeLessThan(48 * 1024 * 1024);
+      }
+      const stats = r.cacheStats();
+      expect(stats.entries).toBeLessThanOrEqual(maxCacheEntries);
+      expect(stats.bytes).toBeLessThanOrEqual(maxCacheBytes);
+    }
+    expect(server.requests).toHaveLength(DOMAINS);
+  }, 120_000);
 
   it('shares one fetch between concurrent resolves of a domain', async () => {
     server.routes.set(TOML_PATH, (_req, res) => setTimeout(() => text(GOOD)(_req, res), 100));

@@ -115,6 +115,11 @@ export function requestMetrics(app: Express): client.Histogram<string> {
   return app.locals.requestMetrics as client.Histogram<string>;
 }
 
+/** The registry behind the app's GET /metrics, for a service's own metrics. */
+export function metricsRegistry(app: Express): client.Registry {
+  return app.locals.metricsRegistry as client.Registry;
+}
+
 /** A counter served by the app's /metrics (a service's own events, e.g. failed deliveries). */
 export function appCounter(
   app: Express,
@@ -122,8 +127,7 @@ export function appCounter(
   help: string,
   labelNames: string[] = [],
 ): client.Counter<string> {
-  const registry = app.locals.metricsRegistry as client.Registry;
-  return new client.Counter({ name, help, labelNames, registers: [registry] });
+  return new client.Counter({ name, help, labelNames, registers: [metricsRegistry(app)] });
 }
 
 function requestContext(logger: Logger, requests: client.Histogram<string>): RequestHandler {

@@ -15,6 +15,10 @@ export interface PublicClients {
 export interface PublicClientsOptions {
   /** stellar.toml cache lifetime; the resolver's default when omitted. */
   cacheTtlMs?: number;
+  /** How long a failed stellar.toml fetch is remembered; the resolver's default when omitted. */
+  failureTtlMs?: number;
+  /** Refuse non-public peers (see HttpClientOptions.publicPeersOnly). */
+  publicPeersOnly?: boolean;
 }
 
 /** Builds the HTTP client, stellar.toml resolver and federation client of an `[http]` section. */
@@ -26,12 +30,14 @@ export function createPublicClients(
     timeoutMs: httpConfig.timeout_ms,
     extraCaFile: httpConfig.extra_ca_file,
     hostMap: httpConfig.host_map,
+    publicPeersOnly: options.publicPeersOnly,
   });
   const tomlResolver = new StellarTomlResolver({
     http,
     allowHttp: httpConfig.allow_http,
     timeoutMs: httpConfig.timeout_ms,
     cacheTtlMs: options.cacheTtlMs,
+    failureTtlMs: options.failureTtlMs,
   });
   const federation = new FederationClient({
     http,

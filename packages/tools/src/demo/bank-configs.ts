@@ -69,7 +69,8 @@ function database(plan: BankPlan, network: DemoNetwork, dir: string, service: st
   return { type: 'mysql' as const, url: url.toString() };
 }
 
-function httpSection(network: DemoNetwork): string {
+/** `[http]` of a service; compliance also gets the development allowance for loopback peers. */
+function httpSection(network: DemoNetwork, service: 'compliance' | 'bridge'): string {
   const hosts = Object.entries(network.hostMap)
     .map(([name, target]) => `${toml(name)} = ${toml(target)}`)
     .join(', ');
@@ -78,6 +79,8 @@ function httpSection(network: DemoNetwork): string {
     'timeout_ms = 10000',
     `host_map = { ${hosts} }`,
     network.caFile ? `extra_ca_file = ${toml(network.caFile)}` : 'allow_http = true',
+    // The demo's bank domains are mapped to loopback: development only.
+    ...(service === 'compliance' ? ['allow_local_peers = true'] : []),
   ].join('\n');
 }
 
@@ -129,7 +132,7 @@ export function writeBankFiles(runDir: string, plan: BankPlan, network: DemoNetw
       `tx_status = ${toml(`${local(plan.ports.callbacks)}/tx_status`)}`,
       '[tx_status_auth]',
       'username = "partner"',
-      httpSection(network),
+      httpSection(network, 'compliance'),
     ],
     bridge: [
       `port = ${plan.ports.bridge}`,
@@ -150,7 +153,7 @@ export function writeBankFiles(runDir: string, plan: BankPlan, network: DemoNetw
       '[callbacks]',
       `receive = ${toml(`${local(plan.ports.callbacks)}/receive`)}`,
       `error = ${toml(`${local(plan.ports.callbacks)}/error`)}`,
-      httpSection(network),
+      httpSection(network, 'bridge'),
       '[listener]',
       // A fresh demo network: start from the first ledger, nothing is missed.
       'retry_min_ms = 500',

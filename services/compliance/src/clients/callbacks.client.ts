@@ -63,7 +63,18 @@ export class CallbacksClient {
    * @throws CallbackFailedError for transport failures and any other status
    */
   async fetchInfo(address: string): Promise<string> {
+    const info = await this.findInfo(address);
+    if (info === undefined) throw new CallbackFailedError('fetch_info', 'answered HTTP 404');
+    return info;
+  }
+
+  /**
+   * fetch_info where 404 means "no customer has this address or route" (as the
+   * reference backend answers): undefined then, else as {@link fetchInfo}.
+   */
+  async findInfo(address: string): Promise<string | undefined> {
     const { status, body } = await this.post('fetch_info', { address });
+    if (status === 404) return undefined;
     if (status !== 200) throw new CallbackFailedError('fetch_info', `answered HTTP ${status}`);
     return body;
   }

@@ -81,4 +81,23 @@ export const migrations: Migration[] = [
       await db.schema.dropTable('auth_nonce');
     },
   },
+  {
+    name: '20261202_003_authorization_follow_up',
+    async up(db) {
+      // Who each authorization was for and whether a payment followed (/receive), so
+      // the operator can see senders that only collect answers (issue 13, KYC harvesting).
+      await db.schema.alterTable('authorized_transaction', (t) => {
+        t.string('sender_domain', 255).notNullable().defaultTo('');
+        t.dateTime('received_at').nullable();
+        t.index(['received_at', 'authorized_at'], 'at_by_received_at');
+      });
+    },
+    async down(db) {
+      await db.schema.alterTable('authorized_transaction', (t) => {
+        t.dropIndex(['received_at', 'authorized_at'], 'at_by_received_at');
+        t.dropColumn('received_at');
+        t.dropColumn('sender_domain');
+      });
+    },
+  },
 ];

@@ -1,6 +1,9 @@
 // The receiving side of SEP-3 (`POST /` on the external port): check who is
 // paying, screen them, decide whether to disclose our customer, and remember the
 // authorized transaction so /receive can find it when the payment arrives.
+// Anyone on the internet can call it, so everything that needs no network is
+// checked first, signed requests are rate-limited per sender domain, and remote
+// callers get our own wording, never our backend's or a transport error code.
 import { createHash } from 'node:crypto';
 import { Operation, xdr } from '@stellar/stellar-sdk';
 import { InvalidParameterError, type Logger } from '@anchor/support';
@@ -11,25 +14,41 @@ import {
   checkMemoHash,
   goJsonStringMap,
   isProtocolError,
+  isSignatureShaped,
   parseAuthRequest,
   parseStellarAddress,
   verifyAuthSignature,
   type AuthResponse,
   type ParsedAuthRequest,
-  type StellarToml,
+  type ResolvedStellarToml,
 } from '@anchor/protocol';
 import type { AskUserRequest, CallbackDecision, CallbacksClient } from '../clients/callbacks.client.js';
-import { NonceReusedError, protocolFailureReason } from '../errors.js';
+import { NonceReusedError, protocolFailureReason, RateLimitedError } from '../errors.js';
 import type { ComplianceStore } from '../stores/compliance.store.js';
+import { DomainRateLimiter } from './domain-rate-limiter.js';
 
 /** Longest nonce we store (the column is varchar(255)); Go senders send ~19 digits. */
 export const MAX_NONCE_LENGTH = 255;
 
+/**
+ * The `error` we send when our backend refused the sender's or the request's data
+ * (a 400 from sanctions or ask_user): the backend's own text stays in our log.
+ */
+export const CALLBACK_ERROR_TEXT = 'The receiving institution could not accept the information sent.';
+
+export interface AuthLimits {
+  /** Signed requests per sender domain per minute; 0 = no limit. */
+  requestsPerMinute: number;
+  maxAttachmentBytes: number;
+  maxNoteBytes: number;
+}
+
 export interface AuthServiceDeps {
   store: ComplianceStore;
   callbacks: CallbacksClient;
-  tomlResolver: { resolve(domain: string): Promise<StellarToml> };
+  tomlResolver: { resolve(domain: string): Promise<ResolvedStellarToml> };
   networkPassphrase: string;
+  limits: AuthLimits;
   now?: () => Date;
 }
 
@@ -40,21 +59,30 @@ export interface AuthOutcome {
 
 export class AuthService {
   private readonly now: () => Date;
+  private readonly rateLimiter: DomainRateLimiter;
 
   constructor(private readonly deps: AuthServiceDeps) {
-    this.now = deps.now ?? (() => new Date());
+    const now = deps.now ?? (() => new Date());
+    this.now = now;
+    this.rateLimiter = new DomainRateLimiter(deps.limits.requestsPerMinute, () => now().getTime());
   }
 
   /**
    * Runs the whole auth algorithm for one `data`/`sig` form.
    * @throws InvalidParameterError (400, `data.name` = failing field) for bad input,
-   *   NonceReusedError, CallbackFailedError, database errors
+   *   RateLimitedError, NonceReusedError, CallbackFailedError, database errors
    */
   async authorize(form: { data?: string; sig?: string }, log?: Logger): Promise<AuthOutcome> {
     const request = this.validate(form);
+    this.checkSizes(request);
     const { authData, attachment } = request;
     const sender = parseStellarAddress(authData.sender);
-    await this.verifySignature(request, sender.domain);
+    await this.verifySignature(request, sender.domain, log);
+    const retryAfter = this.rateLimiter.take(sender.domain);
+    if (retryAfter > 0) {
+      log?.warn('auth requests of a sender domain over the rate limit', { sender_domain: sender.domain });
+      throw new RateLimitedError(retryAfter);
+    }
 
     const dataHash = createHash('sha256').update(request.rawData, 'utf8').digest('hex');
     const nonceOutcome = await this.deps.store.recordNonce(
@@ -78,7 +106,9 @@ export class AuthService {
         infoDecision = { status: 'denied' };
       } else {
         infoDecision = await this.disclosure(sender, request, senderInfoJson);
-        if (infoDecision.status === 'ok') {
+        // Disclosed only once screening is complete: a fuzzy sanctions match (pending)
+        // or a sender we could not screen (error) must not learn who they are paying.
+        if (infoDecision.status === 'ok' && txDecision.status === 'ok') {
           if (this.deps.callbacks.urls.fetch_info) {
             destInfo = await this.deps.callbacks.fetchInfo(attachment.transaction.route);
           } else {
@@ -90,11 +120,25 @@ export class AuthService {
       }
     }
 
-    const response = buildResponse(txDecision, infoDecision, destInfo);
+    for (const decision of [txDecision, infoDecision]) {
+      if (decision.status === 'error' && decision.error) {
+        log?.warn('a callback refused the auth request', {
+          sender_domain: sender.domain,
+          error: decision.error,
+        });
+      }
+    }
+    let response = buildResponse(txDecision, infoDecision, destInfo);
+    if (authResponseHttpStatus(response) === 200 && !(await this.routeHasCustomer(request, destInfo, log))) {
+      // Nothing is stored for a payment nobody here can receive (and nothing disclosed).
+      log?.info('auth request for a route that matches no customer', { sender_domain: sender.domain });
+      response = { info_status: 'denied', tx_status: 'denied' };
+    }
     const httpStatus = authResponseHttpStatus(response);
     if (httpStatus === 200) {
       // Stored before the answer leaves: the sender submits the payment as soon as it reads "ok".
       await this.deps.store.insertAuthorizedTransaction({
+        senderDomain: sender.domain.toLowerCase(),
         transactionId: authTransactionHash(authData.tx, this.deps.networkPassphrase),
         memo: attachmentMemoHashBase64(authData.attachment),
         transactionXdr: authData.tx,
@@ -132,15 +176,58 @@ export class AuthService {
     return request;
   }
 
-  private async verifySignature(request: ParsedAuthRequest, domain: string): Promise<void> {
-    let toml: StellarToml;
+  /** Limits that need no network, checked before the sender's stellar.toml is fetched. */
+  private checkSizes(request: ParsedAuthRequest): void {
+    const { limits } = this.deps;
+    // verifyAuthSignature would refuse it too, but only after fetching the toml.
+    if (!isSignatureShaped(request.sig)) throw new InvalidParameterError('sig', 'Invalid signature.');
+    if (Buffer.byteLength(request.authData.attachment, 'utf8') > limits.maxAttachmentBytes) {
+      throw new InvalidParameterError(
+        'data.attachment',
+        `Attachment is larger than ${limits.maxAttachmentBytes} bytes.`,
+      );
+    }
+    if (Buffer.byteLength(request.attachment.transaction.note, 'utf8') > limits.maxNoteBytes) {
+      throw new InvalidParameterError('data.attachment', `Note is larger than ${limits.maxNoteBytes} bytes.`);
+    }
+  }
+
+  /**
+   * Whether the attachment's route is one of our customers: known when fetch_info
+   * already answered, asked from fetch_info (404 = nobody) when it is configured,
+   * assumed otherwise.
+   */
+  private async routeHasCustomer(
+    request: ParsedAuthRequest,
+    destInfo: string | undefined,
+    log?: Logger,
+  ): Promise<boolean> {
+    if (destInfo !== undefined || !this.deps.callbacks.urls.fetch_info) return true;
+    try {
+      return (await this.deps.callbacks.findInfo(request.attachment.transaction.route)) !== undefined;
+    } catch (err) {
+      // Only a clear 404 refuses: a backend whose fetch_info fails keeps working as before.
+      log?.warn('fetch_info failed while checking the route of an auth request', { error: String(err) });
+      return true;
+    }
+  }
+
+  private async verifySignature(request: ParsedAuthRequest, domain: string, log?: Logger): Promise<void> {
+    let toml: ResolvedStellarToml;
     try {
       toml = await this.deps.tomlResolver.resolve(domain);
     } catch (err) {
       if (isProtocolError(err) && err.code === 'toml_invalid' && err.field === 'SIGNING_KEY') {
         throw new InvalidParameterError('data.sender', 'SIGNING_KEY in stellar.toml of sender is invalid');
       }
-      const why = isProtocolError(err) ? protocolFailureReason(err) : 'request failed';
+      // The caller learns what the sender's own server did (status, size, timeout), never
+      // our transport detail (ECONNREFUSED, a refused private address): that would make
+      // this endpoint a port scanner. The detail goes to our log.
+      log?.warn('cannot get stellar.toml of sender', {
+        sender_domain: domain,
+        reason: isProtocolError(err) ? protocolFailureReason(err) : String(err),
+      });
+      const why = isProtocolError(err) ? err.message : 'request failed';
       throw new InvalidParameterError('data.sender', `Cannot get stellar.toml of sender: ${why}`);
     }
     if (!toml.SIGNING_KEY) {
@@ -214,7 +301,8 @@ function buildResponse(
     info.status === 'pending' ? info.pending : 0,
   );
   if (pending > 0) response.pending = pending;
-  const error = (tx.status === 'error' && tx.error) || (info.status === 'error' && info.error) || undefined;
-  if (error) response.error = error;
+  if ((tx.status === 'error' && tx.error) || (info.status === 'error' && info.error)) {
+    response.error = CALLBACK_ERROR_TEXT;
+  }
   return response;
 }

@@ -4,7 +4,10 @@ import { TransactionNotFoundError } from '../errors.js';
 import type { ComplianceStore } from '../stores/compliance.store.js';
 
 export class ReceiveService {
-  constructor(private readonly store: ComplianceStore) {}
+  constructor(
+    private readonly store: ComplianceStore,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
 
   /**
    * @param memo the base64 memo hash as Horizon reports it
@@ -14,6 +17,8 @@ export class ReceiveService {
   async receive(memo: string): Promise<string> {
     const row = await this.store.findAuthorizedTransactionByMemo(memo);
     if (!row) throw new TransactionNotFoundError();
+    // The payment came: this authorization no longer counts as unpaid.
+    await this.store.markReceived(memo, this.now());
     return row.data;
   }
 }

@@ -21,7 +21,7 @@ import {
   type AuthResponse,
   type FederationNameRecord,
   type ForwardDestination,
-  type StellarToml,
+  type ResolvedStellarToml,
 } from '@anchor/protocol';
 import type { CallbacksClient } from '../clients/callbacks.client.js';
 import {
@@ -59,7 +59,7 @@ export interface SendServiceDeps {
   store: ComplianceStore;
   callbacks: CallbacksClient;
   http: AxiosInstance;
-  tomlResolver: { resolve(domain: string): Promise<StellarToml> };
+  tomlResolver: { resolve(domain: string): Promise<ResolvedStellarToml> };
   federation: {
     resolveAddress(address: string): Promise<FederationNameRecord>;
     resolveForward(domain: string, fields: Readonly<Record<string, string>>): Promise<FederationNameRecord>;
@@ -132,7 +132,7 @@ export class SendService {
   }
 
   private async authServerOf(domain: string): Promise<string> {
-    let toml: StellarToml;
+    let toml: ResolvedStellarToml;
     try {
       toml = await this.deps.tomlResolver.resolve(domain);
     } catch (err) {

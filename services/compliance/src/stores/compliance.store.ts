@@ -16,6 +16,8 @@ export interface StoredAuthData {
 
 /** A transaction the receiving side authorized (both statuses ok). */
 export interface AuthorizedTransaction {
+  /** Lower-cased domain of the sender's stellar address ('' when unknown, as in rows from before it was kept). */
+  senderDomain?: string;
   transactionId: string;
   memo: string;
   transactionXdr: string;
@@ -37,6 +39,12 @@ export interface AllowedUser {
   userId: string;
 }
 
+/** Authorizations never followed by a payment, in total and for the sender domains with most. */
+export interface UnpaidAuthorizations {
+  total: number;
+  bySenderDomain: { senderDomain: string; unpaid: number }[];
+}
+
 /** Outcome of recording a nonce: first use, a repeat of the same data, or reuse with other data. */
 export type NonceOutcome = 'new' | 'same_data' | 'different_data';
 
@@ -48,6 +56,10 @@ export interface ComplianceStore {
   /** Idempotent by transaction id: a repeat of an authorized transaction is not stored twice. */
   insertAuthorizedTransaction(row: AuthorizedTransaction): Promise<void>;
   findAuthorizedTransactionByMemo(memo: string): Promise<AuthorizedTransaction | undefined>;
+  /** Notes that the payment of the authorizations with this memo arrived (first time only). */
+  markReceived(memo: string, at: Date): Promise<void>;
+  /** Authorizations from before `authorizedBefore` with no payment yet; `limit` sender domains. */
+  unpaidAuthorizations(authorizedBefore: Date, limit: number): Promise<UnpaidAuthorizations>;
   isFiAllowed(domain: string): Promise<boolean>;
   isUserAllowed(fiDomain: string, userId: string): Promise<boolean>;
   /** @returns false when an entry with the same domain or public key exists. */
@@ -60,6 +72,7 @@ export interface ComplianceStore {
 }
 
 interface AuthorizedTransactionRow {
+  sender_domain: string;
   transaction_id: string;
   memo: string;
   transaction_xdr: string;
@@ -120,6 +133,7 @@ export class KnexComplianceStore implements ComplianceStore {
   async insertAuthorizedTransaction(row: AuthorizedTransaction): Promise<void> {
     try {
       await this.db('authorized_transaction').insert({
+        sender_domain: row.senderDomain ?? '',
         transaction_id: row.transactionId,
         memo: row.memo,
         transaction_xdr: row.transactionXdr,
@@ -136,15 +150,47 @@ export class KnexComplianceStore implements ComplianceStore {
     const row = (await this.db('authorized_transaction')
       .where({ memo })
       .orderBy('id', 'asc')
-      .first('transaction_id', 'memo', 'transaction_xdr', 'authorized_at', 'data')
+      .first('sender_domain', 'transaction_id', 'memo', 'transaction_xdr', 'authorized_at', 'data')
       .catch(translateDatabaseError)) as AuthorizedTransactionRow | undefined;
     if (!row) return undefined;
     return {
+      senderDomain: row.sender_domain,
       transactionId: row.transaction_id,
       memo: row.memo,
       transactionXdr: row.transaction_xdr,
       authorizedAt: row.authorized_at instanceof Date ? row.authorized_at : new Date(row.authorized_at),
       data: row.data,
+    };
+  }
+
+  async markReceived(memo: string, at: Date): Promise<void> {
+    await this.db('authorized_transaction')
+      .where({ memo })
+      .whereNull('received_at')
+      .update({ received_at: at })
+      .catch(translateDatabaseError);
+  }
+
+  async unpaidAuthorizations(authorizedBefore: Date, limit: number): Promise<UnpaidAuthorizations> {
+    const unpaid = () =>
+      this.db('authorized_transaction')
+        .whereNull('received_at')
+        .where('authorized_at', '<', authorizedBefore);
+    const [totalRow, groups] = await Promise.all([
+      unpaid().count({ n: '*' }).first(),
+      unpaid()
+        .select('sender_domain')
+        .count({ n: '*' })
+        .groupBy('sender_domain')
+        .orderBy([{ column: 'n', order: 'desc' }, { column: 'sender_domain' }])
+        .limit(limit),
+    ]).catch(translateDatabaseError);
+    return {
+      total: Number((totalRow as { n: number | string } | undefined)?.n ?? 0),
+      bySenderDomain: (groups as { sender_domain: string; n: number | string }[]).map((g) => ({
+        senderDomain: g.sender_domain,
+        unpaid: Number(g.n),
+      })),
     };
   }
 

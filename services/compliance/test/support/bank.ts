@@ -32,11 +32,15 @@ export interface BankOptions {
   needsAuth?: boolean;
   txStatusAuth?: { username: string; password: string };
   timeoutMs?: number;
-  /** Replaces the test `[http]` section (default: timeoutMs, allow_http, localhost → 127.0.0.1). */
+  /** Replaces the test `[http]` section (default: timeoutMs, allow_http, allow_local_peers, localhost → 127.0.0.1). */
   http?: Record<string, unknown>;
   /** Serve the external port over HTTPS with this certificate (as `[tls]` does in main.ts). */
   externalTls?: { certificateFile: string; privateKeyFile: string };
   nonce?: () => string;
+  /** More top-level config keys (e.g. `auth_limits`). */
+  config?: Record<string, unknown>;
+  /** Capture the bank's log (json lines) here instead of silencing it. */
+  logStream?: NodeJS.WritableStream;
 }
 
 export interface Bank {
@@ -74,18 +78,23 @@ export async function startBank(options: BankOptions): Promise<Bank> {
       http: options.http ?? {
         timeout_ms: options.timeoutMs ?? 5_000,
         allow_http: true,
+        // The test banks are localhost:PORT domains: the development allowance.
+        allow_local_peers: true,
         // localhost may resolve to ::1 first; our servers listen on 127.0.0.1.
         host_map: { localhost: '127.0.0.1' },
       },
+      ...options.config,
     },
     complianceConfigSchema,
     { env: {} },
   );
   const db = createKnex(config.database);
   await migrateLatest(db, migrations, MIGRATIONS_TABLE);
-  const logger = process.env.COMPLIANCE_TEST_LOGS
-    ? createLogger({ service: `compliance-${options.name}`, level: 'debug' })
-    : createSilentLogger();
+  const logger = options.logStream
+    ? createLogger({ service: `compliance-${options.name}`, format: 'json', stream: options.logStream })
+    : process.env.COMPLIANCE_TEST_LOGS
+      ? createLogger({ service: `compliance-${options.name}`, level: 'debug' })
+      : createSilentLogger();
   const services = createComplianceServices(config, db, logger, { nonce: options.nonce });
   const external = await startServer(createExternalApp(services), { port: 0, tls: options.externalTls });
   const internal = await startServer(createInternalApp(services), { port: 0 });
