@@ -16,18 +16,21 @@ function captureLogger() {
 
 function buildApp() {
   const { lines, logger } = captureLogger();
-  const app = createServiceApp({ service: 'test', logger, bodyLimit: '1kb', jsonSpaces: 2 }, (router) => {
-    router.post('/echo', (req, res) => {
-      requestLog(res).info('echo', { signing_seed: 'SSECRET', amount: '1' });
-      res.json({ body: req.body });
-    });
-    router.get('/bad', () => {
-      throw new InvalidParameterError('amount', 'Amount must be positive and have up to 7 decimal places.');
-    });
-    router.get('/boom', () => {
-      throw new Error('select * from secret_table failed');
-    });
-  });
+  const app = createServiceApp(
+    { service: 'test', logger, bodyLimit: '1kb', jsonSpaces: 2, jsonPaths: ['/echo'] },
+    (router) => {
+      router.post('/echo', (req, res) => {
+        requestLog(res).info('echo', { signing_seed: 'SSECRET', amount: '1' });
+        res.json({ body: req.body });
+      });
+      router.get('/bad', () => {
+        throw new InvalidParameterError('amount', 'Amount must be positive and have up to 7 decimal places.');
+      });
+      router.get('/boom', () => {
+        throw new Error('select * from secret_table failed');
+      });
+    },
+  );
   return { app, lines };
 }
 
@@ -72,6 +75,36 @@ describe('createServiceApp', () => {
     const bad = await request(app).post('/echo').set('content-type', 'application/json').send('{"a":');
     expect(bad.status).toBe(400);
     expect(bad.body.code).toBe('invalid_body');
+  });
+
+  it('answers malformed requests with 4xx, logged at warn without a stack', async () => {
+    const { lines, logger } = captureLogger();
+    const app = createServiceApp({ service: 'test', logger }, (router) => {
+      router.post('/items/:id', (req, res) => res.json({ id: req.params.id }));
+    });
+    const charset = await request(app)
+      .post('/items/1')
+      .set('content-type', 'application/x-www-form-urlencoded; charset=utf-7')
+      .send('a=1');
+    expect([charset.status, charset.body.code]).toEqual([415, 'unsupported_charset']);
+    const gzip = await request(app)
+      .post('/items/1')
+      .set('content-type', 'application/x-www-form-urlencoded')
+      .set('content-encoding', 'gzip')
+      .send('a=1');
+    expect([gzip.status, gzip.body.code]).toEqual([400, 'invalid_body']);
+    const path = await request(app).post('/items/%E0%A4%A').type('form').send('a=1');
+    expect([path.status, path.body.code]).toEqual([400, 'invalid_path']);
+    const json = await request(app).post('/items/1').set('content-type', 'application/json').send('{}');
+    expect([json.status, json.body.code]).toEqual([415, 'unsupported_media_type']);
+    const logged = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    const malformed = logged.filter((l) => l.message === 'malformed request');
+    expect(malformed.map((l) => [l.level, l.code])).toEqual([
+      ['warn', 'unsupported_charset'],
+      ['warn', 'invalid_body'],
+      ['warn', 'invalid_path'],
+    ]);
+    expect(lines.join('')).not.toMatch(/\n\s+at |stack|unhandled error/);
   });
 
   it('answers unknown routes with 404 JSON, serves health and metrics', async () => {

@@ -48,6 +48,8 @@ export function createApp(deps: BridgeDeps): Express {
       service: 'bridge',
       logger: deps.logger,
       jsonSpaces: 2,
+      // /builder is the one endpoint documented with a JSON body; the rest take forms.
+      jsonPaths: ['/builder'],
       healthChecks: deps.healthChecks,
     },
     (router) => {
