@@ -11,8 +11,9 @@ describe('HORIZON_RESULT_CODES', () => {
 
   it('has an entry for every value of every XDR *ResultCode enum', () => {
     expect(enums.length).toBeGreaterThan(20);
+    const table = xdr as unknown as Record<string, XdrEnum>;
     const missing = enums.flatMap((e) =>
-      (xdr as unknown as Record<string, XdrEnum>)[e]!.values()
+      table[e]!.values()
         .map((v) => v.name)
         .filter((name) => horizonResultCode(name) === undefined),
     );
