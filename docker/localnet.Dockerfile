@@ -15,8 +15,10 @@ RUN apt-get update \
 WORKDIR /app
 # Manifests first, so the dependency layer is reused until they change.
 COPY package.json pnpm-lock.yaml pnpm-workspace.yaml ./
+COPY packages/protocol/package.json packages/protocol/
 COPY packages/localnet/package.json packages/localnet/
 RUN pnpm install --frozen-lockfile --prod --filter "@anchor/localnet..."
+COPY packages/protocol/ packages/protocol/
 COPY packages/localnet/ packages/localnet/
 
 FROM node:20-bookworm-slim
