@@ -372,19 +372,16 @@ function rejection(tx: ParsedTx, o: TxOutcome): Problem {
 
 async function submitSync(ctx: HorizonContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const tx = decode(ctx, await envelopeFrom(req));
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), ctx.submitTimeoutMs);
-  });
-  const result = await Promise.race([ctx.closer.submit(tx), timeout]);
-  clearTimeout(timer);
-  if (result === 'timeout') {
+  const result = await ctx.closer.submit(tx, ctx.submitTimeoutMs);
+  if (result.kind === 'timeout') {
+    // stellar/go services/horizon/internal/actions/submit_transaction.go: txsub.ErrTimeout.
     throw new Problem(
       504,
-      'timeout',
-      'Timeout',
-      'Your request timed out before completing.  Please try your request again. If you are submitting a ' +
-        'transaction make sure you are sending exactly the same transaction (with the same sequence number).',
+      'transaction_submission_timeout',
+      'Transaction Submission Timeout',
+      'Your transaction submission request has timed out. This does not necessarily mean the submission ' +
+        'has failed. Before resubmitting, please use the transaction hash provided in `extras.hash` to poll ' +
+        'the GET /transactions endpoint for sometime and check if it was included in a ledger.',
       { hash: tx.envelopeHash, envelope_xdr: tx.envelopeXdr },
     );
   }
@@ -406,7 +403,7 @@ const ASYNC_STATUS: Record<string, number> = {
 
 async function submitAsync(ctx: HorizonContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const tx = decode(ctx, await envelopeFrom(req));
-  const r = ctx.closer.submitAsync(tx);
+  const r = ctx.closer.admit(tx);
   sendJson(res, ASYNC_STATUS[r.status]!, {
     ...(r.outcome ? { error_result_xdr: r.outcome.result.toXDR('base64') } : {}),
     tx_status: r.status,
