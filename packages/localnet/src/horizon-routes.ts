@@ -7,6 +7,7 @@ import { parseAmount } from './amount.js';
 import type { Friendbot } from './friendbot.js';
 import { pageOf, type HistoryStore, type Keyed, type OpRow, type PageQuery } from './history-store.js';
 import { accountJson, isoTime } from './horizon-json.js';
+import { BASE_FEE } from './ledger-state.js';
 import { PROTOCOL_VERSION, resultCodes, type ClosedLedger, type LedgerCloser } from './ledger-closer.js';
 import type { Logger } from './logger.js';
 import type { TxOutcome } from './result-xdr.js';
@@ -469,29 +470,7 @@ function rootDocument(ctx: HorizonContext): Record<string, unknown> {
 }
 
 function feeStats(ctx: HorizonContext): Record<string, unknown> {
-  const dist = (v: string) => ({
-    max: v,
-    min: v,
-    mode: v,
-    p10: v,
-    p20: v,
-    p30: v,
-    p40: v,
-    p50: v,
-    p60: v,
-    p70: v,
-    p80: v,
-    p90: v,
-    p95: v,
-    p99: v,
-  });
-  return {
-    last_ledger: String(ctx.closer.head.sequence),
-    last_ledger_base_fee: '100',
-    ledger_capacity_usage: '0.00',
-    fee_charged: dist('100'),
-    max_fee: dist('100'),
-  };
+  return ctx.closer.feeStats.horizonJson(ctx.closer.head.sequence, BASE_FEE);
 }
 
 function streamAccount(ctx: HorizonContext, res: ServerResponse, id: string): void {

@@ -1,7 +1,8 @@
 // The network's heartbeat. Submitted transactions enter a queue with stellar-core's admission
 // rules (one pending transaction per source account, applied and dropped hashes banned for a
 // while, transactions not included within a few ledgers dropped); every close interval the
-// closer takes the queue in arrival order up to the ledger's operation capacity, re-validates and
+// closer takes the queue by fee rate (highest first, arrival order on a tie) up to the ledger's
+// operation capacity, charging a surge-priced set its lowest included rate, re-validates and
 // applies each against the live state, records history under TOIDs, and then tells waiting
 // submitters and streams about the new ledger.
 import { createHash } from 'node:crypto';
@@ -11,6 +12,7 @@ import { BASE_FEE, BASE_RESERVE, LedgerState, TOTAL_COINS, newAccount } from './
 import { HistoryStore, type OpRow, type TxRow } from './history-store.js';
 import { effectJson, isPaymentType, ledgerJson, operationJson, transactionJson } from './horizon-json.js';
 import { minimalMetaXdr, type TxOutcome } from './result-xdr.js';
+import { FeeStatsWindow, declaredFee, pricedOperations } from './fee-stats.js';
 import { toid } from './toid.js';
 import { applyTransaction, checkValid, type LedgerContext } from './transaction-validator.js';
 import { networkId, type ParsedTx } from './xdr-decode.js';
@@ -72,6 +74,7 @@ function zeroHash(): Buffer {
 export class LedgerCloser extends EventEmitter {
   readonly state = new LedgerState();
   readonly history = new HistoryStore();
+  readonly feeStats = new FeeStatsWindow();
   readonly networkId: Buffer;
   readonly root: Keypair;
   head: LedgerHead;
@@ -217,19 +220,34 @@ export class LedgerCloser extends EventEmitter {
     if (extra) selected.push({ tx: extra, admittedAt: this.head.sequence });
     const sources = new Set<string>(selected.map((p) => p.tx.source.account));
     let ops = selected.reduce((n, p) => n + p.tx.operations.length, 0);
-    const remaining: Pending[] = [];
-    for (const p of this.queue) {
+    const remaining = new Set<Pending>();
+    let surged = false;
+    // Highest fee per operation first (cross-multiplied, so no rounding); sort is stable.
+    const rate = (p: Pending) => ({ fee: declaredFee(p.tx), ops: pricedOperations(p.tx) });
+    const byRate = [...this.queue].sort((a, b) => {
+      const [x, y] = [rate(a), rate(b)];
+      const d = y.fee * x.ops - x.fee * y.ops;
+      return d > 0n ? 1 : d < 0n ? -1 : 0;
+    });
+    let lowest: bigint | undefined;
+    for (const p of byRate) {
       const src = p.tx.source.account;
       if (sources.has(src) || ops + p.tx.operations.length > this.options.maxOperationsPerLedger) {
-        remaining.push(p);
+        if (!sources.has(src)) surged = true;
+        remaining.add(p);
         continue;
       }
       sources.add(src);
       ops += p.tx.operations.length;
       selected.push(p);
       this.dequeue(p);
+      const r = rate(p);
+      if (lowest === undefined || r.fee / r.ops < lowest) lowest = r.fee / r.ops;
     }
-    this.queue = remaining;
+    this.queue = this.queue.filter((p) => remaining.has(p));
+    // stellar-core surge pricing: a set that left transactions out for capacity charges every
+    // included transaction the lowest included fee rate instead of the base fee.
+    if (surged && lowest !== undefined && lowest > BASE_FEE) lc.baseFee = lowest;
 
     const results: [Pending, SubmitResult][] = [];
     const touched = new Set<string>();
@@ -239,6 +257,8 @@ export class LedgerCloser extends EventEmitter {
     let opCount = 0;
     let txSetOps = 0;
     let fees = 0n;
+    const chargedPerOp: bigint[] = [];
+    const maxPerOp: bigint[] = [];
     for (const p of selected) {
       const invalid = checkValid(p.tx, this.state, lc);
       if (invalid) {
@@ -248,6 +268,8 @@ export class LedgerCloser extends EventEmitter {
       order += 1;
       const row = this.recordTransaction(p.tx, lc, order, touched);
       fees += BigInt(row.json.fee_charged as string);
+      chargedPerOp.push(BigInt(row.json.fee_charged as string) / pricedOperations(p.tx));
+      maxPerOp.push(declaredFee(p.tx) / pricedOperations(p.tx));
       txSetOps += p.tx.operations.length;
       if (row.successful) {
         okCount += 1;
@@ -257,7 +279,17 @@ export class LedgerCloser extends EventEmitter {
     }
     this.head.feePool += fees;
     this.recordLedger(lc, selected, okCount, failedCount, opCount, txSetOps);
-    this.ageQueue(lc.ledger, results.flatMap(([p, r]) => (r.kind === 'applied' ? [p] : [])));
+    this.feeStats.record({
+      sequence: lc.ledger,
+      chargedPerOp,
+      maxPerOp,
+      txSetOperations: txSetOps,
+      capacity: this.options.maxOperationsPerLedger,
+    });
+    this.ageQueue(
+      lc.ledger,
+      results.flatMap(([p, r]) => (r.kind === 'applied' ? [p] : [])),
+    );
     for (const [p, r] of results) {
       const list = this.watchers.get(p.tx.envelopeHash);
       this.watchers.delete(p.tx.envelopeHash);

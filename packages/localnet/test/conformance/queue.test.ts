@@ -11,7 +11,8 @@ const SOURCES = {
     'stellar/stellar-core src/main/Config.cpp (TRANSACTION_QUEUE_TIMEOUT_LEDGERS = 4, TRANSACTION_QUEUE_BAN_LEDGERS = 10)',
   async: 'stellar/go services/horizon/internal/actions/submit_transaction_async.go (status → HTTP code)',
   sync: 'stellar/go services/horizon/internal/actions/submit_transaction.go (txsub.ErrTimeout → 504 problem)',
-  txsub: 'stellar/go services/horizon/internal/txsub/submitter.go (PENDING/DUPLICATE/TRY_AGAIN_LATER are not errors)',
+  txsub:
+    'stellar/go services/horizon/internal/txsub/submitter.go (PENDING/DUPLICATE/TRY_AGAIN_LATER are not errors)',
   rpc: 'stellar/stellar-rpc cmd/stellar-rpc/internal/methods/send_transaction.go (core status passed through)',
 };
 
