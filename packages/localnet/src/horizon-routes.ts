@@ -7,6 +7,7 @@ import { parseAmount } from './amount.js';
 import type { Friendbot } from './friendbot.js';
 import { pageOf, type HistoryStore, type Keyed, type OpRow, type PageQuery } from './history-store.js';
 import { accountJson, isoTime } from './horizon-json.js';
+import { BASE_FEE } from './ledger-state.js';
 import { PROTOCOL_VERSION, resultCodes, type ClosedLedger, type LedgerCloser } from './ledger-closer.js';
 import type { Logger } from './logger.js';
 import type { TxOutcome } from './result-xdr.js';
@@ -372,19 +373,16 @@ function rejection(tx: ParsedTx, o: TxOutcome): Problem {
 
 async function submitSync(ctx: HorizonContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const tx = decode(ctx, await envelopeFrom(req));
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), ctx.submitTimeoutMs);
-  });
-  const result = await Promise.race([ctx.closer.submit(tx), timeout]);
-  clearTimeout(timer);
-  if (result === 'timeout') {
+  const result = await ctx.closer.submit(tx, ctx.submitTimeoutMs);
+  if (result.kind === 'timeout') {
+    // stellar/go services/horizon/internal/actions/submit_transaction.go: txsub.ErrTimeout.
     throw new Problem(
       504,
-      'timeout',
-      'Timeout',
-      'Your request timed out before completing.  Please try your request again. If you are submitting a ' +
-        'transaction make sure you are sending exactly the same transaction (with the same sequence number).',
+      'transaction_submission_timeout',
+      'Transaction Submission Timeout',
+      'Your transaction submission request has timed out. This does not necessarily mean the submission ' +
+        'has failed. Before resubmitting, please use the transaction hash provided in `extras.hash` to poll ' +
+        'the GET /transactions endpoint for sometime and check if it was included in a ledger.',
       { hash: tx.envelopeHash, envelope_xdr: tx.envelopeXdr },
     );
   }
@@ -406,7 +404,7 @@ const ASYNC_STATUS: Record<string, number> = {
 
 async function submitAsync(ctx: HorizonContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const tx = decode(ctx, await envelopeFrom(req));
-  const r = ctx.closer.submitAsync(tx);
+  const r = ctx.closer.admit(tx);
   sendJson(res, ASYNC_STATUS[r.status]!, {
     ...(r.outcome ? { error_result_xdr: r.outcome.result.toXDR('base64') } : {}),
     tx_status: r.status,
@@ -472,29 +470,7 @@ function rootDocument(ctx: HorizonContext): Record<string, unknown> {
 }
 
 function feeStats(ctx: HorizonContext): Record<string, unknown> {
-  const dist = (v: string) => ({
-    max: v,
-    min: v,
-    mode: v,
-    p10: v,
-    p20: v,
-    p30: v,
-    p40: v,
-    p50: v,
-    p60: v,
-    p70: v,
-    p80: v,
-    p90: v,
-    p95: v,
-    p99: v,
-  });
-  return {
-    last_ledger: String(ctx.closer.head.sequence),
-    last_ledger_base_fee: '100',
-    ledger_capacity_usage: '0.00',
-    fee_charged: dist('100'),
-    max_fee: dist('100'),
-  };
+  return ctx.closer.feeStats.horizonJson(ctx.closer.head.sequence, BASE_FEE);
 }
 
 function streamAccount(ctx: HorizonContext, res: ServerResponse, id: string): void {

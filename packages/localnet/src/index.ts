@@ -128,7 +128,7 @@ export async function start(options: LocalnetOptions = {}): Promise<Localnet> {
     networkPassphrase,
     friendbotUrl: `${url}/friendbot`,
     log,
-    submit: (tx) => closer.submitAsync(tx),
+    submit: (tx) => closer.admit(tx),
   });
   server.on('request', (req, res) => (req.url?.split('?')[0] === RPC_PATH ? rpc : horizon)(req, res));
 

@@ -29,11 +29,19 @@ export const MAX_OPS_PER_TX = 100;
 export interface LedgerContext {
   ledger: number;
   closeTime: number;
+  /** The ledger's base fee per operation; above BASE_FEE when the transaction set was surge priced. */
+  baseFee?: bigint;
 }
 
-/** The fee a transaction pays: base fee per operation (+1 for the fee bump wrapper). */
-export function chargedFee(tx: ParsedTx): bigint {
-  return BASE_FEE * BigInt(tx.operations.length + (tx.feeBump ? 1 : 0));
+/**
+ * The fee a transaction pays: the ledger's base fee per operation (+1 for the fee bump wrapper),
+ * never more than it offered (a surge-priced set charges its lowest included rate).
+ */
+export function chargedFee(tx: ParsedTx, baseFee: bigint = BASE_FEE): bigint {
+  const fee = baseFee * BigInt(tx.operations.length + (tx.feeBump ? 1 : 0));
+  if (baseFee === BASE_FEE) return fee;
+  const offered = tx.feeBump ? tx.feeBump.fee : tx.fee;
+  return offered < fee ? offered : fee;
 }
 
 const OP_ARMS: Record<string, string> = {
@@ -148,7 +156,7 @@ export interface AppliedTx {
  * consumes the sequence number, then applies every operation or none.
  */
 export function applyTransaction(tx: ParsedTx, state: LedgerState, lc: LedgerContext): AppliedTx {
-  const fee = chargedFee(tx);
+  const fee = chargedFee(tx, lc.baseFee);
   const feeTxn = new LedgerTxn(state);
   const payer = feeTxn.load(tx.feeBump ? tx.feeBump.feeSource.account : tx.source.account)!;
   payer.balance -= fee < payer.balance ? fee : payer.balance;
