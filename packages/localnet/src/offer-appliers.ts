@@ -15,7 +15,6 @@ import {
   canSellAtMost,
   comparePrice,
   convertWithOffers,
-  eraseOffer,
   hasReserveForSubentry,
   holding,
   isAuthorized,
