@@ -2,6 +2,7 @@
 // failed), operations, payments and effects, each under its TOID paging token, indexed globally
 // and per participating account. Records are appended in TOID order, so every index is a sorted
 // array and a page is a binary search plus a slice.
+import { TradeStore } from './order-book-json.js';
 
 export interface Keyed {
   /** Sort key: the TOID (effects: TOID × 4096 + order). */
@@ -115,6 +116,7 @@ export class HistoryStore {
   readonly ops = new DualIndex<OpRow>();
   readonly payments: OpRow[] = [];
   readonly effects: EffectRow[] = [];
+  readonly trades = new TradeStore();
   private readonly txByHash = new Map<string, TxRow>();
   private readonly opById = new Map<string, OpRow>();
   private readonly ledgerBySeq = new Map<number, LedgerRow>();

@@ -13,6 +13,8 @@ import {
   minBalance,
   type AccountEntry,
 } from './ledger-state.js';
+import { liabilitiesOf } from './offer-appliers.js';
+import { offerOperationFields } from './order-book-json.js';
 import { assetFields, type EffectRecord } from './operation-appliers.js';
 import type { AppliedOp } from './transaction-validator.js';
 import type { AccountRef, Asset, Memo, ParsedOp, ParsedTx } from './xdr-decode.js';
@@ -37,8 +39,8 @@ export function accountJson(base: string, a: AccountEntry): Record<string, unkno
     balances.push({
       balance: formatAmount(tl.balance),
       limit: formatAmount(tl.limit),
-      buying_liabilities: '0.0000000',
-      selling_liabilities: '0.0000000',
+      buying_liabilities: formatAmount(tl.buyingLiabilities ?? 0n),
+      selling_liabilities: formatAmount(tl.sellingLiabilities ?? 0n),
       last_modified_ledger: tl.lastModifiedLedger,
       is_authorized: (tl.flags & TL_AUTHORIZED) !== 0,
       is_authorized_to_maintain_liabilities: (tl.flags & TL_AUTHORIZED_TO_MAINTAIN_LIABILITIES) !== 0,
@@ -48,10 +50,11 @@ export function accountJson(base: string, a: AccountEntry): Record<string, unkno
       asset_issuer: tl.issuer,
     });
   }
+  const native = liabilitiesOf(a, { type: 'native' });
   balances.push({
     balance: formatAmount(a.balance),
-    buying_liabilities: '0.0000000',
-    selling_liabilities: '0.0000000',
+    buying_liabilities: formatAmount(native.buying),
+    selling_liabilities: formatAmount(native.selling),
     asset_type: 'native',
   });
   const data: Record<string, string> = {};
@@ -308,6 +311,10 @@ function opSpecific(op: ParsedOp, source: string, applied: AppliedOp): Record<st
       return { name: op.name, value: op.value ? op.value.toString('base64') : '' };
     case 'bump_sequence':
       return { bump_to: op.bumpTo.toString() };
+    case 'manage_sell_offer':
+    case 'manage_buy_offer':
+    case 'create_passive_sell_offer':
+      return offerOperationFields(op);
     default:
       return {};
   }
@@ -366,6 +373,7 @@ const EFFECT_TYPE_I: Record<string, number> = {
   data_removed: 41,
   data_updated: 42,
   sequence_bumped: 43,
+  trade: 33,
 };
 
 export function effectJson(

@@ -11,6 +11,7 @@ import { BASE_FEE } from './ledger-state.js';
 import { PROTOCOL_VERSION, resultCodes, type ClosedLedger, type LedgerCloser } from './ledger-closer.js';
 import type { Logger } from './logger.js';
 import type { TxOutcome } from './result-xdr.js';
+import { orderBookRoute } from './order-book-routes.js';
 import { SseStream } from './sse.js';
 import { toid } from './toid.js';
 import { MalformedEnvelopeError, decodeEnvelope, type ParsedTx } from './xdr-decode.js';
@@ -41,14 +42,14 @@ class Problem extends Error {
   }
 }
 
-function badRequest(field: string, reason: string): Problem {
+export function badRequest(field: string, reason: string): Problem {
   return new Problem(400, 'bad_request', 'Bad Request', 'The request you sent was invalid in some way.', {
     invalid_field: field,
     reason,
   });
 }
 
-function notFound(): Problem {
+export function notFound(): Problem {
   return new Problem(
     404,
     'not_found',
@@ -79,7 +80,7 @@ function send(
   res.end(body);
 }
 
-function sendJson(res: ServerResponse, status: number, value: unknown): void {
+export function sendJson(res: ServerResponse, status: number, value: unknown): void {
   send(res, status, JSON.stringify(value));
 }
 
@@ -203,7 +204,7 @@ function pageLinks(base: string, path: string, p: ListParams, records: Keyed[]):
   };
 }
 
-function collection(
+export function collection(
   ctx: HorizonContext,
   req: IncomingMessage,
   res: ServerResponse,
@@ -563,6 +564,7 @@ async function route(ctx: HorizonContext, req: IncomingMessage, res: ServerRespo
     return sendJson(res, 200, { database_connected: true, core_up: true, core_synced: true });
   }
 
+  if (orderBookRoute(ctx, req, res, q, seg)) return;
   switch (a) {
     case 'ledgers': {
       if (seg.length === 1)

@@ -356,6 +356,15 @@ export class LedgerCloser extends EventEmitter {
         })),
       };
       this.history.addOperation(opRow, a.participants);
+      if (o.successful && a.trade) {
+        this.history.trades.record({
+          base,
+          opId: opKey,
+          closeTime: lc.closeTime,
+          taker: a.sourceAccount,
+          ...a.trade,
+        });
+      }
     });
     return row;
   }

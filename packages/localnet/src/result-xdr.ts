@@ -41,10 +41,13 @@ type UnionFactory = Record<string, (value?: unknown) => unknown>;
  * it has one (account merge balance, path payment success, no-issuer asset).
  */
 export function opResult(opArm: string, suffix: string, value?: unknown): OpOutcome {
+  // create_passive_sell_offer's arm carries a ManageSellOfferResult.
+  const resultArm = opArm === 'createPassiveSellOffer' ? 'manageSellOffer' : opArm;
   const cls = (xdr as unknown as Record<string, UnionFactory>)[
-    `${opArm[0]!.toUpperCase()}${opArm.slice(1)}Result`
+    `${resultArm[0]!.toUpperCase()}${resultArm.slice(1)}Result`
   ]!;
-  const inner = value === undefined ? cls[`${opArm}${suffix}`]!() : cls[`${opArm}${suffix}`]!(value);
+  const factory = `${resultArm}${suffix}`;
+  const inner = value === undefined ? cls[factory]!() : cls[factory]!(value);
   const tr = (xdr.OperationResultTr as unknown as UnionFactory)[opArm]!(inner);
   return {
     code: horizonCode(`${opArm}${suffix}`),

@@ -16,7 +16,9 @@ interface SnapshotFile {
   accounts: Record<string, unknown>[];
 }
 
-function accountToJson(a: AccountEntry): Record<string, unknown> {
+function accountToJson(entry: AccountEntry): Record<string, unknown> {
+  // Offers are not snapshotted, so neither are the liabilities they hold.
+  const { buyingLiabilities: _b, sellingLiabilities: _s, ...a } = entry;
   return {
     ...a,
     balance: a.balance.toString(),
@@ -27,11 +29,13 @@ function accountToJson(a: AccountEntry): Record<string, unknown> {
         { value: v.value.toString('base64'), lastModifiedLedger: v.lastModifiedLedger },
       ]),
     ),
-    trustlines: [...a.trustlines.values()].map((t) => ({
-      ...t,
-      balance: t.balance.toString(),
-      limit: t.limit.toString(),
-    })),
+    trustlines: [...a.trustlines.values()].map(
+      ({ buyingLiabilities: _tb, sellingLiabilities: _ts, ...t }) => ({
+        ...t,
+        balance: t.balance.toString(),
+        limit: t.limit.toString(),
+      }),
+    ),
   };
 }
 

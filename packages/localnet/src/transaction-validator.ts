@@ -9,7 +9,12 @@ import {
   type AccountReader,
   type LedgerState,
 } from './ledger-state.js';
-import { applyOperation, neededThreshold, type EffectRecord } from './operation-appliers.js';
+import {
+  applyOperation,
+  neededThreshold,
+  type ApplyContext,
+  type EffectRecord,
+} from './operation-appliers.js';
 import {
   feeBumpOutcome,
   opBadAuth,
@@ -56,6 +61,9 @@ const OP_ARMS: Record<string, string> = {
   account_merge: 'accountMerge',
   manage_data: 'manageData',
   bump_sequence: 'bumpSequence',
+  manage_sell_offer: 'manageSellOffer',
+  manage_buy_offer: 'manageBuyOffer',
+  create_passive_sell_offer: 'createPassiveSellOffer',
 };
 
 function checkInner(
@@ -141,6 +149,7 @@ export interface AppliedOp {
   effects: EffectRecord[];
   participants: Set<string>;
   details: Record<string, unknown>;
+  trade?: ApplyContext['trade'];
 }
 
 export interface AppliedTx {
@@ -174,7 +183,7 @@ export function applyTransaction(tx: ParsedTx, state: LedgerState, lc: LedgerCon
   let ok = true;
   for (const op of tx.operations) {
     const sourceAccount = op.source?.account ?? tx.source.account;
-    const ctx = {
+    const ctx: ApplyContext = {
       txn: opsTxn,
       ledger: lc.ledger,
       closeTime: lc.closeTime,
@@ -194,6 +203,7 @@ export function applyTransaction(tx: ParsedTx, state: LedgerState, lc: LedgerCon
       effects: ctx.effects,
       participants: ctx.participants,
       details: ctx.details,
+      trade: ctx.trade,
     });
   }
   if (ok) opsTxn.commit(lc.ledger, lc.closeTime);
