@@ -1,7 +1,9 @@
-// The ledger's current entries: accounts with their trustlines, signers and data entries
-// (there are no offers, claimable balances or liquidity pools). LedgerTxn is a copy-on-write
+// The ledger's current entries: accounts with their trustlines, signers and data entries, and
+// claimable balances (there are no offers or liquidity pools). LedgerTxn is a copy-on-write
 // overlay so a failed operation rolls back the whole transaction's changes while the fee and
 // sequence number stay charged.
+
+import type { ClaimableBalanceEntry } from './claimable-balances.js';
 
 export const BASE_RESERVE = 5_000_000n; // 0.5 XLM
 export const BASE_FEE = 100n;
@@ -50,6 +52,8 @@ export interface AccountEntry {
   seqLedger: number;
   seqTime: number;
   numSubEntries: number;
+  /** Reserves this account pays for others' entries (claimable balances it created). */
+  numSponsoring: number;
   flags: number;
   homeDomain: string;
   inflationDest?: string;
@@ -69,8 +73,11 @@ export function trustlineKey(code: string, issuer: string): string {
   return `${code}:${issuer}`;
 }
 
-export function minBalance(account: Pick<AccountEntry, 'numSubEntries'>, extraSubEntries = 0): bigint {
-  return BigInt(2 + account.numSubEntries + extraSubEntries) * BASE_RESERVE;
+export function minBalance(
+  account: Pick<AccountEntry, 'numSubEntries'> & { numSponsoring?: number },
+  extraSubEntries = 0,
+): bigint {
+  return BigInt(2 + account.numSubEntries + (account.numSponsoring ?? 0) + extraSubEntries) * BASE_RESERVE;
 }
 
 /** Balance the account may spend without dropping below its reserve. */
@@ -92,6 +99,7 @@ export function newAccount(
     seqLedger: ledger,
     seqTime: time,
     numSubEntries: 0,
+    numSponsoring: 0,
     flags: 0,
     homeDomain: '',
     masterWeight: 1,
@@ -119,6 +127,8 @@ export interface AccountReader {
 
 export class LedgerState implements AccountReader {
   readonly accounts = new Map<string, AccountEntry>();
+  /** Keyed by Horizon's hex balance id. Entries are immutable: created, then removed. */
+  readonly claimableBalances = new Map<string, ClaimableBalanceEntry>();
 
   get(id: string): AccountEntry | undefined {
     return this.accounts.get(id);
@@ -135,6 +145,7 @@ export class LedgerState implements AccountReader {
  */
 export class LedgerTxn implements AccountReader {
   private readonly changes = new Map<string, AccountEntry | null>();
+  private readonly balanceChanges = new Map<string, ClaimableBalanceEntry | null>();
 
   constructor(private readonly state: LedgerState) {}
 
@@ -161,6 +172,19 @@ export class LedgerTxn implements AccountReader {
     this.changes.set(id, null);
   }
 
+  getBalance(id: string): ClaimableBalanceEntry | undefined {
+    if (this.balanceChanges.has(id)) return this.balanceChanges.get(id) ?? undefined;
+    return this.state.claimableBalances.get(id);
+  }
+
+  putBalance(entry: ClaimableBalanceEntry): void {
+    this.balanceChanges.set(entry.id, entry);
+  }
+
+  removeBalance(id: string): void {
+    this.balanceChanges.set(id, null);
+  }
+
   /** Ids of accounts touched so far (for history participants and snapshots). */
   touched(): string[] {
     return [...this.changes.keys()];
@@ -177,5 +201,15 @@ export class LedgerTxn implements AccountReader {
       }
     }
     this.changes.clear();
+    for (const [id, entry] of this.balanceChanges) {
+      if (entry === null) this.state.claimableBalances.delete(id);
+      else
+        this.state.claimableBalances.set(id, {
+          ...entry,
+          lastModifiedLedger: ledger,
+          lastModifiedTime: closeTime,
+        });
+    }
+    this.balanceChanges.clear();
   }
 }

@@ -5,6 +5,11 @@
 import { xdr, StrKey } from '@stellar/stellar-sdk';
 import { INT64_MAX, formatAmount } from './amount.js';
 import {
+  claimClaimableBalance,
+  clawbackClaimableBalance,
+  createClaimableBalance,
+} from './claimable-balance-appliers.js';
+import {
   ACCOUNT_FLAGS_MASK,
   AUTH_CLAWBACK_ENABLED,
   AUTH_IMMUTABLE,
@@ -33,6 +38,8 @@ export interface EffectRecord {
 }
 
 export interface ApplyContext {
+  /** What stellar-core hashes into ids an operation creates (claimable balance ids). */
+  opOrigin: { txSource: string; seqNum: bigint; opIndex: number };
   txn: LedgerTxn;
   ledger: number;
   closeTime: number;
@@ -49,6 +56,7 @@ export function neededThreshold(op: ParsedOp): Threshold {
     case 'allow_trust':
     case 'set_trust_line_flags':
     case 'bump_sequence':
+    case 'claim_claimable_balance':
       return 'low';
     case 'account_merge':
       return 'high';
@@ -79,7 +87,7 @@ function sameAsset(a: Asset, b: Asset): boolean {
   return a.code === b.code && a.issuer === b.issuer;
 }
 
-function validAsset(a: Asset): boolean {
+export function validAsset(a: Asset): boolean {
   if (a.type === 'native') return true;
   const max = a.type === 'credit_alphanum4' ? 4 : 12;
   const min = a.type === 'credit_alphanum4' ? 1 : 5;
@@ -94,7 +102,12 @@ type CreditFailure = 'NoTrust' | 'NotAuthorized' | 'LineFull';
 type DebitFailure = 'Underfunded' | 'SrcNoTrust' | 'SrcNotAuthorized';
 
 /** Adds `amount` of `asset` to `dest` (an issuer receiving its own asset burns it). */
-function credit(ctx: ApplyContext, dest: AccountEntry, asset: Asset, amount: bigint): CreditFailure | null {
+export function credit(
+  ctx: ApplyContext,
+  dest: AccountEntry,
+  asset: Asset,
+  amount: bigint,
+): CreditFailure | null {
   if (asset.type === 'native') {
     if (dest.balance + amount > INT64_MAX) return 'LineFull';
     dest.balance += amount;
@@ -111,7 +124,12 @@ function credit(ctx: ApplyContext, dest: AccountEntry, asset: Asset, amount: big
 }
 
 /** Removes `amount` of `asset` from `src` (an issuer sending its own asset mints it). */
-function debit(ctx: ApplyContext, src: AccountEntry, asset: Asset, amount: bigint): DebitFailure | null {
+export function debit(
+  ctx: ApplyContext,
+  src: AccountEntry,
+  asset: Asset,
+  amount: bigint,
+): DebitFailure | null {
   if (asset.type === 'native') {
     if (availableBalance(src) < amount) return 'Underfunded';
     src.balance -= amount;
@@ -505,6 +523,7 @@ function accountMerge(
   const src = ctx.txn.load(sourceId)!;
   if ((src.flags & AUTH_IMMUTABLE) !== 0) return opResult('accountMerge', 'ImmutableSet');
   if (src.numSubEntries > src.signers.length) return opResult('accountMerge', 'HasSubEntries');
+  if (src.numSponsoring > 0) return opResult('accountMerge', 'IsSponsor');
   // A merged account could be re-created with a lower sequence number: forbid it (CAP-0021).
   if (src.seqNum >= BigInt(ctx.ledger) << 32n) return opResult('accountMerge', 'SeqnumTooFar');
   if (dest.balance + src.balance > INT64_MAX) return opResult('accountMerge', 'DestFull');
@@ -598,6 +617,12 @@ export function applyOperation(op: ParsedOp, sourceId: string, ctx: ApplyContext
       return manageData(op, sourceId, ctx);
     case 'bump_sequence':
       return bumpSequence(op, sourceId, ctx);
+    case 'create_claimable_balance':
+      return createClaimableBalance(op, sourceId, ctx);
+    case 'claim_claimable_balance':
+      return claimClaimableBalance(op, sourceId, ctx);
+    case 'clawback_claimable_balance':
+      return clawbackClaimableBalance(op, sourceId, ctx);
     default:
       return opNotSupported();
   }

@@ -60,6 +60,14 @@ export type OpBody =
   | { type: 'account_merge'; destination: AccountRef }
   | { type: 'manage_data'; name: string; value: Buffer | null }
   | { type: 'bump_sequence'; bumpTo: bigint }
+  | {
+      type: 'create_claimable_balance';
+      asset: Asset;
+      amount: bigint;
+      claimants: { destination: string; predicate: xdr.ClaimPredicate }[];
+    }
+  | { type: 'claim_claimable_balance'; balanceId: string }
+  | { type: 'clawback_claimable_balance'; balanceId: string }
   | { type: 'unsupported' };
 
 export type ParsedOp = OpBody & {
@@ -327,6 +335,31 @@ function decodeOp(op: xdr.Operation): ParsedOp {
     }
     case 'bumpSequence':
       return { ...base, type: 'bump_sequence', bumpTo: int64(body.bumpSequenceOp().bumpTo()) };
+    case 'createClaimableBalance': {
+      const v = body.createClaimableBalanceOp();
+      return {
+        ...base,
+        type: 'create_claimable_balance',
+        asset: asset(v.asset()),
+        amount: int64(v.amount()),
+        claimants: v.claimants().map((c) => ({
+          destination: accountId(c.v0().destination()),
+          predicate: c.v0().predicate(),
+        })),
+      };
+    }
+    case 'claimClaimableBalance':
+      return {
+        ...base,
+        type: 'claim_claimable_balance',
+        balanceId: body.claimClaimableBalanceOp().balanceId().toXDR('hex'),
+      };
+    case 'clawbackClaimableBalance':
+      return {
+        ...base,
+        type: 'clawback_claimable_balance',
+        balanceId: body.clawbackClaimableBalanceOp().balanceId().toXDR('hex'),
+      };
     default:
       return { ...base, type: 'unsupported' };
   }
