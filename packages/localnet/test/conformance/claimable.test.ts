@@ -63,7 +63,10 @@ describe('create_claimable_balance', () => {
     expect(opRes.balanceId().toXDR('hex')).toBe(id);
 
     const closedAt =
-      Date.parse((await ctx.server.ledgers().ledger(res.ledger).call()).closed_at as string) / 1000;
+      Date.parse(
+        ((await ctx.server.ledgers().ledger(res.ledger).call()) as unknown as { closed_at: string })
+          .closed_at,
+      ) / 1000;
     const page = await ctx.server.claimableBalances().claimant(carol.publicKey()).call();
     expect(page.records.map((r) => r.id)).toEqual([id]);
     const rec = page.records[0]!;
@@ -233,7 +236,10 @@ describe('claim_claimable_balance', () => {
     expect((await submitExpectingFailure(ctx, await claim(bob, id))).codes?.operations).toEqual([
       'op_no_trust',
     ]);
-    expect((await ctx.server.claimableBalances().claimableBalance(id).call()).flags).toEqual({
+    expect(
+      ((await ctx.server.claimableBalances().claimableBalance(id).call()) as unknown as { flags: unknown })
+        .flags,
+    ).toEqual({
       clawback_enabled: true,
     });
     expect((await ctx.server.claimableBalances().asset(usd).call()).records.map((r) => r.id)).toEqual([id]);
