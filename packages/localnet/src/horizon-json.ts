@@ -2,6 +2,7 @@
 // applied transactions. Field names, string-vs-number choices and _links follow Horizon so the
 // SDK's response types and CallBuilder link-following work unchanged.
 import { formatAmount } from './amount.js';
+import { canonicalAsset, claimantsJson } from './claimable-balances.js';
 import {
   AUTH_CLAWBACK_ENABLED,
   AUTH_IMMUTABLE,
@@ -96,7 +97,7 @@ export function accountJson(base: string, a: AccountEntry): Record<string, unkno
     balances,
     signers,
     data,
-    num_sponsoring: 0,
+    num_sponsoring: a.numSponsoring ?? 0,
     num_sponsored: 0,
     paging_token: a.id,
     // Not a Horizon field; handy when reading raw JSON during development.
@@ -315,6 +316,16 @@ function opSpecific(op: ParsedOp, source: string, applied: AppliedOp): Record<st
     case 'manage_buy_offer':
     case 'create_passive_sell_offer':
       return offerOperationFields(op);
+    case 'create_claimable_balance':
+      return {
+        asset: canonicalAsset(op.asset),
+        amount: formatAmount(op.amount),
+        claimants: claimantsJson(op.claimants),
+      };
+    case 'claim_claimable_balance':
+      return { balance_id: op.balanceId, claimant: source };
+    case 'clawback_claimable_balance':
+      return { balance_id: op.balanceId };
     default:
       return {};
   }
@@ -374,6 +385,12 @@ const EFFECT_TYPE_I: Record<string, number> = {
   data_updated: 42,
   sequence_bumped: 43,
   trade: 33,
+  claimable_balance_created: 50,
+  claimable_balance_claimant_created: 51,
+  claimable_balance_claimed: 52,
+  claimable_balance_sponsorship_created: 69,
+  claimable_balance_sponsorship_removed: 71,
+  claimable_balance_clawed_back: 80,
 };
 
 export function effectJson(

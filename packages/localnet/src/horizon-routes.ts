@@ -6,6 +6,7 @@ import { StrKey } from '@stellar/stellar-sdk';
 import { parseAmount } from './amount.js';
 import type { Friendbot } from './friendbot.js';
 import { pageOf, type HistoryStore, type Keyed, type OpRow, type PageQuery } from './history-store.js';
+import { claimableBalanceJson, listBalances, parseBalanceId } from './claimable-balances.js';
 import { accountJson, isoTime } from './horizon-json.js';
 import { BASE_FEE } from './ledger-state.js';
 import { PROTOCOL_VERSION, resultCodes, type ClosedLedger, type LedgerCloser } from './ledger-closer.js';
@@ -255,6 +256,78 @@ function streamCollection(
   ctx.closer.on('ledger', onLedger);
   stream.onClose(() => ctx.closer.off('ledger', onLedger));
   pump();
+}
+
+function optionalAccount(q: URLSearchParams, field: string): string | undefined {
+  const raw = q.get(field);
+  if (raw === null || raw === '') return undefined;
+  if (!StrKey.isValidEd25519PublicKey(raw)) throw badRequest(field, 'invalid account ID');
+  return raw;
+}
+
+/** GET /claimable_balances?claimant=&sponsor=&asset=&cursor=&order=&limit= */
+function claimableBalances(ctx: HorizonContext, res: ServerResponse, q: URLSearchParams): void {
+  const asset = q.get('asset') || undefined;
+  if (asset && asset !== 'native') {
+    const [code, issuer, extra] = asset.split(':');
+    if (
+      extra !== undefined ||
+      !/^[A-Za-z0-9]{1,12}$/.test(code ?? '') ||
+      !StrKey.isValidEd25519PublicKey(issuer ?? '')
+    ) {
+      throw badRequest(
+        'asset',
+        'Asset must be the string "native" or a string of the form "Code:IssuerAccountID"',
+      );
+    }
+  }
+  const rawCursor = q.get('cursor') || undefined;
+  let cursor: { ledger: number; id: string } | undefined;
+  if (rawCursor) {
+    const m = /^(\d{1,10})-(.+)$/.exec(rawCursor);
+    const id = m ? parseBalanceId(m[2]!) : null;
+    if (!m || !id) {
+      throw badRequest(
+        'cursor',
+        'The first part should be a number higher than 0 and the second part should be a valid claimable balance ID',
+      );
+    }
+    cursor = { ledger: Number(m[1]), id };
+  }
+  const order = q.get('order') || 'asc';
+  if (order !== 'asc' && order !== 'desc') throw badRequest('order', 'order must be "asc" or "desc"');
+  const limitRaw = q.get('limit') || '10';
+  const limit = /^\d{1,3}$/.test(limitRaw) ? Number(limitRaw) : 0;
+  if (limit < 1 || limit > MAX_LIMIT) throw badRequest('limit', `limit must be between 1 and ${MAX_LIMIT}`);
+  const filter = {
+    claimant: optionalAccount(q, 'claimant'),
+    sponsor: optionalAccount(q, 'sponsor'),
+    asset,
+    cursor,
+    order: order as 'asc' | 'desc',
+    limit,
+  };
+  const base = ctx.closer.baseUrl;
+  const records = listBalances(ctx.closer.state.claimableBalances.values(), filter).map((b) =>
+    claimableBalanceJson(base, b),
+  );
+  const params = (c: string, o: string) => {
+    const p = new URLSearchParams();
+    for (const k of ['asset', 'claimant', 'sponsor'] as const) if (filter[k]) p.set(k, filter[k]);
+    p.set('cursor', c);
+    p.set('limit', String(limit));
+    p.set('order', o);
+    return { href: `${base}/claimable_balances?${p.toString()}` };
+  };
+  const token = (i: number) => (records[i]?.paging_token as string | undefined) ?? '';
+  sendJson(res, 200, {
+    _links: {
+      self: params(rawCursor ?? '', order),
+      next: params(token(records.length - 1), order),
+      prev: params(token(0), order === 'asc' ? 'desc' : 'asc'),
+    },
+    _embedded: { records },
+  });
 }
 
 function accountId(raw: string): string {
@@ -640,6 +713,16 @@ async function route(ctx: HorizonContext, req: IncomingMessage, res: ServerRespo
     case 'effects':
       if (seg.length === 1)
         return collection(ctx, req, res, q, { path: '/effects', kind: 'effect', rows: () => h.effects });
+      break;
+    case 'claimable_balances':
+      if (seg.length === 1) return claimableBalances(ctx, res, q);
+      if (seg.length === 2) {
+        const id = parseBalanceId(b!);
+        if (!id) throw badRequest('id', 'invalid claimable balance ID');
+        const entry = ctx.closer.state.claimableBalances.get(id);
+        if (!entry) throw notFound();
+        return sendJson(res, 200, claimableBalanceJson(ctx.closer.baseUrl, entry));
+      }
       break;
     case 'accounts': {
       if (seg.length < 2) break;

@@ -105,6 +105,7 @@ export async function start(options: LocalnetOptions = {}): Promise<Localnet> {
   const restored = snapshotFile ? readSnapshot(snapshotFile, networkPassphrase) : null;
   if (restored) {
     for (const a of restored.accounts) closer.state.put(a);
+    for (const b of restored.claimableBalances) closer.state.claimableBalances.set(b.id, b);
     closer.restoreHead(restored.head);
     log.info('restored snapshot', {
       file: snapshotFile,

@@ -1,9 +1,10 @@
-// The ledger's current entries: accounts with their trustlines, signers and data entries, and
-// the order book's offers (there are no claimable balances or liquidity pools). LedgerTxn is a
-// copy-on-write overlay so a failed operation rolls back the whole transaction's changes (offers
-// and the offer id pool included) while the fee and sequence number stay charged.
+// The ledger's current entries: accounts with their trustlines, signers and data entries, the
+// order book's offers and claimable balances (there are no liquidity pools). LedgerTxn is a
+// copy-on-write overlay so a failed operation rolls back the whole transaction's changes (offers,
+// balances and the offer id pool included) while the fee and sequence number stay charged.
 
 import type { Asset } from './xdr-decode.js';
+import type { ClaimableBalanceEntry } from './claimable-balances.js';
 
 export const BASE_RESERVE = 5_000_000n; // 0.5 XLM
 export const BASE_FEE = 100n;
@@ -71,6 +72,8 @@ export interface AccountEntry {
   seqLedger: number;
   seqTime: number;
   numSubEntries: number;
+  /** Reserves this account pays for others' entries (claimable balances it created). */
+  numSponsoring: number;
   flags: number;
   homeDomain: string;
   inflationDest?: string;
@@ -93,8 +96,11 @@ export function trustlineKey(code: string, issuer: string): string {
   return `${code}:${issuer}`;
 }
 
-export function minBalance(account: Pick<AccountEntry, 'numSubEntries'>, extraSubEntries = 0): bigint {
-  return BigInt(2 + account.numSubEntries + extraSubEntries) * BASE_RESERVE;
+export function minBalance(
+  account: Pick<AccountEntry, 'numSubEntries'> & { numSponsoring?: number },
+  extraSubEntries = 0,
+): bigint {
+  return BigInt(2 + account.numSubEntries + (account.numSponsoring ?? 0) + extraSubEntries) * BASE_RESERVE;
 }
 
 /** Balance the account may spend without dropping below its reserve or its offers' selling liabilities. */
@@ -116,6 +122,7 @@ export function newAccount(
     seqLedger: ledger,
     seqTime: time,
     numSubEntries: 0,
+    numSponsoring: 0,
     flags: 0,
     homeDomain: '',
     masterWeight: 1,
@@ -161,6 +168,8 @@ export class LedgerState implements AccountReader, OfferReader {
   allOffers(): Iterable<OfferEntry> {
     return this.offers.values();
   }
+  /** Keyed by Horizon's hex balance id. Entries are immutable: created, then removed. */
+  readonly claimableBalances = new Map<string, ClaimableBalanceEntry>();
 
   get(id: string): AccountEntry | undefined {
     return this.accounts.get(id);
@@ -179,6 +188,7 @@ export class LedgerTxn implements AccountReader, OfferReader {
   private readonly changes = new Map<string, AccountEntry | null>();
   private readonly offerChanges = new Map<bigint, OfferEntry | null>();
   private idPool: bigint;
+  private readonly balanceChanges = new Map<string, ClaimableBalanceEntry | null>();
 
   constructor(private readonly state: LedgerState) {
     this.idPool = state.idPool;
@@ -241,6 +251,19 @@ export class LedgerTxn implements AccountReader, OfferReader {
     this.changes.set(id, null);
   }
 
+  getBalance(id: string): ClaimableBalanceEntry | undefined {
+    if (this.balanceChanges.has(id)) return this.balanceChanges.get(id) ?? undefined;
+    return this.state.claimableBalances.get(id);
+  }
+
+  putBalance(entry: ClaimableBalanceEntry): void {
+    this.balanceChanges.set(entry.id, entry);
+  }
+
+  removeBalance(id: string): void {
+    this.balanceChanges.set(id, null);
+  }
+
   /** Ids of accounts touched so far (for history participants and snapshots). */
   touched(): string[] {
     return [...this.changes.keys()];
@@ -268,5 +291,15 @@ export class LedgerTxn implements AccountReader, OfferReader {
     }
     this.offerChanges.clear();
     this.state.idPool = this.idPool;
+    for (const [id, entry] of this.balanceChanges) {
+      if (entry === null) this.state.claimableBalances.delete(id);
+      else
+        this.state.claimableBalances.set(id, {
+          ...entry,
+          lastModifiedLedger: ledger,
+          lastModifiedTime: closeTime,
+        });
+    }
+    this.balanceChanges.clear();
   }
 }

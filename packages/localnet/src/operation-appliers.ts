@@ -5,6 +5,11 @@
 import { xdr, StrKey } from '@stellar/stellar-sdk';
 import { INT64_MAX, formatAmount } from './amount.js';
 import {
+  claimClaimableBalance,
+  clawbackClaimableBalance,
+  createClaimableBalance,
+} from './claimable-balance-appliers.js';
+import {
   ACCOUNT_FLAGS_MASK,
   AUTH_CLAWBACK_ENABLED,
   AUTH_IMMUTABLE,
@@ -35,6 +40,8 @@ export interface EffectRecord {
 }
 
 export interface ApplyContext {
+  /** What stellar-core hashes into ids an operation creates (claimable balance ids). */
+  opOrigin: { txSource: string; seqNum: bigint; opIndex: number };
   txn: LedgerTxn;
   ledger: number;
   closeTime: number;
@@ -53,6 +60,7 @@ export function neededThreshold(op: ParsedOp): Threshold {
     case 'allow_trust':
     case 'set_trust_line_flags':
     case 'bump_sequence':
+    case 'claim_claimable_balance':
       return 'low';
     case 'account_merge':
       return 'high';
@@ -471,6 +479,7 @@ function accountMerge(
   const src = ctx.txn.load(sourceId)!;
   if ((src.flags & AUTH_IMMUTABLE) !== 0) return opResult('accountMerge', 'ImmutableSet');
   if (src.numSubEntries > src.signers.length) return opResult('accountMerge', 'HasSubEntries');
+  if (src.numSponsoring > 0) return opResult('accountMerge', 'IsSponsor');
   // A merged account could be re-created with a lower sequence number: forbid it (CAP-0021).
   if (src.seqNum >= BigInt(ctx.ledger) << 32n) return opResult('accountMerge', 'SeqnumTooFar');
   if (dest.balance + src.balance > INT64_MAX) return opResult('accountMerge', 'DestFull');
@@ -568,6 +577,12 @@ export function applyOperation(op: ParsedOp, sourceId: string, ctx: ApplyContext
     case 'manage_buy_offer':
     case 'create_passive_sell_offer':
       return manageOffer(op, sourceId, ctx);
+    case 'create_claimable_balance':
+      return createClaimableBalance(op, sourceId, ctx);
+    case 'claim_claimable_balance':
+      return claimClaimableBalance(op, sourceId, ctx);
+    case 'clawback_claimable_balance':
+      return clawbackClaimableBalance(op, sourceId, ctx);
     default:
       return opNotSupported();
   }

@@ -2,6 +2,7 @@
 // weighed against thresholds, fee balance) and application (fee and sequence charged first;
 // operations applied in a LedgerTxn that is discarded when any one fails). Validity is checked
 // against the state at the moment the transaction is applied, as stellar-core re-checks it.
+import { xdr } from '@stellar/stellar-sdk';
 import {
   BASE_FEE,
   LedgerTxn,
@@ -64,7 +65,16 @@ const OP_ARMS: Record<string, string> = {
   manage_sell_offer: 'manageSellOffer',
   manage_buy_offer: 'manageBuyOffer',
   create_passive_sell_offer: 'createPassiveSellOffer',
+  create_claimable_balance: 'createClaimableBalance',
+  claim_claimable_balance: 'claimClaimableBalance',
+  clawback_claimable_balance: 'clawbackClaimableBalance',
 };
+
+/** Success arms that carry a value need one even as a check-time placeholder. */
+function placeholderSuccess(arm: string): OpOutcome {
+  if (arm !== 'createClaimableBalance') return opSuccess(arm);
+  return opSuccess(arm, xdr.ClaimableBalanceId.claimableBalanceIdTypeV0(Buffer.alloc(32)));
+}
 
 function checkInner(
   tx: InnerTx,
@@ -113,7 +123,7 @@ function checkInner(
     if (!opSource) r = opNoSourceAccount();
     else if (!checker.checkAccount(opSource, neededThreshold(op))) r = opBadAuth();
     else if (OP_ARMS[op.type]) {
-      opResults.push(opSuccess(OP_ARMS[op.type]!));
+      opResults.push(placeholderSuccess(OP_ARMS[op.type]!));
       continue;
     } else r = opNotSupported();
     opsOk = false;
@@ -181,9 +191,10 @@ export function applyTransaction(tx: ParsedTx, state: LedgerState, lc: LedgerCon
   const opsTxn = new LedgerTxn(state);
   const ops: AppliedOp[] = [];
   let ok = true;
-  for (const op of tx.operations) {
+  for (const [opIndex, op] of tx.operations.entries()) {
     const sourceAccount = op.source?.account ?? tx.source.account;
     const ctx: ApplyContext = {
+      opOrigin: { txSource: tx.source.account, seqNum: tx.seqNum, opIndex },
       txn: opsTxn,
       ledger: lc.ledger,
       closeTime: lc.closeTime,

@@ -77,6 +77,14 @@ export type OpBody =
       price: Price;
       offerId: bigint;
     }
+  | {
+      type: 'create_claimable_balance';
+      asset: Asset;
+      amount: bigint;
+      claimants: { destination: string; predicate: xdr.ClaimPredicate }[];
+    }
+  | { type: 'claim_claimable_balance'; balanceId: string }
+  | { type: 'clawback_claimable_balance'; balanceId: string }
   | { type: 'unsupported' };
 
 /** A Price as n/d, both int32. */
@@ -386,6 +394,31 @@ function decodeOp(op: xdr.Operation): ParsedOp {
         offerId: int64(v.offerId()),
       };
     }
+    case 'createClaimableBalance': {
+      const v = body.createClaimableBalanceOp();
+      return {
+        ...base,
+        type: 'create_claimable_balance',
+        asset: asset(v.asset()),
+        amount: int64(v.amount()),
+        claimants: v.claimants().map((c) => ({
+          destination: accountId(c.v0().destination()),
+          predicate: c.v0().predicate(),
+        })),
+      };
+    }
+    case 'claimClaimableBalance':
+      return {
+        ...base,
+        type: 'claim_claimable_balance',
+        balanceId: body.claimClaimableBalanceOp().balanceId().toXDR('hex'),
+      };
+    case 'clawbackClaimableBalance':
+      return {
+        ...base,
+        type: 'clawback_claimable_balance',
+        balanceId: body.clawbackClaimableBalanceOp().balanceId().toXDR('hex'),
+      };
     default:
       return { ...base, type: 'unsupported' };
   }
