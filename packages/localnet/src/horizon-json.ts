@@ -18,6 +18,7 @@ import { liabilitiesOf } from './offer-appliers.js';
 import { offerOperationFields } from './order-book-json.js';
 import { assetFields, type EffectRecord } from './operation-appliers.js';
 import type { AppliedOp } from './transaction-validator.js';
+import { accountFields, muxedFields } from './muxed-fields.js';
 import type { AccountRef, Asset, Memo, ParsedOp, ParsedTx } from './xdr-decode.js';
 
 export function isoTime(unixSeconds: number | bigint): string {
@@ -118,10 +119,6 @@ function memoFields(m: Memo): Record<string, unknown> {
   }
 }
 
-function muxedFields(ref: AccountRef, name: string): Record<string, unknown> {
-  return ref.muxed ? { [`${name}_muxed`]: ref.muxed, [`${name}_muxed_id`]: ref.muxedId } : {};
-}
-
 export interface TxJsonInput {
   base: string;
   tx: ParsedTx;
@@ -169,8 +166,8 @@ export function transactionJson(i: TxJsonInput): Record<string, unknown> {
     source_account: tx.source.account,
     ...muxedFields(tx.source, 'account'),
     source_account_sequence: tx.seqNum.toString(),
-    fee_account: tx.feeBump ? tx.feeBump.feeSource.account : tx.source.account,
-    ...(tx.feeBump ? muxedFields(tx.feeBump.feeSource, 'fee_account') : {}),
+    // Without a fee bump the source pays, muxed form included (resourceadapter/transaction.go).
+    ...accountFields(tx.feeBump ? tx.feeBump.feeSource : tx.source, 'fee_account'),
     fee_charged: i.feeCharged.toString(),
     max_fee: (tx.feeBump ? tx.feeBump.fee : tx.fee).toString(),
     operation_count: tx.operations.length,
@@ -237,14 +234,19 @@ function flagLists(
   return { [key]: set.map(([f]) => f), [`${key}_s`]: set.map(([, n]) => n) };
 }
 
-function opSpecific(op: ParsedOp, source: string, applied: AppliedOp): Record<string, unknown> {
+function opSpecific(op: ParsedOp, src: AccountRef, applied: AppliedOp): Record<string, unknown> {
+  const source = src.account;
   switch (op.type) {
     case 'create_account':
-      return { starting_balance: formatAmount(op.startingBalance), funder: source, account: op.destination };
+      return {
+        starting_balance: formatAmount(op.startingBalance),
+        ...accountFields(src, 'funder'),
+        account: op.destination,
+      };
     case 'payment':
       return {
         ...assetJson(op.asset),
-        from: source,
+        ...accountFields(src, 'from'),
         to: op.destination.account,
         ...muxedFields(op.destination, 'to'),
         amount: formatAmount(op.amount),
@@ -252,7 +254,7 @@ function opSpecific(op: ParsedOp, source: string, applied: AppliedOp): Record<st
     case 'path_payment_strict_receive':
       return {
         ...assetJson(op.destAsset),
-        from: source,
+        ...accountFields(src, 'from'),
         to: op.destination.account,
         ...muxedFields(op.destination, 'to'),
         amount: formatAmount(op.destAmount),
@@ -264,7 +266,7 @@ function opSpecific(op: ParsedOp, source: string, applied: AppliedOp): Record<st
     case 'path_payment_strict_send':
       return {
         ...assetJson(op.destAsset),
-        from: source,
+        ...accountFields(src, 'from'),
         to: op.destination.account,
         ...muxedFields(op.destination, 'to'),
         amount: applied.details.amount ?? '0.0000000',
@@ -275,14 +277,23 @@ function opSpecific(op: ParsedOp, source: string, applied: AppliedOp): Record<st
       };
     case 'change_trust':
       return op.line && op.line.type !== 'native'
-        ? { ...assetJson(op.line), limit: formatAmount(op.limit), trustee: op.line.issuer, trustor: source }
-        : { asset_type: 'liquidity_pool_shares', limit: formatAmount(op.limit), trustor: source };
+        ? {
+            ...assetJson(op.line),
+            limit: formatAmount(op.limit),
+            trustee: op.line.issuer,
+            ...accountFields(src, 'trustor'),
+          }
+        : {
+            asset_type: 'liquidity_pool_shares',
+            limit: formatAmount(op.limit),
+            ...accountFields(src, 'trustor'),
+          };
     case 'allow_trust':
       return {
         asset_type: op.assetCode.length <= 4 ? 'credit_alphanum4' : 'credit_alphanum12',
         asset_code: op.assetCode,
         asset_issuer: source,
-        trustee: source,
+        ...accountFields(src, 'trustee'),
         trustor: op.trustor,
         authorize: op.authorize === 1,
         authorize_to_maintain_liabilities: op.authorize === 2,
@@ -307,7 +318,7 @@ function opSpecific(op: ParsedOp, source: string, applied: AppliedOp): Record<st
         ...flagLists(op.clearFlags, ACCOUNT_FLAG_NAMES, 'clear_flags'),
       };
     case 'account_merge':
-      return { account: source, into: op.destination.account, ...muxedFields(op.destination, 'into') };
+      return { ...accountFields(src, 'account'), ...accountFields(op.destination, 'into') };
     case 'manage_data':
       return { name: op.name, value: op.value ? op.value.toString('base64') : '' };
     case 'bump_sequence':
@@ -361,7 +372,7 @@ export function operationJson(i: OpJsonInput): Record<string, unknown> {
     type_i: i.op.typeI,
     created_at: isoTime(i.closeTime),
     transaction_hash: i.txHash,
-    ...opSpecific(i.op, i.applied.sourceAccount, i.applied),
+    ...opSpecific(i.op, i.sourceRef, i.applied),
   };
 }
 
@@ -399,6 +410,7 @@ export function effectJson(
   order: number,
   e: EffectRecord,
   closeTime: number,
+  muxedRef?: AccountRef,
 ): Record<string, unknown> {
   const token = `${opId}-${order}`;
   return {
@@ -410,6 +422,7 @@ export function effectJson(
     id: `${opId.padStart(19, '0')}-${String(order).padStart(10, '0')}`,
     paging_token: token,
     account: e.account,
+    ...muxedFields(muxedRef, 'account'),
     type: e.type,
     type_i: EFFECT_TYPE_I[e.type] ?? 99,
     created_at: isoTime(closeTime),

@@ -50,6 +50,31 @@ export function badRequest(field: string, reason: string): Problem {
   });
 }
 
+/** Horizon's 410 for data older than its retained history (internal/render/problem/problem.go). */
+function beforeHistory(): Problem {
+  return new Problem(
+    410,
+    'before_history',
+    'Data Requested Is Before Recorded History',
+    "This horizon instance is configured to only track a portion of the stellar network's latest history. " +
+      'This request is asking for results prior to the recorded history known to this horizon instance.',
+  );
+}
+
+/**
+ * Horizon's validateAndAdjustCursor (internal/actions/helpers.go): a cursor at or before the
+ * elder ledger starts an ascending page at the oldest retained record, silently; a descending
+ * one is 410 before_history.
+ */
+function adjustToHistory(p: ListParams, kind: CursorKind, h: HistoryStore): void {
+  if (p.cursor === undefined) return;
+  const elder = toid(h.elderLedger() ?? 1, 0, 0);
+  const opCursor = kind === 'effect' ? p.cursor / 4096n : p.cursor;
+  if (opCursor > elder) return;
+  if (p.order === 'desc') throw beforeHistory();
+  p.cursor = undefined;
+}
+
 export function notFound(): Problem {
   return new Problem(
     404,
@@ -215,6 +240,7 @@ export function collection(
   const streaming = wantsStream(req);
   const lastEventId = streaming ? (req.headers['last-event-id'] as string | undefined) : undefined;
   const p = parseList(q, spec.kind, ctx.closer, lastEventId);
+  adjustToHistory(p, spec.kind, ctx.closer.history);
   if (!streaming) {
     const records = pageOf(spec.rows(p), p, spec.lo, spec.hi);
     const links = JSON.stringify(pageLinks(ctx.closer.baseUrl, spec.path, p, records));
@@ -645,6 +671,7 @@ async function route(ctx: HorizonContext, req: IncomingMessage, res: ServerRespo
       const seq = ledgerSeq(b!);
       const path = `/ledgers/${seq}`;
       const range = ledgerRange(seq);
+      if (seq < (h.elderLedger() ?? 1)) throw beforeHistory();
       if (seg.length === 2) {
         const row = h.ledger(seq);
         if (!row) throw notFound();
@@ -691,6 +718,7 @@ async function route(ctx: HorizonContext, req: IncomingMessage, res: ServerRespo
           rows: (p) => h.ops.view(p.includeFailed),
         });
       const id = opId(b!);
+      if (id >> 32n < BigInt(h.elderLedger() ?? 1)) throw beforeHistory();
       const row = h.operation(id.toString());
       if (!row) throw notFound();
       if (seg.length === 2) {

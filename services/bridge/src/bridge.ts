@@ -2,13 +2,21 @@
 // listener, delivery worker and the express app. main.ts and the tests use it.
 import type { Knex } from 'knex';
 import { Horizon, Keypair } from '@stellar/stellar-sdk';
-import { appCounter, createKnex, createPublicClients, prepareDatabase, type Logger } from '@anchor/support';
+import {
+  appCounter,
+  appGauge,
+  createKnex,
+  createPublicClients,
+  prepareDatabase,
+  type Logger,
+} from '@anchor/support';
 import type { Express } from 'express';
 import { createApp } from './app.js';
 import { databaseOf, receivingAccounts, type BridgeConfig } from './config.js';
 import { migrations, MIGRATIONS_TABLE } from './migrations/index.js';
 import { AdminService } from './services/admin.service.js';
 import { DeliveryService } from './services/delivery.service.js';
+import { HistoryGapGuard } from './services/history-gap.js';
 import { PaymentListener } from './services/listener.service.js';
 import { PaymentService } from './services/payment.service.js';
 import { TransactionSubmitter } from './services/submitter.service.js';
@@ -75,6 +83,7 @@ export async function createBridge(
   });
 
   let listener: PaymentListener | undefined;
+  let gapGuard: HistoryGapGuard | undefined;
   let delivery: DeliveryService | undefined;
   let admin: AdminService | undefined;
   if (db) {
@@ -95,6 +104,7 @@ export async function createBridge(
     });
     const accounts = receivingAccounts(config);
     if (accounts.length > 0 && config.callbacks.receive) {
+      gapGuard = new HistoryGapGuard(server, config.listener.history_gap);
       listener = new PaymentListener({
         server,
         store: received,
@@ -104,6 +114,7 @@ export async function createBridge(
         accounts,
         assets: config.assets,
         cursorReset: config.listener.cursor_reset,
+        historyGap: gapGuard,
         silenceTimeoutMs: config.listener.silence_timeout_ms,
         reconnectMinMs: config.listener.reconnect_min_ms,
         reconnectMaxMs: config.listener.reconnect_max_ms,
@@ -146,6 +157,20 @@ export async function createBridge(
       'outcome',
     ]),
   );
+
+  if (gapGuard) {
+    const gaps = gapGuard.gaps;
+    appGauge(
+      app,
+      'bridge_listener_history_gap_ledgers',
+      "Ledgers between a receiving account's stored cursor and Horizon's history_elder_ledger (0 = no gap)",
+      ['account'],
+      (g) => {
+        for (const account of receivingAccounts(config))
+          g.set({ account }, gaps.get(account)?.missingLedgers ?? 0);
+      },
+    );
+  }
 
   return {
     app,

@@ -157,6 +157,25 @@ export function appCounter(
   return new client.Counter({ name, help, labelNames, registers: [metricsRegistry(app)] });
 }
 
+/** A gauge served by the app's /metrics, its values set by `collect` at each scrape. */
+export function appGauge(
+  app: Express,
+  name: string,
+  help: string,
+  labelNames: string[],
+  collect: (gauge: client.Gauge<string>) => void,
+): client.Gauge<string> {
+  return new client.Gauge({
+    name,
+    help,
+    labelNames,
+    registers: [metricsRegistry(app)],
+    collect() {
+      collect(this);
+    },
+  });
+}
+
 function requestContext(logger: Logger, requests: client.Histogram<string>): RequestHandler {
   return (req, res, next) => {
     const incoming = req.get('x-request-id');

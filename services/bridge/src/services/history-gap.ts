@@ -1,0 +1,67 @@
+// History-gap detection for the payment listener. Horizon may keep only the latest ledgers
+// (--history-retention-count); an ascending page or stream from a cursor at or before its
+// `history_elder_ledger` silently starts at the oldest record it still has (stellar-horizon
+// internal/actions/helpers.go validateAndAdjustCursor), so payments received between the stored
+// cursor and that ledger would be skipped without a word. Before every session (start and each
+// reconnect) the listener asks this guard; a gap is logged as an error, shown in
+// /admin/listener and /metrics, and — with policy `halt` — stops that account's delivery.
+import type { Horizon } from '@stellar/stellar-sdk';
+import type { Logger } from '@anchor/support';
+
+export type HistoryGapPolicy = 'halt' | 'continue';
+
+export interface HistoryGap {
+  /** The stored cursor and its ledger. */
+  cursor: string;
+  cursorLedger: number;
+  /** Horizon's oldest retained ledger when the gap was seen. */
+  elderLedger: number;
+  /** Ledgers whose records Horizon no longer has: cursorLedger … elderLedger − 1. */
+  missingLedgers: number;
+  detectedAt: string;
+  policy: HistoryGapPolicy;
+}
+
+export class HistoryGapGuard {
+  /** Gaps seen by this process, by receiving account (kept until restart: reconcile, then restart). */
+  readonly gaps = new Map<string, HistoryGap>();
+
+  constructor(
+    private readonly server: Horizon.Server,
+    readonly policy: HistoryGapPolicy,
+  ) {}
+
+  /**
+   * The gap between `cursor` and Horizon's retained history, if any. Cursor "0" (from the
+   * beginning) is no gap. An account whose entries (account or any trustline) were last changed
+   * at or before the cursor's ledger received nothing since, so there is nothing to miss.
+   */
+  async check(account: string, cursor: string, log: Logger): Promise<HistoryGap | undefined> {
+    if (!/^\d+$/.test(cursor) || cursor === '0') return undefined;
+    const cursorLedger = Number(BigInt(cursor) >> 32n);
+    const root = await this.server.root();
+    const elderLedger = Number(root.history_elder_ledger);
+    if (!(cursorLedger < elderLedger)) return undefined;
+    const acct = await this.server.loadAccount(account);
+    const lastChanged = Math.max(
+      Number(acct.last_modified_ledger),
+      ...acct.balances.map((b) => Number((b as { last_modified_ledger?: number }).last_modified_ledger ?? 0)),
+    );
+    if (lastChanged <= cursorLedger) return undefined;
+    const gap: HistoryGap = {
+      cursor,
+      cursorLedger,
+      elderLedger,
+      missingLedgers: elderLedger - cursorLedger,
+      detectedAt: new Date().toISOString(),
+      policy: this.policy,
+    };
+    this.gaps.set(account, gap);
+    log.error(
+      'stored cursor is older than the oldest ledger Horizon keeps: payments in the missing ledgers ' +
+        'cannot be read from this Horizon; reconcile them (see README, "History gaps")',
+      { cursor, cursor_ledger: cursorLedger, history_elder_ledger: elderLedger, policy: this.policy },
+    );
+    return gap;
+  }
+}
