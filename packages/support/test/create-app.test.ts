@@ -124,6 +124,44 @@ describe('createServiceApp', () => {
   });
 });
 
+describe('health: readiness and liveness', () => {
+  const app = (own: () => Promise<unknown>, dep: () => Promise<unknown>) =>
+    createServiceApp(
+      {
+        service: 'svc',
+        logger: createLogger({ service: 'test', level: 'error' }),
+        healthChecks: { database: own },
+        dependencyChecks: { network: dep },
+      },
+      () => {},
+    );
+  const ok = async () => undefined;
+  const down = async () => {
+    throw new Error('unreachable');
+  };
+
+  it('is ok, degraded when only a dependency fails, failing when the service itself does', async () => {
+    const ready = await request(app(ok, ok)).get('/health');
+    expect([ready.status, ready.body]).toEqual([
+      200,
+      { status: 'ok', service: 'svc', checks: { database: 'ok', network: 'ok' } },
+    ]);
+    const degraded = await request(app(ok, down)).get('/health');
+    expect([degraded.status, degraded.body.status, degraded.body.checks.network]).toEqual([
+      503,
+      'degraded',
+      'failing',
+    ]);
+    const failing = await request(app(down, down)).get('/health');
+    expect([failing.status, failing.body.status]).toEqual([503, 'failing']);
+  });
+
+  it('answers liveness whatever the checks say', async () => {
+    const live = await request(app(down, down)).get('/health/live');
+    expect([live.status, live.body]).toEqual([200, { status: 'ok', service: 'svc' }]);
+  });
+});
+
 describe('logger redaction', () => {
   it('masks secrets nested in objects, arrays and messages, and seeds or URL passwords in text', () => {
     const lines: string[] = [];

@@ -37,6 +37,17 @@ export interface Bridge {
   close(): Promise<void>;
 }
 
+/** How long /health waits for Horizon's root before calling the network unreachable. */
+const NETWORK_CHECK_TIMEOUT_MS = 3_000;
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 export interface BridgeOptions {
   /** The config file named in the pending-migrations hint. */
   configFile?: string;
@@ -149,6 +160,7 @@ export async function createBridge(
           }
         : {}),
     },
+    dependencyChecks: { network: () => withTimeout(server.root(), NETWORK_CHECK_TIMEOUT_MS) },
   });
 
   delivery?.countFailuresIn(

@@ -27,6 +27,12 @@ export interface ServiceAppOptions {
   corsAllowAll?: boolean;
   /** Extra readiness checks for GET /health, e.g. a database ping. */
   healthChecks?: Record<string, () => Promise<unknown>>;
+  /**
+   * Readiness checks of what the service reaches over the network (e.g. Horizon):
+   * when one fails and every `healthChecks` entry passes, GET /health answers 503
+   * with status `degraded` rather than `failing`. GET /health/live ignores both.
+   */
+  dependencyChecks?: Record<string, () => Promise<unknown>>;
   /** Serve GET /metrics. Default true. */
   metrics?: boolean;
   /**
@@ -88,21 +94,18 @@ export function createServiceApp(options: ServiceAppOptions, mount: (router: Rou
   app.use(refuseUndocumentedJson(new Set(options.jsonPaths ?? [])));
   app.use(express.json({ limit }));
 
+  // Readiness: 200 `ok`, or 503 `failing` (a check of the service itself) or
+  // `degraded` (only a dependency is unreachable). Liveness: the process answers.
   app.get('/health', async (_req, res) => {
-    const checks: Record<string, string> = {};
-    let healthy = true;
-    for (const [name, check] of Object.entries(options.healthChecks ?? {})) {
-      try {
-        await check();
-        checks[name] = 'ok';
-      } catch {
-        checks[name] = 'failing';
-        healthy = false;
-      }
-    }
+    const own = await runChecks(options.healthChecks);
+    const deps = await runChecks(options.dependencyChecks);
+    const status = !own.passed ? 'failing' : !deps.passed ? 'degraded' : 'ok';
     res
-      .status(healthy ? 200 : 503)
-      .json({ status: healthy ? 'ok' : 'failing', service: options.service, checks });
+      .status(status === 'ok' ? 200 : 503)
+      .json({ status, service: options.service, checks: { ...own.checks, ...deps.checks } });
+  });
+  app.get('/health/live', (_req, res) => {
+    res.json({ status: 'ok', service: options.service });
   });
   if (options.metrics !== false) {
     app.get('/metrics', async (_req, res) => {
@@ -132,6 +135,23 @@ function refuseUndocumentedJson(jsonPaths: ReadonlySet<string>): RequestHandler 
     }
     next();
   };
+}
+
+async function runChecks(
+  checks: Record<string, () => Promise<unknown>> = {},
+): Promise<{ passed: boolean; checks: Record<string, string> }> {
+  const results: Record<string, string> = {};
+  let passed = true;
+  for (const [name, check] of Object.entries(checks)) {
+    try {
+      await check();
+      results[name] = 'ok';
+    } catch {
+      results[name] = 'failing';
+      passed = false;
+    }
+  }
+  return { passed, checks: results };
 }
 
 /**
