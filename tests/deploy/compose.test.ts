@@ -459,7 +459,7 @@ describe.skipIf(!HAVE_COMPOSE || !HAVE_PYYAML)('consistency of docker-compose.ym
           );
           expect(arg('--out')).toBe(`/out/${domain}.toml`);
           expect(volumeSource(job, '/out')).toBe('stellar-toml');
-          expect(file.services.nginx!.networks?.default?.aliases).toContain(domain);
+          expect(file.services.nginx!.networks?.front?.aliases).toContain(domain);
         }
       });
 

@@ -50,7 +50,7 @@ export function opResult(opArm: string, suffix: string, value?: unknown): OpOutc
   const inner = value === undefined ? cls[factory]!() : cls[factory]!(value);
   const tr = (xdr.OperationResultTr as unknown as UnionFactory)[opArm]!(inner);
   return {
-    code: horizonCode(`${opArm}${suffix}`),
+    code: horizonCode(`${resultArm}${suffix}`),
     result: xdr.OperationResult.opInner(tr as xdr.OperationResultTr),
   };
 }
