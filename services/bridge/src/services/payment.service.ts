@@ -15,13 +15,14 @@ import {
   isAccountId,
   isProtocolError,
   parseAuthResponse,
-  stroopsToAmount,
   toSdkAsset,
   type FederationClient,
 } from '@anchor/protocol';
 import { AppError, InvalidParameterError, UpstreamError, type Logger } from '@anchor/support';
 import { ClaimLostError, type SentTransactionStore } from '../stores/sent-transaction.store.js';
 import { asRejection, HorizonRejection, rejectionToAppError } from './horizon-errors.js';
+import { assertMemoGiven } from './memo-required.js';
+import { pathSendAmount } from './path-send-amount.js';
 import { PaymentIdConflictError, paymentFingerprint } from './payment-fingerprint.js';
 import type { SubmitSuccess, TransactionSubmitter } from './submitter.service.js';
 
@@ -169,7 +170,9 @@ export class PaymentService {
       memo = federationMemo(resolved.memoType, resolved.memo ?? '');
     }
     const source = request.source.publicKey();
-    const exists = await this.accountExists(resolved.accountId);
+    const account = await this.loadDestination(resolved.accountId);
+    const exists = account !== undefined;
+    if (account) assertMemoGiven(resolved.accountId, account.data_attr, memo);
     let operation: xdr.Operation;
     if (!exists) {
       if (request.sendMax !== undefined || request.asset.type === 'credit') {
@@ -240,13 +243,13 @@ export class PaymentService {
     return { accountId: record.account_id, memoType: record.memo_type || undefined, memo: record.memo };
   }
 
-  private async accountExists(accountId: string): Promise<boolean> {
+  /** The destination account, or undefined when it does not exist yet. */
+  private async loadDestination(accountId: string) {
     try {
-      await this.deps.submitter.server.loadAccount(accountId);
-      return true;
+      return await this.deps.submitter.server.loadAccount(accountId);
     } catch (err) {
       const e = err as { name?: string; response?: { status?: number } };
-      if (e.name === 'NotFoundError' || e.response?.status === 404) return false;
+      if (e.name === 'NotFoundError' || e.response?.status === 404) return undefined;
       throw new UpstreamError(
         'horizon_unavailable',
         'Horizon could not be reached, please try again.',
@@ -380,18 +383,4 @@ export function successBody(result: SubmitSuccess): Record<string, unknown> {
     if (sendAmount) body.send_amount = sendAmount;
   }
   return body;
-}
-
-function pathSendAmount(resultXdr: string, index: number): string | undefined {
-  try {
-    const results = xdr.TransactionResult.fromXDR(resultXdr, 'base64').result().results();
-    const tr = results[index]?.tr();
-    if (!tr || tr.switch().name !== 'pathPaymentStrictReceive') return undefined;
-    const success = tr.pathPaymentStrictReceiveResult().success();
-    // Without offers crossed the source sent exactly what arrived; otherwise unknown here.
-    if (success.offers().length > 0) return undefined;
-    return stroopsToAmount(success.last().amount().toBigInt());
-  } catch {
-    return undefined;
-  }
 }
