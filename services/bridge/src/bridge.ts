@@ -1,10 +1,12 @@
 // Builds the bridge from its config: database, Horizon client, submitter,
 // listener, delivery worker and the express app. main.ts and the tests use it.
 import type { Knex } from 'knex';
-import { Horizon, Keypair } from '@stellar/stellar-sdk';
+import { Keypair } from '@stellar/stellar-sdk';
 import { appCounter, createKnex, createPublicClients, prepareDatabase, type Logger } from '@anchor/support';
 import type { Express } from 'express';
 import { createApp } from './app.js';
+import { createNetwork } from './network/network-factory.js';
+import type { StellarNetwork } from './network/stellar-network.js';
 import { databaseOf, receivingAccounts, type BridgeConfig } from './config.js';
 import { migrations, MIGRATIONS_TABLE } from './migrations/index.js';
 import { AdminService } from './services/admin.service.js';
@@ -24,6 +26,7 @@ export interface Bridge {
   submitter: TransactionSubmitter;
   listener?: PaymentListener;
   delivery?: DeliveryService;
+  network: StellarNetwork;
   /** Startup checks (accounts exist) and the listener. */
   start(): Promise<void>;
   close(): Promise<void>;
@@ -48,12 +51,12 @@ export async function createBridge(
       configFile: options.configFile,
     });
   }
-  const server = new Horizon.Server(config.horizon, { allowHttp: config.horizon.startsWith('http:') });
+  const network = createNetwork(config, logger);
   const { http, federation } = createPublicClients(config.http);
   const sentStore = db ? new KnexSentTransactionStore(db) : new NullSentTransactionStore();
   const channels = config.submitter.channel_seeds.map((s) => Keypair.fromSecret(s));
   const submitter = new TransactionSubmitter({
-    server,
+    network,
     networkPassphrase: config.network_passphrase,
     store: sentStore,
     logger: logger.child({ component: 'submitter' }),
@@ -75,6 +78,8 @@ export async function createBridge(
   });
 
   let listener: PaymentListener | undefined;
+  // Filled once the app (and its metrics registry) exists; a gap can only happen after start().
+  let gaps: { inc(labels: { account: string }): void } | undefined;
   let delivery: DeliveryService | undefined;
   let admin: AdminService | undefined;
   if (db) {
@@ -96,7 +101,8 @@ export async function createBridge(
     const accounts = receivingAccounts(config);
     if (accounts.length > 0 && config.callbacks.receive) {
       listener = new PaymentListener({
-        server,
+        network,
+        onGap: (account) => gaps?.inc({ account }),
         store: received,
         lock: createAccountLock(db, { leaseMs: Math.max(3 * config.listener.lock_retry_ms, 1_000) }),
         delivery,
@@ -113,7 +119,7 @@ export async function createBridge(
       logger.warn('receiving accounts configured without callbacks.receive: the listener is off');
     }
     admin = new AdminService({
-      server,
+      network,
       sent: sentStore,
       received,
       delivery,
@@ -140,6 +146,9 @@ export async function createBridge(
     },
   });
 
+  gaps = appCounter(app, 'bridge_listener_gaps_total', 'Accounts halted by a history gap (RPC retention)', [
+    'account',
+  ]);
   delivery?.countFailuresIn(
     appCounter(app, 'bridge_delivery_failures_total', 'Failed delivery attempts by kind and outcome', [
       'kind',
@@ -154,6 +163,7 @@ export async function createBridge(
     submitter,
     listener,
     delivery,
+    network,
     async start() {
       const keys = [
         config.accounts.base_seed,
@@ -168,7 +178,7 @@ export async function createBridge(
           if (isNotFound(err)) {
             throw new Error(`account ${id} (from a configured seed) does not exist on the network`);
           }
-          logger.warn('Horizon unreachable at startup; continuing', { account: id, error: String(err) });
+          logger.warn('network unreachable at startup; continuing', { account: id, error: String(err) });
         }
       }
       listener?.start();

@@ -242,7 +242,7 @@ export class PaymentService {
 
   private async accountExists(accountId: string): Promise<boolean> {
     try {
-      await this.deps.submitter.server.loadAccount(accountId);
+      await this.deps.submitter.network.loadAccount(accountId);
       return true;
     } catch (err) {
       const e = err as { name?: string; response?: { status?: number } };
