@@ -16,12 +16,12 @@ RUN apt-get update \
 WORKDIR /app
 # Manifests first, so the dependency layer is reused until they change.
 COPY package.json pnpm-lock.yaml pnpm-workspace.yaml ./
-COPY packages/localnet/package.json packages/localnet/
 COPY packages/protocol/package.json packages/protocol/
 COPY packages/support/package.json packages/support/
 COPY services/bridge/package.json services/bridge/
-RUN pnpm install --frozen-lockfile --prod --filter "@anchor/bridge..."
-COPY packages/localnet/ packages/localnet/
+COPY docker/prune-node-modules.sh /usr/local/bin/
+RUN pnpm install --frozen-lockfile --prod --filter "@anchor/bridge..." \
+  && prune-node-modules.sh /app
 COPY packages/protocol/ packages/protocol/
 COPY packages/support/ packages/support/
 COPY services/bridge/ services/bridge/
@@ -33,7 +33,7 @@ WORKDIR /app
 COPY --from=builder /app /app
 USER node
 EXPOSE 8006
-# /health with the node that is already there (no curl in a slim image); compose adds a start period.
+# /health with the node that is already there (no curl in a slim image); docker-compose.yml sets a shorter interval and a start period.
 HEALTHCHECK --interval=15s --timeout=5s --retries=3 \
   CMD ["node", "-e", "fetch(process.env.HEALTHCHECK_URL).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 ENTRYPOINT ["node", "services/bridge/bin/bridge.js"]

@@ -19,7 +19,9 @@ COPY package.json pnpm-lock.yaml pnpm-workspace.yaml ./
 COPY packages/protocol/package.json packages/protocol/
 COPY packages/support/package.json packages/support/
 COPY services/callbacks/package.json services/callbacks/
-RUN pnpm install --frozen-lockfile --prod --filter "@anchor/callbacks..."
+COPY docker/prune-node-modules.sh /usr/local/bin/
+RUN pnpm install --frozen-lockfile --prod --filter "@anchor/callbacks..." \
+  && prune-node-modules.sh /app
 COPY packages/protocol/ packages/protocol/
 COPY packages/support/ packages/support/
 COPY services/callbacks/ services/callbacks/
@@ -31,7 +33,7 @@ WORKDIR /app
 COPY --from=builder /app /app
 USER node
 EXPOSE 8005
-# /health with the node that is already there (no curl in a slim image); compose adds a start period.
+# /health with the node that is already there (no curl in a slim image); docker-compose.yml sets a shorter interval and a start period.
 HEALTHCHECK --interval=15s --timeout=5s --retries=3 \
   CMD ["node", "-e", "fetch(process.env.HEALTHCHECK_URL).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 ENTRYPOINT ["node", "services/callbacks/bin/callbacks.js"]

@@ -19,7 +19,9 @@ COPY package.json pnpm-lock.yaml pnpm-workspace.yaml ./
 COPY packages/protocol/package.json packages/protocol/
 COPY packages/support/package.json packages/support/
 COPY services/compliance/package.json services/compliance/
-RUN pnpm install --frozen-lockfile --prod --filter "@anchor/compliance..."
+COPY docker/prune-node-modules.sh /usr/local/bin/
+RUN pnpm install --frozen-lockfile --prod --filter "@anchor/compliance..." \
+  && prune-node-modules.sh /app
 COPY packages/protocol/ packages/protocol/
 COPY packages/support/ packages/support/
 COPY services/compliance/ services/compliance/
@@ -31,7 +33,7 @@ WORKDIR /app
 COPY --from=builder /app /app
 USER node
 EXPOSE 8003 8004
-# /health with the node that is already there (no curl in a slim image); compose adds a start period.
+# /health with the node that is already there (no curl in a slim image); docker-compose.yml sets a shorter interval and a start period.
 HEALTHCHECK --interval=15s --timeout=5s --retries=3 \
   CMD ["node", "-e", "fetch(process.env.HEALTHCHECK_URL).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 ENTRYPOINT ["node", "services/compliance/bin/compliance.js"]

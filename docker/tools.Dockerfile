@@ -20,7 +20,9 @@ COPY packages/localnet/package.json packages/localnet/
 COPY packages/protocol/package.json packages/protocol/
 COPY packages/support/package.json packages/support/
 COPY packages/tools/package.json packages/tools/
-RUN pnpm install --frozen-lockfile --prod --filter "@anchor/tools..."
+COPY docker/prune-node-modules.sh /usr/local/bin/
+RUN pnpm install --frozen-lockfile --prod --filter "@anchor/tools..." \
+  && prune-node-modules.sh /app
 COPY packages/localnet/ packages/localnet/
 COPY packages/protocol/ packages/protocol/
 COPY packages/support/ packages/support/

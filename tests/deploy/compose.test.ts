@@ -119,6 +119,7 @@ interface ComposeService {
 interface ComposeFile {
   services: Record<string, ComposeService>;
   volumes: Record<string, unknown>;
+  networks?: Record<string, { internal?: boolean } | null>;
 }
 
 /** The normalised file as docker-compose v1 sees it (interpolated, paths absolute). */
@@ -324,6 +325,9 @@ describe.skipIf(!HAVE_COMPOSE || !HAVE_PYYAML)('consistency of docker-compose.ym
           if (name === 'nginx') expect(service.ports).toHaveLength(2);
           else expect(service.ports, name).toBeUndefined();
         }
+        // nginx is on the front network only; the back network has no way out.
+        expect(Object.keys(file.services.nginx!.networks ?? {})).toEqual(['front']);
+        expect(file.networks?.back?.internal).toBe(true);
       });
 
       it('runs each migrate job once before its service, and the service waits for it', () => {
@@ -353,7 +357,20 @@ describe.skipIf(!HAVE_COMPOSE || !HAVE_PYYAML)('consistency of docker-compose.ym
           const compliance = cfg('compliance');
           const bridge = cfg('bridge');
           const callbacks = cfg('callbacks');
-          for (const c of [federation, compliance, bridge, callbacks]) expect(c.host).toBe('0.0.0.0');
+          for (const c of [federation, compliance, callbacks]) expect(c.host).toBe('0.0.0.0');
+          // Internal ports listen on the back network's alias only (issue 15, finding 1).
+          const backAlias = (name: string) => {
+            const aliases = svc(name).networks?.back?.aliases ?? [];
+            expect(aliases, name).toEqual([`${name}${suffix}-internal`]);
+            return aliases[0];
+          };
+          expect(compliance.internal_host).toBe(backAlias('compliance'));
+          expect(bridge.host).toBe(backAlias('bridge'));
+          expect(Object.keys(svc('callbacks').networks ?? {})).toEqual(['back']);
+          expect(new URL(svc('compliance').environment!.HEALTHCHECK_URL!).hostname).toBe(
+            compliance.internal_host,
+          );
+          expect(new URL(svc('bridge').environment!.HEALTHCHECK_URL!).hostname).toBe(bridge.host);
 
           // Health checks hit the port the service listens on.
           const health = (name: string) => portOf(svc(name).environment!.HEALTHCHECK_URL!);
@@ -368,7 +385,7 @@ describe.skipIf(!HAVE_COMPOSE || !HAVE_PYYAML)('consistency of docker-compose.ym
           expect(compliance.internal_port).not.toBe(compliance.external_port);
 
           // Service-to-service URLs name compose services and the right ports.
-          expect(bridge.compliance).toBe(`http://compliance${suffix}:${compliance.internal_port}`);
+          expect(bridge.compliance).toBe(`http://${compliance.internal_host}:${compliance.internal_port}`);
           const cb = bridge.callbacks as Record<string, string>;
           expect(cb.receive).toBe(`http://callbacks${suffix}:${callbacks.port}/receive`);
           expect(cb.error).toBe(`http://callbacks${suffix}:${callbacks.port}/error`);
@@ -442,7 +459,7 @@ describe.skipIf(!HAVE_COMPOSE || !HAVE_PYYAML)('consistency of docker-compose.ym
           );
           expect(arg('--out')).toBe(`/out/${domain}.toml`);
           expect(volumeSource(job, '/out')).toBe('stellar-toml');
-          expect(file.services.nginx!.networks?.default?.aliases).toContain(domain);
+          expect(file.services.nginx!.networks?.front?.aliases).toContain(domain);
         }
       });
 

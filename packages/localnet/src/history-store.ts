@@ -1,7 +1,10 @@
 // Everything Horizon serves from its history database: ledgers, transactions (successful and
 // failed), operations, payments and effects, each under its TOID paging token, indexed globally
 // and per participating account. Records are appended in TOID order, so every index is a sorted
-// array and a page is a binary search plus a slice.
+// array and a page is a binary search plus a slice. With a retention count, the records of the
+// oldest ledgers are dropped from the front, as Horizon's reaper deletes them.
+import { TradeStore } from './order-book-json.js';
+import { toid } from './toid.js';
 
 export interface Keyed {
   /** Sort key: the TOID (effects: TOID × 4096 + order). */
@@ -109,12 +112,20 @@ interface AccountHistory {
   effects: EffectRow[];
 }
 
+/** Removes and returns the leading elements of `arr` whose key is below `bound`. */
+function cut<T extends Keyed>(arr: T[], bound: bigint): T[] {
+  return arr.splice(0, lowerBound(arr, bound));
+}
+
 export class HistoryStore {
+  /** How many ledgers and transactions were dropped so far (readers that index by position). */
+  readonly dropped = { ledgers: 0, txs: 0 };
   readonly ledgers: LedgerRow[] = [];
   readonly txs = new DualIndex<TxRow>();
   readonly ops = new DualIndex<OpRow>();
   readonly payments: OpRow[] = [];
   readonly effects: EffectRow[] = [];
+  readonly trades = new TradeStore();
   private readonly txByHash = new Map<string, TxRow>();
   private readonly opById = new Map<string, OpRow>();
   private readonly ledgerBySeq = new Map<number, LedgerRow>();
@@ -152,6 +163,40 @@ export class HistoryStore {
     for (const e of row.effects) {
       this.effects.push(e);
       this.account(e.json.account as string).effects.push(e);
+    }
+  }
+
+  /** The oldest ledger still recorded: Horizon's `history_elder_ledger`. */
+  elderLedger(): number | undefined {
+    return this.ledgers[0]?.sequence;
+  }
+
+  /**
+   * Drops every record of the ledgers before `ledger`, as Horizon's reaper does
+   * (stellar/stellar-horizon internal/ingest/reap.go: target elder = latest − retention + 1).
+   */
+  dropBefore(ledger: number): void {
+    const bound = toid(ledger, 0, 0);
+    for (const l of cut(this.ledgers, bound)) {
+      this.ledgerBySeq.delete(l.sequence);
+      this.dropped.ledgers += 1;
+    }
+    for (const t of cut(this.txs.all, bound)) {
+      this.txByHash.delete(t.hash);
+      this.dropped.txs += 1;
+    }
+    cut(this.txs.ok, bound);
+    for (const o of cut(this.ops.all, bound)) this.opById.delete(o.pagingToken);
+    cut(this.ops.ok, bound);
+    cut(this.payments, bound);
+    cut(this.effects, bound * 4096n);
+    for (const a of this.accounts.values()) {
+      cut(a.txs.all, bound);
+      cut(a.txs.ok, bound);
+      cut(a.ops.all, bound);
+      cut(a.ops.ok, bound);
+      cut(a.payments, bound);
+      cut(a.effects, bound * 4096n);
     }
   }
 

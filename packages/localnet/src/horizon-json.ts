@@ -2,6 +2,7 @@
 // applied transactions. Field names, string-vs-number choices and _links follow Horizon so the
 // SDK's response types and CallBuilder link-following work unchanged.
 import { formatAmount } from './amount.js';
+import { canonicalAsset, claimantsJson } from './claimable-balances.js';
 import {
   AUTH_CLAWBACK_ENABLED,
   AUTH_IMMUTABLE,
@@ -13,8 +14,11 @@ import {
   minBalance,
   type AccountEntry,
 } from './ledger-state.js';
+import { liabilitiesOf } from './offer-appliers.js';
+import { offerOperationFields } from './order-book-json.js';
 import { assetFields, type EffectRecord } from './operation-appliers.js';
 import type { AppliedOp } from './transaction-validator.js';
+import { accountFields, muxedFields } from './muxed-fields.js';
 import type { AccountRef, Asset, Memo, ParsedOp, ParsedTx } from './xdr-decode.js';
 
 export function isoTime(unixSeconds: number | bigint): string {
@@ -37,8 +41,8 @@ export function accountJson(base: string, a: AccountEntry): Record<string, unkno
     balances.push({
       balance: formatAmount(tl.balance),
       limit: formatAmount(tl.limit),
-      buying_liabilities: '0.0000000',
-      selling_liabilities: '0.0000000',
+      buying_liabilities: formatAmount(tl.buyingLiabilities ?? 0n),
+      selling_liabilities: formatAmount(tl.sellingLiabilities ?? 0n),
       last_modified_ledger: tl.lastModifiedLedger,
       is_authorized: (tl.flags & TL_AUTHORIZED) !== 0,
       is_authorized_to_maintain_liabilities: (tl.flags & TL_AUTHORIZED_TO_MAINTAIN_LIABILITIES) !== 0,
@@ -48,10 +52,11 @@ export function accountJson(base: string, a: AccountEntry): Record<string, unkno
       asset_issuer: tl.issuer,
     });
   }
+  const native = liabilitiesOf(a, { type: 'native' });
   balances.push({
     balance: formatAmount(a.balance),
-    buying_liabilities: '0.0000000',
-    selling_liabilities: '0.0000000',
+    buying_liabilities: formatAmount(native.buying),
+    selling_liabilities: formatAmount(native.selling),
     asset_type: 'native',
   });
   const data: Record<string, string> = {};
@@ -93,7 +98,7 @@ export function accountJson(base: string, a: AccountEntry): Record<string, unkno
     balances,
     signers,
     data,
-    num_sponsoring: 0,
+    num_sponsoring: a.numSponsoring ?? 0,
     num_sponsored: 0,
     paging_token: a.id,
     // Not a Horizon field; handy when reading raw JSON during development.
@@ -112,10 +117,6 @@ function memoFields(m: Memo): Record<string, unknown> {
     default:
       return { memo_type: m.type, memo: m.bytes.toString('base64') };
   }
-}
-
-function muxedFields(ref: AccountRef, name: string): Record<string, unknown> {
-  return ref.muxed ? { [`${name}_muxed`]: ref.muxed, [`${name}_muxed_id`]: ref.muxedId } : {};
 }
 
 export interface TxJsonInput {
@@ -165,8 +166,8 @@ export function transactionJson(i: TxJsonInput): Record<string, unknown> {
     source_account: tx.source.account,
     ...muxedFields(tx.source, 'account'),
     source_account_sequence: tx.seqNum.toString(),
-    fee_account: tx.feeBump ? tx.feeBump.feeSource.account : tx.source.account,
-    ...(tx.feeBump ? muxedFields(tx.feeBump.feeSource, 'fee_account') : {}),
+    // Without a fee bump the source pays, muxed form included (resourceadapter/transaction.go).
+    ...accountFields(tx.feeBump ? tx.feeBump.feeSource : tx.source, 'fee_account'),
     fee_charged: i.feeCharged.toString(),
     max_fee: (tx.feeBump ? tx.feeBump.fee : tx.fee).toString(),
     operation_count: tx.operations.length,
@@ -233,14 +234,19 @@ function flagLists(
   return { [key]: set.map(([f]) => f), [`${key}_s`]: set.map(([, n]) => n) };
 }
 
-function opSpecific(op: ParsedOp, source: string, applied: AppliedOp): Record<string, unknown> {
+function opSpecific(op: ParsedOp, src: AccountRef, applied: AppliedOp): Record<string, unknown> {
+  const source = src.account;
   switch (op.type) {
     case 'create_account':
-      return { starting_balance: formatAmount(op.startingBalance), funder: source, account: op.destination };
+      return {
+        starting_balance: formatAmount(op.startingBalance),
+        ...accountFields(src, 'funder'),
+        account: op.destination,
+      };
     case 'payment':
       return {
         ...assetJson(op.asset),
-        from: source,
+        ...accountFields(src, 'from'),
         to: op.destination.account,
         ...muxedFields(op.destination, 'to'),
         amount: formatAmount(op.amount),
@@ -248,7 +254,7 @@ function opSpecific(op: ParsedOp, source: string, applied: AppliedOp): Record<st
     case 'path_payment_strict_receive':
       return {
         ...assetJson(op.destAsset),
-        from: source,
+        ...accountFields(src, 'from'),
         to: op.destination.account,
         ...muxedFields(op.destination, 'to'),
         amount: formatAmount(op.destAmount),
@@ -260,7 +266,7 @@ function opSpecific(op: ParsedOp, source: string, applied: AppliedOp): Record<st
     case 'path_payment_strict_send':
       return {
         ...assetJson(op.destAsset),
-        from: source,
+        ...accountFields(src, 'from'),
         to: op.destination.account,
         ...muxedFields(op.destination, 'to'),
         amount: applied.details.amount ?? '0.0000000',
@@ -271,14 +277,23 @@ function opSpecific(op: ParsedOp, source: string, applied: AppliedOp): Record<st
       };
     case 'change_trust':
       return op.line && op.line.type !== 'native'
-        ? { ...assetJson(op.line), limit: formatAmount(op.limit), trustee: op.line.issuer, trustor: source }
-        : { asset_type: 'liquidity_pool_shares', limit: formatAmount(op.limit), trustor: source };
+        ? {
+            ...assetJson(op.line),
+            limit: formatAmount(op.limit),
+            trustee: op.line.issuer,
+            ...accountFields(src, 'trustor'),
+          }
+        : {
+            asset_type: 'liquidity_pool_shares',
+            limit: formatAmount(op.limit),
+            ...accountFields(src, 'trustor'),
+          };
     case 'allow_trust':
       return {
         asset_type: op.assetCode.length <= 4 ? 'credit_alphanum4' : 'credit_alphanum12',
         asset_code: op.assetCode,
         asset_issuer: source,
-        trustee: source,
+        ...accountFields(src, 'trustee'),
         trustor: op.trustor,
         authorize: op.authorize === 1,
         authorize_to_maintain_liabilities: op.authorize === 2,
@@ -303,11 +318,25 @@ function opSpecific(op: ParsedOp, source: string, applied: AppliedOp): Record<st
         ...flagLists(op.clearFlags, ACCOUNT_FLAG_NAMES, 'clear_flags'),
       };
     case 'account_merge':
-      return { account: source, into: op.destination.account, ...muxedFields(op.destination, 'into') };
+      return { ...accountFields(src, 'account'), ...accountFields(op.destination, 'into') };
     case 'manage_data':
       return { name: op.name, value: op.value ? op.value.toString('base64') : '' };
     case 'bump_sequence':
       return { bump_to: op.bumpTo.toString() };
+    case 'manage_sell_offer':
+    case 'manage_buy_offer':
+    case 'create_passive_sell_offer':
+      return offerOperationFields(op);
+    case 'create_claimable_balance':
+      return {
+        asset: canonicalAsset(op.asset),
+        amount: formatAmount(op.amount),
+        claimants: claimantsJson(op.claimants),
+      };
+    case 'claim_claimable_balance':
+      return { balance_id: op.balanceId, claimant: source };
+    case 'clawback_claimable_balance':
+      return { balance_id: op.balanceId };
     default:
       return {};
   }
@@ -343,7 +372,7 @@ export function operationJson(i: OpJsonInput): Record<string, unknown> {
     type_i: i.op.typeI,
     created_at: isoTime(i.closeTime),
     transaction_hash: i.txHash,
-    ...opSpecific(i.op, i.applied.sourceAccount, i.applied),
+    ...opSpecific(i.op, i.sourceRef, i.applied),
   };
 }
 
@@ -366,6 +395,13 @@ const EFFECT_TYPE_I: Record<string, number> = {
   data_removed: 41,
   data_updated: 42,
   sequence_bumped: 43,
+  trade: 33,
+  claimable_balance_created: 50,
+  claimable_balance_claimant_created: 51,
+  claimable_balance_claimed: 52,
+  claimable_balance_sponsorship_created: 69,
+  claimable_balance_sponsorship_removed: 71,
+  claimable_balance_clawed_back: 80,
 };
 
 export function effectJson(
@@ -374,6 +410,7 @@ export function effectJson(
   order: number,
   e: EffectRecord,
   closeTime: number,
+  muxedRef?: AccountRef,
 ): Record<string, unknown> {
   const token = `${opId}-${order}`;
   return {
@@ -385,6 +422,7 @@ export function effectJson(
     id: `${opId.padStart(19, '0')}-${String(order).padStart(10, '0')}`,
     paging_token: token,
     account: e.account,
+    ...muxedFields(muxedRef, 'account'),
     type: e.type,
     type_i: EFFECT_TYPE_I[e.type] ?? 99,
     created_at: isoTime(closeTime),

@@ -6,10 +6,13 @@ import { StrKey } from '@stellar/stellar-sdk';
 import { parseAmount } from './amount.js';
 import type { Friendbot } from './friendbot.js';
 import { pageOf, type HistoryStore, type Keyed, type OpRow, type PageQuery } from './history-store.js';
+import { claimableBalanceJson, listBalances, parseBalanceId } from './claimable-balances.js';
 import { accountJson, isoTime } from './horizon-json.js';
+import { BASE_FEE } from './ledger-state.js';
 import { PROTOCOL_VERSION, resultCodes, type ClosedLedger, type LedgerCloser } from './ledger-closer.js';
 import type { Logger } from './logger.js';
 import type { TxOutcome } from './result-xdr.js';
+import { orderBookRoute } from './order-book-routes.js';
 import { SseStream } from './sse.js';
 import { toid } from './toid.js';
 import { MalformedEnvelopeError, decodeEnvelope, type ParsedTx } from './xdr-decode.js';
@@ -40,14 +43,39 @@ class Problem extends Error {
   }
 }
 
-function badRequest(field: string, reason: string): Problem {
+export function badRequest(field: string, reason: string): Problem {
   return new Problem(400, 'bad_request', 'Bad Request', 'The request you sent was invalid in some way.', {
     invalid_field: field,
     reason,
   });
 }
 
-function notFound(): Problem {
+/** Horizon's 410 for data older than its retained history (internal/render/problem/problem.go). */
+function beforeHistory(): Problem {
+  return new Problem(
+    410,
+    'before_history',
+    'Data Requested Is Before Recorded History',
+    "This horizon instance is configured to only track a portion of the stellar network's latest history. " +
+      'This request is asking for results prior to the recorded history known to this horizon instance.',
+  );
+}
+
+/**
+ * Horizon's validateAndAdjustCursor (internal/actions/helpers.go): a cursor at or before the
+ * elder ledger starts an ascending page at the oldest retained record, silently; a descending
+ * one is 410 before_history.
+ */
+function adjustToHistory(p: ListParams, kind: CursorKind, h: HistoryStore): void {
+  if (p.cursor === undefined) return;
+  const elder = toid(h.elderLedger() ?? 1, 0, 0);
+  const opCursor = kind === 'effect' ? p.cursor / 4096n : p.cursor;
+  if (opCursor > elder) return;
+  if (p.order === 'desc') throw beforeHistory();
+  p.cursor = undefined;
+}
+
+export function notFound(): Problem {
   return new Problem(
     404,
     'not_found',
@@ -78,7 +106,7 @@ function send(
   res.end(body);
 }
 
-function sendJson(res: ServerResponse, status: number, value: unknown): void {
+export function sendJson(res: ServerResponse, status: number, value: unknown): void {
   send(res, status, JSON.stringify(value));
 }
 
@@ -202,7 +230,7 @@ function pageLinks(base: string, path: string, p: ListParams, records: Keyed[]):
   };
 }
 
-function collection(
+export function collection(
   ctx: HorizonContext,
   req: IncomingMessage,
   res: ServerResponse,
@@ -212,6 +240,7 @@ function collection(
   const streaming = wantsStream(req);
   const lastEventId = streaming ? (req.headers['last-event-id'] as string | undefined) : undefined;
   const p = parseList(q, spec.kind, ctx.closer, lastEventId);
+  adjustToHistory(p, spec.kind, ctx.closer.history);
   if (!streaming) {
     const records = pageOf(spec.rows(p), p, spec.lo, spec.hi);
     const links = JSON.stringify(pageLinks(ctx.closer.baseUrl, spec.path, p, records));
@@ -253,6 +282,78 @@ function streamCollection(
   ctx.closer.on('ledger', onLedger);
   stream.onClose(() => ctx.closer.off('ledger', onLedger));
   pump();
+}
+
+function optionalAccount(q: URLSearchParams, field: string): string | undefined {
+  const raw = q.get(field);
+  if (raw === null || raw === '') return undefined;
+  if (!StrKey.isValidEd25519PublicKey(raw)) throw badRequest(field, 'invalid account ID');
+  return raw;
+}
+
+/** GET /claimable_balances?claimant=&sponsor=&asset=&cursor=&order=&limit= */
+function claimableBalances(ctx: HorizonContext, res: ServerResponse, q: URLSearchParams): void {
+  const asset = q.get('asset') || undefined;
+  if (asset && asset !== 'native') {
+    const [code, issuer, extra] = asset.split(':');
+    if (
+      extra !== undefined ||
+      !/^[A-Za-z0-9]{1,12}$/.test(code ?? '') ||
+      !StrKey.isValidEd25519PublicKey(issuer ?? '')
+    ) {
+      throw badRequest(
+        'asset',
+        'Asset must be the string "native" or a string of the form "Code:IssuerAccountID"',
+      );
+    }
+  }
+  const rawCursor = q.get('cursor') || undefined;
+  let cursor: { ledger: number; id: string } | undefined;
+  if (rawCursor) {
+    const m = /^(\d{1,10})-(.+)$/.exec(rawCursor);
+    const id = m ? parseBalanceId(m[2]!) : null;
+    if (!m || !id) {
+      throw badRequest(
+        'cursor',
+        'The first part should be a number higher than 0 and the second part should be a valid claimable balance ID',
+      );
+    }
+    cursor = { ledger: Number(m[1]), id };
+  }
+  const order = q.get('order') || 'asc';
+  if (order !== 'asc' && order !== 'desc') throw badRequest('order', 'order must be "asc" or "desc"');
+  const limitRaw = q.get('limit') || '10';
+  const limit = /^\d{1,3}$/.test(limitRaw) ? Number(limitRaw) : 0;
+  if (limit < 1 || limit > MAX_LIMIT) throw badRequest('limit', `limit must be between 1 and ${MAX_LIMIT}`);
+  const filter = {
+    claimant: optionalAccount(q, 'claimant'),
+    sponsor: optionalAccount(q, 'sponsor'),
+    asset,
+    cursor,
+    order: order as 'asc' | 'desc',
+    limit,
+  };
+  const base = ctx.closer.baseUrl;
+  const records = listBalances(ctx.closer.state.claimableBalances.values(), filter).map((b) =>
+    claimableBalanceJson(base, b),
+  );
+  const params = (c: string, o: string) => {
+    const p = new URLSearchParams();
+    for (const k of ['asset', 'claimant', 'sponsor'] as const) if (filter[k]) p.set(k, filter[k]);
+    p.set('cursor', c);
+    p.set('limit', String(limit));
+    p.set('order', o);
+    return { href: `${base}/claimable_balances?${p.toString()}` };
+  };
+  const token = (i: number) => (records[i]?.paging_token as string | undefined) ?? '';
+  sendJson(res, 200, {
+    _links: {
+      self: params(rawCursor ?? '', order),
+      next: params(token(records.length - 1), order),
+      prev: params(token(0), order === 'asc' ? 'desc' : 'asc'),
+    },
+    _embedded: { records },
+  });
 }
 
 function accountId(raw: string): string {
@@ -372,19 +473,16 @@ function rejection(tx: ParsedTx, o: TxOutcome): Problem {
 
 async function submitSync(ctx: HorizonContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const tx = decode(ctx, await envelopeFrom(req));
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), ctx.submitTimeoutMs);
-  });
-  const result = await Promise.race([ctx.closer.submit(tx), timeout]);
-  clearTimeout(timer);
-  if (result === 'timeout') {
+  const result = await ctx.closer.submit(tx, ctx.submitTimeoutMs);
+  if (result.kind === 'timeout') {
+    // stellar/go services/horizon/internal/actions/submit_transaction.go: txsub.ErrTimeout.
     throw new Problem(
       504,
-      'timeout',
-      'Timeout',
-      'Your request timed out before completing.  Please try your request again. If you are submitting a ' +
-        'transaction make sure you are sending exactly the same transaction (with the same sequence number).',
+      'transaction_submission_timeout',
+      'Transaction Submission Timeout',
+      'Your transaction submission request has timed out. This does not necessarily mean the submission ' +
+        'has failed. Before resubmitting, please use the transaction hash provided in `extras.hash` to poll ' +
+        'the GET /transactions endpoint for sometime and check if it was included in a ledger.',
       { hash: tx.envelopeHash, envelope_xdr: tx.envelopeXdr },
     );
   }
@@ -406,7 +504,7 @@ const ASYNC_STATUS: Record<string, number> = {
 
 async function submitAsync(ctx: HorizonContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const tx = decode(ctx, await envelopeFrom(req));
-  const r = ctx.closer.submitAsync(tx);
+  const r = ctx.closer.admit(tx);
   sendJson(res, ASYNC_STATUS[r.status]!, {
     ...(r.outcome ? { error_result_xdr: r.outcome.result.toXDR('base64') } : {}),
     tx_status: r.status,
@@ -472,29 +570,7 @@ function rootDocument(ctx: HorizonContext): Record<string, unknown> {
 }
 
 function feeStats(ctx: HorizonContext): Record<string, unknown> {
-  const dist = (v: string) => ({
-    max: v,
-    min: v,
-    mode: v,
-    p10: v,
-    p20: v,
-    p30: v,
-    p40: v,
-    p50: v,
-    p60: v,
-    p70: v,
-    p80: v,
-    p90: v,
-    p95: v,
-    p99: v,
-  });
-  return {
-    last_ledger: String(ctx.closer.head.sequence),
-    last_ledger_base_fee: '100',
-    ledger_capacity_usage: '0.00',
-    fee_charged: dist('100'),
-    max_fee: dist('100'),
-  };
+  return ctx.closer.feeStats.horizonJson(ctx.closer.head.sequence, BASE_FEE);
 }
 
 function streamAccount(ctx: HorizonContext, res: ServerResponse, id: string): void {
@@ -587,6 +663,7 @@ async function route(ctx: HorizonContext, req: IncomingMessage, res: ServerRespo
     return sendJson(res, 200, { database_connected: true, core_up: true, core_synced: true });
   }
 
+  if (orderBookRoute(ctx, req, res, q, seg)) return;
   switch (a) {
     case 'ledgers': {
       if (seg.length === 1)
@@ -594,6 +671,7 @@ async function route(ctx: HorizonContext, req: IncomingMessage, res: ServerRespo
       const seq = ledgerSeq(b!);
       const path = `/ledgers/${seq}`;
       const range = ledgerRange(seq);
+      if (seq < (h.elderLedger() ?? 1)) throw beforeHistory();
       if (seg.length === 2) {
         const row = h.ledger(seq);
         if (!row) throw notFound();
@@ -640,6 +718,7 @@ async function route(ctx: HorizonContext, req: IncomingMessage, res: ServerRespo
           rows: (p) => h.ops.view(p.includeFailed),
         });
       const id = opId(b!);
+      if (id >> 32n < BigInt(h.elderLedger() ?? 1)) throw beforeHistory();
       const row = h.operation(id.toString());
       if (!row) throw notFound();
       if (seg.length === 2) {
@@ -662,6 +741,16 @@ async function route(ctx: HorizonContext, req: IncomingMessage, res: ServerRespo
     case 'effects':
       if (seg.length === 1)
         return collection(ctx, req, res, q, { path: '/effects', kind: 'effect', rows: () => h.effects });
+      break;
+    case 'claimable_balances':
+      if (seg.length === 1) return claimableBalances(ctx, res, q);
+      if (seg.length === 2) {
+        const id = parseBalanceId(b!);
+        if (!id) throw badRequest('id', 'invalid claimable balance ID');
+        const entry = ctx.closer.state.claimableBalances.get(id);
+        if (!entry) throw notFound();
+        return sendJson(res, 200, claimableBalanceJson(ctx.closer.baseUrl, entry));
+      }
       break;
     case 'accounts': {
       if (seg.length < 2) break;

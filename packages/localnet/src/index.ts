@@ -33,6 +33,11 @@ export interface LocalnetOptions {
   maxOperationsPerLedger?: number;
   /** Ledgers Stellar RPC (POST /rpc) keeps; older ones are outside its range. Default 17280 (24 h). */
   rpcRetentionLedgers?: number;
+  /**
+   * Ledgers of Horizon history kept (Horizon's `--history-retention-count`); older transactions,
+   * operations, payments, effects and ledgers are dropped as ledgers close. Default 0 = all.
+   */
+  historyRetentionLedgers?: number;
   logLevel?: LogLevel;
   logger?: Logger;
 }
@@ -75,6 +80,8 @@ export async function start(options: LocalnetOptions = {}): Promise<Localnet> {
   const friendbotAmount = parseAmount(options.friendbotAmount ?? '10000');
   if (!Number.isInteger(closeIntervalMs) || closeIntervalMs < 0)
     throw new Error('closeIntervalMs must be >= 0');
+  const retention = options.historyRetentionLedgers ?? 0;
+  if (!Number.isInteger(retention) || retention < 0) throw new Error('historyRetentionLedgers must be >= 0');
 
   // The server must be listening before the ledger exists: every record carries absolute links.
   const server = createServer();
@@ -105,6 +112,7 @@ export async function start(options: LocalnetOptions = {}): Promise<Localnet> {
   const restored = snapshotFile ? readSnapshot(snapshotFile, networkPassphrase) : null;
   if (restored) {
     for (const a of restored.accounts) closer.state.put(a);
+    for (const b of restored.claimableBalances) closer.state.claimableBalances.set(b.id, b);
     closer.restoreHead(restored.head);
     log.info('restored snapshot', {
       file: snapshotFile,
@@ -122,13 +130,18 @@ export async function start(options: LocalnetOptions = {}): Promise<Localnet> {
     submitTimeoutMs: options.submitTimeoutMs ?? 30_000,
     log,
   });
+  const rpcStore = new RpcLedgerStore(
+    closer,
+    networkPassphrase,
+    options.rpcRetentionLedgers ?? ONE_DAY_OF_LEDGERS,
+  );
   const rpc = createRpcHandler({
-    store: new RpcLedgerStore(closer, networkPassphrase, options.rpcRetentionLedgers ?? ONE_DAY_OF_LEDGERS),
+    store: rpcStore,
     closer,
     networkPassphrase,
     friendbotUrl: `${url}/friendbot`,
     log,
-    submit: (tx) => closer.submitAsync(tx),
+    submit: (tx) => closer.admit(tx),
   });
   server.on('request', (req, res) => (req.url?.split('?')[0] === RPC_PATH ? rpc : horizon)(req, res));
 
@@ -140,6 +153,10 @@ export async function start(options: LocalnetOptions = {}): Promise<Localnet> {
   const closeOne = (): ClosedLedger => {
     const closed = closer.closeLedger();
     log.debug('ledger closed', { sequence: closed.sequence, touched: closed.touched.size });
+    if (retention > 0 && closed.sequence > retention) {
+      rpcStore.sync(); // RPC keeps its own window: let it read the ledgers Horizon is about to drop
+      closer.history.dropBefore(closed.sequence - retention + 1);
+    }
     dirty = true;
     if (snapshotFile && Date.now() - lastSaved >= SNAPSHOT_EVERY_MS) {
       save();

@@ -1,14 +1,19 @@
-// The network's heartbeat. Submitted transactions wait in a FIFO queue; every close interval
-// the closer takes at most one transaction per source account (the protocol 20+ rule; the rest
-// stay queued for later ledgers), re-validates and applies each against the live state, records
-// history under TOIDs, and then tells waiting submitters and streams about the new ledger.
+// The network's heartbeat. Submitted transactions enter a queue with stellar-core's admission
+// rules (one pending transaction per source account, applied and dropped hashes banned for a
+// while, transactions not included within a few ledgers dropped); every close interval the
+// closer takes the queue by fee rate (highest first, arrival order on a tie) up to the ledger's
+// operation capacity, charging a surge-priced set its lowest included rate, re-validates and
+// applies each against the live state, records history under TOIDs, and then tells waiting
+// submitters and streams about the new ledger.
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { Keypair, xdr } from '@stellar/stellar-sdk';
 import { BASE_FEE, BASE_RESERVE, LedgerState, TOTAL_COINS, newAccount } from './ledger-state.js';
 import { HistoryStore, type OpRow, type TxRow } from './history-store.js';
 import { effectJson, isPaymentType, ledgerJson, operationJson, transactionJson } from './horizon-json.js';
+import { effectAccountRef } from './muxed-fields.js';
 import { minimalMetaXdr, type TxOutcome } from './result-xdr.js';
+import { FeeStatsWindow, declaredFee, pricedOperations } from './fee-stats.js';
 import { toid } from './toid.js';
 import { applyTransaction, checkValid, type LedgerContext } from './transaction-validator.js';
 import { networkId, type ParsedTx } from './xdr-decode.js';
@@ -18,9 +23,19 @@ export const PROTOCOL_VERSION = 23;
 export type SubmitResult =
   { kind: 'applied'; row: TxRow } | { kind: 'rejected'; outcome: TxOutcome; tx: ParsedTx };
 
+/**
+ * stellar-core's queue depths (src/main/Config.cpp TRANSACTION_QUEUE_TIMEOUT_LEDGERS and
+ * TRANSACTION_QUEUE_BAN_LEDGERS, used by src/herder/TransactionQueue.cpp): a transaction not
+ * included within 4 ledgers is dropped, and a dropped or applied hash is refused with
+ * TRY_AGAIN_LATER for the next 10 ledgers.
+ */
+export const QUEUE_TIMEOUT_LEDGERS = 4;
+export const QUEUE_BAN_LEDGERS = 10;
+
 interface Pending {
   tx: ParsedTx;
-  waiters: ((r: SubmitResult) => void)[];
+  /** Head sequence when it was admitted; its age is counted in ledgers closed since. */
+  admittedAt: number;
 }
 
 export interface LedgerHead {
@@ -60,12 +75,17 @@ function zeroHash(): Buffer {
 export class LedgerCloser extends EventEmitter {
   readonly state = new LedgerState();
   readonly history = new HistoryStore();
+  readonly feeStats = new FeeStatsWindow();
   readonly networkId: Buffer;
   readonly root: Keypair;
   head: LedgerHead;
   private queue: Pending[] = [];
   private readonly pendingByHash = new Map<string, Pending>();
   private readonly queuedBySource = new Map<string, number>();
+  /** Hash → first head sequence at which it is no longer banned. */
+  private readonly banned = new Map<string, number>();
+  /** Synchronous submitters waiting for a hash to be applied (or rejected at close). */
+  private readonly watchers = new Map<string, ((r: SubmitResult) => void)[]>();
   private readonly now: () => number;
 
   constructor(private readonly options: LedgerCloserOptions) {
@@ -117,12 +137,11 @@ export class LedgerCloser extends EventEmitter {
     return this.queue.length;
   }
 
-  private enqueue(tx: ParsedTx): Pending {
-    const p: Pending = { tx, waiters: [] };
+  private enqueue(tx: ParsedTx): void {
+    const p: Pending = { tx, admittedAt: this.head.sequence };
     this.queue.push(p);
     this.pendingByHash.set(tx.envelopeHash, p);
     this.queuedBySource.set(tx.source.account, (this.queuedBySource.get(tx.source.account) ?? 0) + 1);
-    return p;
   }
 
   private dequeue(p: Pending): void {
@@ -132,30 +151,20 @@ export class LedgerCloser extends EventEmitter {
     else this.queuedBySource.set(p.tx.source.account, n);
   }
 
-  /**
-   * Synchronous submission: resolves when the transaction is applied (successfully or not) or
-   * rejected. A transaction whose source already has one queued waits for a later ledger.
-   */
-  submit(tx: ParsedTx): Promise<SubmitResult> {
-    const done = this.history.transaction(tx.envelopeHash);
-    if (done) return Promise.resolve({ kind: 'applied', row: done });
-    let p = this.pendingByHash.get(tx.envelopeHash);
-    if (!p) {
-      if (!this.hasQueued(tx.source.account)) {
-        const invalid = checkValid(tx, this.state, this.nextContext());
-        if (invalid) return Promise.resolve({ kind: 'rejected', outcome: invalid, tx });
-      }
-      p = this.enqueue(tx);
-    }
-    const pending = p;
-    return new Promise((resolve) => pending.waiters.push(resolve));
+  private isBanned(hash: string): boolean {
+    const until = this.banned.get(hash);
+    return until !== undefined && this.head.sequence < until;
   }
 
-  /** Asynchronous submission, answering like Horizon's /transactions_async. */
-  submitAsync(tx: ParsedTx): AsyncSubmitStatus {
-    if (this.history.transaction(tx.envelopeHash) || this.pendingByHash.has(tx.envelopeHash)) {
-      return { status: 'DUPLICATE' };
-    }
+  /**
+   * The one queue entry point, answering as stellar-core's TransactionQueue::tryAdd does: a
+   * banned hash or a source that already has a transaction pending is TRY_AGAIN_LATER, the same
+   * envelope again is DUPLICATE, an invalid one is ERROR with its result. Horizon's
+   * /transactions_async, Stellar RPC's sendTransaction and synchronous submission all come here.
+   */
+  admit(tx: ParsedTx): AsyncSubmitStatus {
+    if (this.isBanned(tx.envelopeHash)) return { status: 'TRY_AGAIN_LATER' };
+    if (this.pendingByHash.has(tx.envelopeHash)) return { status: 'DUPLICATE' };
     if (this.hasQueued(tx.source.account)) return { status: 'TRY_AGAIN_LATER' };
     const invalid = checkValid(tx, this.state, this.nextContext());
     if (invalid) return { status: 'ERROR', outcome: invalid };
@@ -163,27 +172,83 @@ export class LedgerCloser extends EventEmitter {
     return { status: 'PENDING' };
   }
 
+  /**
+   * Synchronous submission as Horizon's txsub does it: an already recorded hash answers from
+   * history; otherwise the envelope goes to the queue and, unless the queue answered ERROR, the
+   * caller waits for the hash to appear in a closed ledger. TRY_AGAIN_LATER and DUPLICATE are not
+   * errors to Horizon (internal/txsub/submitter.go), so such a submission simply waits, and
+   * times out unless the same hash lands some other way.
+   */
+  submit(tx: ParsedTx, timeoutMs: number): Promise<SubmitResult | { kind: 'timeout' }> {
+    const done = this.history.transaction(tx.envelopeHash);
+    if (done) return Promise.resolve({ kind: 'applied', row: done });
+    const r = this.admit(tx);
+    if (r.status === 'ERROR') return Promise.resolve({ kind: 'rejected', outcome: r.outcome!, tx });
+    return new Promise((resolve) => {
+      const list = this.watchers.get(tx.envelopeHash) ?? [];
+      this.watchers.set(tx.envelopeHash, list);
+      const watcher = (res: SubmitResult) => {
+        clearTimeout(timer);
+        resolve(res);
+      };
+      list.push(watcher);
+      const timer = setTimeout(() => {
+        const left = (this.watchers.get(tx.envelopeHash) ?? []).filter((w) => w !== watcher);
+        if (left.length) this.watchers.set(tx.envelopeHash, left);
+        else this.watchers.delete(tx.envelopeHash);
+        resolve({ kind: 'timeout' });
+      }, timeoutMs);
+    });
+  }
+
+  /** Ages the queue after a close: drops what waited QUEUE_TIMEOUT_LEDGERS, forgets old bans. */
+  private ageQueue(closed: number, applied: Pending[]): void {
+    for (const p of applied) this.banned.set(p.tx.envelopeHash, closed + QUEUE_BAN_LEDGERS);
+    this.queue = this.queue.filter((p) => {
+      if (closed - p.admittedAt < QUEUE_TIMEOUT_LEDGERS) return true;
+      this.dequeue(p);
+      this.banned.set(p.tx.envelopeHash, closed + QUEUE_BAN_LEDGERS);
+      return false;
+    });
+    for (const [hash, until] of this.banned) if (closed >= until) this.banned.delete(hash);
+  }
+
   /** Closes one ledger now; returns its sequence. */
   closeLedger(): ClosedLedger {
     const lc: LedgerContext = this.nextContext();
     const selected: Pending[] = [];
     const extra = this.options.beforeClose?.(this, lc);
-    if (extra) selected.push({ tx: extra, waiters: [] });
+    if (extra) selected.push({ tx: extra, admittedAt: this.head.sequence });
     const sources = new Set<string>(selected.map((p) => p.tx.source.account));
     let ops = selected.reduce((n, p) => n + p.tx.operations.length, 0);
-    const remaining: Pending[] = [];
-    for (const p of this.queue) {
+    const remaining = new Set<Pending>();
+    let surged = false;
+    // Highest fee per operation first (cross-multiplied, so no rounding); sort is stable.
+    const rate = (p: Pending) => ({ fee: declaredFee(p.tx), ops: pricedOperations(p.tx) });
+    const byRate = [...this.queue].sort((a, b) => {
+      const [x, y] = [rate(a), rate(b)];
+      const d = y.fee * x.ops - x.fee * y.ops;
+      return d > 0n ? 1 : d < 0n ? -1 : 0;
+    });
+    let lowest: bigint | undefined;
+    for (const p of byRate) {
       const src = p.tx.source.account;
       if (sources.has(src) || ops + p.tx.operations.length > this.options.maxOperationsPerLedger) {
-        remaining.push(p);
+        if (!sources.has(src)) surged = true;
+        remaining.add(p);
         continue;
       }
       sources.add(src);
       ops += p.tx.operations.length;
       selected.push(p);
       this.dequeue(p);
+      const r = rate(p);
+      if (lowest === undefined || r.fee / r.ops < lowest) lowest = r.fee / r.ops;
     }
-    this.queue = remaining;
+    this.queue = this.queue.filter((p) => remaining.has(p));
+    // stellar-core surge pricing: a set that left transactions out for capacity charges every
+    // included transaction the lowest included fee rate instead of the base fee.
+    if (surged && lowest !== undefined && lowest > BASE_FEE) lc.baseFee = lowest;
 
     const results: [Pending, SubmitResult][] = [];
     const touched = new Set<string>();
@@ -193,6 +258,8 @@ export class LedgerCloser extends EventEmitter {
     let opCount = 0;
     let txSetOps = 0;
     let fees = 0n;
+    const chargedPerOp: bigint[] = [];
+    const maxPerOp: bigint[] = [];
     for (const p of selected) {
       const invalid = checkValid(p.tx, this.state, lc);
       if (invalid) {
@@ -202,6 +269,8 @@ export class LedgerCloser extends EventEmitter {
       order += 1;
       const row = this.recordTransaction(p.tx, lc, order, touched);
       fees += BigInt(row.json.fee_charged as string);
+      chargedPerOp.push(BigInt(row.json.fee_charged as string) / pricedOperations(p.tx));
+      maxPerOp.push(declaredFee(p.tx) / pricedOperations(p.tx));
       txSetOps += p.tx.operations.length;
       if (row.successful) {
         okCount += 1;
@@ -211,7 +280,22 @@ export class LedgerCloser extends EventEmitter {
     }
     this.head.feePool += fees;
     this.recordLedger(lc, selected, okCount, failedCount, opCount, txSetOps);
-    for (const [p, r] of results) for (const w of p.waiters) w(r);
+    this.feeStats.record({
+      sequence: lc.ledger,
+      chargedPerOp,
+      maxPerOp,
+      txSetOperations: txSetOps,
+      capacity: this.options.maxOperationsPerLedger,
+    });
+    this.ageQueue(
+      lc.ledger,
+      results.flatMap(([p, r]) => (r.kind === 'applied' ? [p] : [])),
+    );
+    for (const [p, r] of results) {
+      const list = this.watchers.get(p.tx.envelopeHash);
+      this.watchers.delete(p.tx.envelopeHash);
+      for (const w of list ?? []) w(r);
+    }
     const closed = { sequence: lc.ledger, closeTime: lc.closeTime, touched };
     this.emit('ledger', closed);
     return closed;
@@ -269,10 +353,19 @@ export class LedgerCloser extends EventEmitter {
         effects: a.effects.map((e, j) => ({
           key: opKey * 4096n + BigInt(j + 1),
           pagingToken: `${id}-${j + 1}`,
-          json: effectJson(base, id, j + 1, e, lc.closeTime),
+          json: effectJson(base, id, j + 1, e, lc.closeTime, effectAccountRef(op, op.source ?? tx.source, e)),
         })),
       };
       this.history.addOperation(opRow, a.participants);
+      if (o.successful && a.trade) {
+        this.history.trades.record({
+          base,
+          opId: opKey,
+          closeTime: lc.closeTime,
+          taker: a.sourceAccount,
+          ...a.trade,
+        });
+      }
     });
     return row;
   }

@@ -1,7 +1,10 @@
-// The ledger's current entries: accounts with their trustlines, signers and data entries
-// (there are no offers, claimable balances or liquidity pools). LedgerTxn is a copy-on-write
-// overlay so a failed operation rolls back the whole transaction's changes while the fee and
-// sequence number stay charged.
+// The ledger's current entries: accounts with their trustlines, signers and data entries, the
+// order book's offers and claimable balances (there are no liquidity pools). LedgerTxn is a
+// copy-on-write overlay so a failed operation rolls back the whole transaction's changes (offers,
+// balances and the offer id pool included) while the fee and sequence number stay charged.
+
+import type { Asset } from './xdr-decode.js';
+import type { ClaimableBalanceEntry } from './claimable-balances.js';
 
 export const BASE_RESERVE = 5_000_000n; // 0.5 XLM
 export const BASE_FEE = 100n;
@@ -20,6 +23,8 @@ export const TL_AUTHORIZED_TO_MAINTAIN_LIABILITIES = 2;
 export const TL_CLAWBACK_ENABLED = 4;
 
 export const MAX_SIGNERS = 20;
+/** stellar-core's ACCOUNT_SUBENTRY_LIMIT. */
+export const MAX_SUBENTRIES = 1000;
 
 export interface Signer {
   /** G… (ed25519), T… (pre-authorized tx) or X… (sha256 hash). */
@@ -35,6 +40,23 @@ export interface TrustLine {
   limit: bigint;
   flags: number;
   lastModifiedLedger: number;
+  /** Held by this account's offers (stellar-core's TrustLineEntry v1 ext); absent = 0. */
+  buyingLiabilities?: bigint;
+  sellingLiabilities?: bigint;
+}
+
+/** An order book entry (OfferEntry): sells `amount` of `selling` at `price` = buying per selling. */
+export interface OfferEntry {
+  id: bigint;
+  seller: string;
+  selling: Asset;
+  buying: Asset;
+  amount: bigint;
+  price: { n: number; d: number };
+  /** PASSIVE_FLAG (1) for create_passive_sell_offer. */
+  flags: number;
+  lastModifiedLedger: number;
+  lastModifiedTime: number;
 }
 
 export interface DataEntry {
@@ -50,6 +72,8 @@ export interface AccountEntry {
   seqLedger: number;
   seqTime: number;
   numSubEntries: number;
+  /** Reserves this account pays for others' entries (claimable balances it created). */
+  numSponsoring: number;
   flags: number;
   homeDomain: string;
   inflationDest?: string;
@@ -63,19 +87,25 @@ export interface AccountEntry {
   trustlines: Map<string, TrustLine>;
   lastModifiedLedger: number;
   lastModifiedTime: number;
+  /** Native liabilities of this account's offers (AccountEntry v1 ext); absent = 0. */
+  buyingLiabilities?: bigint;
+  sellingLiabilities?: bigint;
 }
 
 export function trustlineKey(code: string, issuer: string): string {
   return `${code}:${issuer}`;
 }
 
-export function minBalance(account: Pick<AccountEntry, 'numSubEntries'>, extraSubEntries = 0): bigint {
-  return BigInt(2 + account.numSubEntries + extraSubEntries) * BASE_RESERVE;
+export function minBalance(
+  account: Pick<AccountEntry, 'numSubEntries'> & { numSponsoring?: number },
+  extraSubEntries = 0,
+): bigint {
+  return BigInt(2 + account.numSubEntries + (account.numSponsoring ?? 0) + extraSubEntries) * BASE_RESERVE;
 }
 
-/** Balance the account may spend without dropping below its reserve. */
+/** Balance the account may spend without dropping below its reserve or its offers' selling liabilities. */
 export function availableBalance(account: AccountEntry): bigint {
-  return account.balance - minBalance(account);
+  return account.balance - minBalance(account) - (account.sellingLiabilities ?? 0n);
 }
 
 export function newAccount(
@@ -92,6 +122,7 @@ export function newAccount(
     seqLedger: ledger,
     seqTime: time,
     numSubEntries: 0,
+    numSponsoring: 0,
     flags: 0,
     homeDomain: '',
     masterWeight: 1,
@@ -117,8 +148,28 @@ export interface AccountReader {
   get(id: string): AccountEntry | undefined;
 }
 
-export class LedgerState implements AccountReader {
+/** Read access to the order book, shared by the ledger and its overlays. */
+export interface OfferReader {
+  offer(id: bigint): OfferEntry | undefined;
+  /** Every live offer (order unspecified). */
+  allOffers(): Iterable<OfferEntry>;
+}
+
+export class LedgerState implements AccountReader, OfferReader {
   readonly accounts = new Map<string, AccountEntry>();
+  readonly offers = new Map<bigint, OfferEntry>();
+  /** The header's idPool: the last offer id handed out. */
+  idPool = 0n;
+
+  offer(id: bigint): OfferEntry | undefined {
+    return this.offers.get(id);
+  }
+
+  allOffers(): Iterable<OfferEntry> {
+    return this.offers.values();
+  }
+  /** Keyed by Horizon's hex balance id. Entries are immutable: created, then removed. */
+  readonly claimableBalances = new Map<string, ClaimableBalanceEntry>();
 
   get(id: string): AccountEntry | undefined {
     return this.accounts.get(id);
@@ -133,10 +184,49 @@ export class LedgerState implements AccountReader {
  * A copy-on-write overlay over a parent reader. load() returns a private mutable copy;
  * commit() publishes every touched account to the state in one step, discard() drops them.
  */
-export class LedgerTxn implements AccountReader {
+export class LedgerTxn implements AccountReader, OfferReader {
   private readonly changes = new Map<string, AccountEntry | null>();
+  private readonly offerChanges = new Map<bigint, OfferEntry | null>();
+  private idPool: bigint;
+  private readonly balanceChanges = new Map<string, ClaimableBalanceEntry | null>();
 
-  constructor(private readonly state: LedgerState) {}
+  constructor(private readonly state: LedgerState) {
+    this.idPool = state.idPool;
+  }
+
+  offer(id: bigint): OfferEntry | undefined {
+    if (this.offerChanges.has(id)) return this.offerChanges.get(id) ?? undefined;
+    return this.state.offers.get(id);
+  }
+
+  *allOffers(): Iterable<OfferEntry> {
+    for (const [id, o] of this.state.offers) if (!this.offerChanges.has(id)) yield o;
+    for (const o of this.offerChanges.values()) if (o) yield o;
+  }
+
+  /** A mutable copy of the offer, or undefined when it does not exist. */
+  loadOffer(id: bigint): OfferEntry | undefined {
+    if (this.offerChanges.has(id)) return this.offerChanges.get(id) ?? undefined;
+    const base = this.state.offers.get(id);
+    if (!base) return undefined;
+    const copy = { ...base, price: { ...base.price } };
+    this.offerChanges.set(id, copy);
+    return copy;
+  }
+
+  putOffer(o: OfferEntry): void {
+    this.offerChanges.set(o.id, o);
+  }
+
+  removeOffer(id: bigint): void {
+    this.offerChanges.set(id, null);
+  }
+
+  /** stellar-core's generateID: the next offer id from the header's idPool. */
+  nextOfferId(): bigint {
+    this.idPool += 1n;
+    return this.idPool;
+  }
 
   get(id: string): AccountEntry | undefined {
     if (this.changes.has(id)) return this.changes.get(id) ?? undefined;
@@ -161,6 +251,19 @@ export class LedgerTxn implements AccountReader {
     this.changes.set(id, null);
   }
 
+  getBalance(id: string): ClaimableBalanceEntry | undefined {
+    if (this.balanceChanges.has(id)) return this.balanceChanges.get(id) ?? undefined;
+    return this.state.claimableBalances.get(id);
+  }
+
+  putBalance(entry: ClaimableBalanceEntry): void {
+    this.balanceChanges.set(entry.id, entry);
+  }
+
+  removeBalance(id: string): void {
+    this.balanceChanges.set(id, null);
+  }
+
   /** Ids of accounts touched so far (for history participants and snapshots). */
   touched(): string[] {
     return [...this.changes.keys()];
@@ -177,5 +280,26 @@ export class LedgerTxn implements AccountReader {
       }
     }
     this.changes.clear();
+    for (const [id, o] of this.offerChanges) {
+      if (o === null) {
+        this.state.offers.delete(id);
+      } else {
+        o.lastModifiedLedger = ledger;
+        o.lastModifiedTime = closeTime;
+        this.state.offers.set(id, o);
+      }
+    }
+    this.offerChanges.clear();
+    this.state.idPool = this.idPool;
+    for (const [id, entry] of this.balanceChanges) {
+      if (entry === null) this.state.claimableBalances.delete(id);
+      else
+        this.state.claimableBalances.set(id, {
+          ...entry,
+          lastModifiedLedger: ledger,
+          lastModifiedTime: closeTime,
+        });
+    }
+    this.balanceChanges.clear();
   }
 }

@@ -23,6 +23,7 @@ Options:
                               before answering 504                                [default: 30s]
   --max-ops-per-ledger <n>    operations per ledger; further transactions wait    [default: 10000]
   --rpc-retention <n>         ledgers Stellar RPC (POST /rpc) keeps               [default: 17280]
+  --history-retention <n>     ledgers of Horizon history kept (0 = all)           [default: 0]
   --log-level <level>         silent | error | warn | info | debug                [default: info]
   -h, --help                  show this help and exit
 
@@ -79,6 +80,9 @@ function parseArgs(argv: string[]): LocalnetOptions | 'help' {
       case '--rpc-retention':
         opts.rpcRetentionLedgers = int(value());
         if (opts.rpcRetentionLedgers < 1) throw new Error('--rpc-retention must be at least 1');
+        break;
+      case '--history-retention':
+        opts.historyRetentionLedgers = int(value());
         break;
       case '--log-level': {
         const v = value();

@@ -1,9 +1,14 @@
 // One applier per supported operation type. Each reads and writes accounts through the
 // transaction's LedgerTxn and returns the real XDR result with Horizon's code; the effects it
-// records feed /effects. Rules follow stellar-core (protocol 20+) minus the order book: a path
-// payment succeeds only when no conversion is needed, otherwise op_too_few_offers.
+// records feed /effects. Rules follow stellar-core (protocol 20+); the order book's operations
+// and path payments live in offer-appliers.ts.
 import { xdr, StrKey } from '@stellar/stellar-sdk';
 import { INT64_MAX, formatAmount } from './amount.js';
+import {
+  claimClaimableBalance,
+  clawbackClaimableBalance,
+  createClaimableBalance,
+} from './claimable-balance-appliers.js';
 import {
   ACCOUNT_FLAGS_MASK,
   AUTH_CLAWBACK_ENABLED,
@@ -22,6 +27,8 @@ import {
   type LedgerTxn,
   type TrustLine,
 } from './ledger-state.js';
+import { manageOffer, pathPayment } from './offer-appliers.js';
+import type { Claim } from './offer-exchange.js';
 import { opNotSupported, opResult, opSuccess, type OpOutcome } from './result-xdr.js';
 import type { Threshold } from './signature-checker.js';
 import type { Asset, ParsedOp } from './xdr-decode.js';
@@ -33,6 +40,8 @@ export interface EffectRecord {
 }
 
 export interface ApplyContext {
+  /** What stellar-core hashes into ids an operation creates (claimable balance ids). */
+  opOrigin: { txSource: string; seqNum: bigint; opIndex: number };
   txn: LedgerTxn;
   ledger: number;
   closeTime: number;
@@ -41,6 +50,8 @@ export interface ApplyContext {
   participants: Set<string>;
   /** Values only known once applied, rendered into the operation's JSON. */
   details: Record<string, unknown>;
+  /** Offers crossed (for /trades) and the taker's offer left on the book, if any. */
+  trade?: { claims: Claim[]; buyOfferId?: bigint };
 }
 
 /** Threshold level an operation needs from its source account's signers. */
@@ -49,6 +60,7 @@ export function neededThreshold(op: ParsedOp): Threshold {
     case 'allow_trust':
     case 'set_trust_line_flags':
     case 'bump_sequence':
+    case 'claim_claimable_balance':
       return 'low';
     case 'account_merge':
       return 'high';
@@ -74,12 +86,7 @@ export function assetFields(asset: Asset, prefix = ''): Record<string, string> {
   };
 }
 
-function sameAsset(a: Asset, b: Asset): boolean {
-  if (a.type === 'native' || b.type === 'native') return a.type === b.type;
-  return a.code === b.code && a.issuer === b.issuer;
-}
-
-function validAsset(a: Asset): boolean {
+export function validAsset(a: Asset): boolean {
   if (a.type === 'native') return true;
   const max = a.type === 'credit_alphanum4' ? 4 : 12;
   const min = a.type === 'credit_alphanum4' ? 1 : 5;
@@ -94,9 +101,14 @@ type CreditFailure = 'NoTrust' | 'NotAuthorized' | 'LineFull';
 type DebitFailure = 'Underfunded' | 'SrcNoTrust' | 'SrcNotAuthorized';
 
 /** Adds `amount` of `asset` to `dest` (an issuer receiving its own asset burns it). */
-function credit(ctx: ApplyContext, dest: AccountEntry, asset: Asset, amount: bigint): CreditFailure | null {
+export function credit(
+  ctx: ApplyContext,
+  dest: AccountEntry,
+  asset: Asset,
+  amount: bigint,
+): CreditFailure | null {
   if (asset.type === 'native') {
-    if (dest.balance + amount > INT64_MAX) return 'LineFull';
+    if (dest.balance + amount > INT64_MAX - (dest.buyingLiabilities ?? 0n)) return 'LineFull';
     dest.balance += amount;
     return null;
   }
@@ -104,14 +116,19 @@ function credit(ctx: ApplyContext, dest: AccountEntry, asset: Asset, amount: big
   const tl = dest.trustlines.get(trustlineKey(asset.code, asset.issuer));
   if (!tl) return 'NoTrust';
   if (!isAuthorized(tl)) return 'NotAuthorized';
-  if (tl.balance + amount > tl.limit) return 'LineFull';
+  if (tl.balance + amount > tl.limit - (tl.buyingLiabilities ?? 0n)) return 'LineFull';
   tl.balance += amount;
   tl.lastModifiedLedger = ctx.ledger;
   return null;
 }
 
 /** Removes `amount` of `asset` from `src` (an issuer sending its own asset mints it). */
-function debit(ctx: ApplyContext, src: AccountEntry, asset: Asset, amount: bigint): DebitFailure | null {
+export function debit(
+  ctx: ApplyContext,
+  src: AccountEntry,
+  asset: Asset,
+  amount: bigint,
+): DebitFailure | null {
   if (asset.type === 'native') {
     if (availableBalance(src) < amount) return 'Underfunded';
     src.balance -= amount;
@@ -121,7 +138,7 @@ function debit(ctx: ApplyContext, src: AccountEntry, asset: Asset, amount: bigin
   const tl = src.trustlines.get(trustlineKey(asset.code, asset.issuer));
   if (!tl) return 'SrcNoTrust';
   if (!isAuthorized(tl)) return 'SrcNotAuthorized';
-  if (tl.balance < amount) return 'Underfunded';
+  if (tl.balance - (tl.sellingLiabilities ?? 0n) < amount) return 'Underfunded';
   tl.balance -= amount;
   tl.lastModifiedLedger = ctx.ledger;
   return null;
@@ -193,7 +210,7 @@ function payment(op: ParsedOp & { type: 'payment' }, sourceId: string, ctx: Appl
   return opSuccess('payment');
 }
 
-function xdrAsset(a: Asset): xdr.Asset {
+export function xdrAsset(a: Asset): xdr.Asset {
   if (a.type === 'native') return xdr.Asset.assetTypeNative();
   const issuer = xdr.PublicKey.publicKeyTypeEd25519(StrKey.decodeEd25519PublicKey(a.issuer));
   if (a.type === 'credit_alphanum4') {
@@ -204,51 +221,6 @@ function xdrAsset(a: Asset): xdr.Asset {
   const code = Buffer.alloc(12);
   code.write(a.code, 'latin1');
   return xdr.Asset.assetTypeCreditAlphanum12(new xdr.AlphaNum12({ assetCode: code, issuer }));
-}
-
-function pathPayment(
-  op: ParsedOp & { type: 'path_payment_strict_receive' | 'path_payment_strict_send' },
-  sourceId: string,
-  ctx: ApplyContext,
-): OpOutcome {
-  const strictReceive = op.type === 'path_payment_strict_receive';
-  const arm = strictReceive ? 'pathPaymentStrictReceive' : 'pathPaymentStrictSend';
-  const destId = op.destination.account;
-  ctx.participants.add(destId);
-  ctx.details.source_amount = formatAmount(0n);
-  const amounts = strictReceive ? [op.destAmount, op.sendMax] : [op.sendAmount, op.destMin];
-  if (
-    amounts.some((a) => a <= 0n) ||
-    ![op.sendAsset, op.destAsset, ...op.path].every(validAsset) ||
-    op.path.length > 5
-  ) {
-    return opResult(arm, 'Malformed');
-  }
-  const dest = ctx.txn.load(destId);
-  if (!dest) return opResult(arm, 'NoDestination');
-  // Without an order book only a path that never changes asset can be satisfied.
-  const hops = [op.sendAsset, ...op.path, op.destAsset];
-  if (!hops.every((a) => sameAsset(a, op.destAsset))) return opResult(arm, 'TooFewOffers');
-  const amount = strictReceive ? op.destAmount : op.sendAmount;
-  if (strictReceive && amount > op.sendMax) return opResult(arm, 'OverSendmax');
-  if (!strictReceive && amount < op.destMin) return opResult(arm, 'UnderDestmin');
-  const c = credit(ctx, dest, op.destAsset, amount);
-  if (c) return opResult(arm, c);
-  const src = ctx.txn.load(sourceId)!;
-  const d = debit(ctx, src, op.sendAsset, amount);
-  if (d) return opResult(arm, d);
-  moneyEffects(ctx, sourceId, destId, op.destAsset, amount, amount);
-  ctx.details.source_amount = formatAmount(amount);
-  ctx.details.amount = formatAmount(amount);
-  const last = new xdr.SimplePaymentResult({
-    destination: xdr.PublicKey.publicKeyTypeEd25519(StrKey.decodeEd25519PublicKey(destId)),
-    asset: xdrAsset(op.destAsset),
-    amount: xdr.Int64.fromString(amount.toString()),
-  });
-  const success = strictReceive
-    ? new xdr.PathPaymentStrictReceiveResultSuccess({ offers: [], last })
-    : new xdr.PathPaymentStrictSendResultSuccess({ offers: [], last });
-  return opSuccess(arm, success);
 }
 
 function trustlineEffect(type: string, account: string, tl: TrustLine): EffectRecord {
@@ -280,14 +252,16 @@ function changeTrust(
   const existing = src.trustlines.get(key);
   if (op.limit === 0n) {
     if (!existing) return opResult('changeTrust', 'TrustLineMissing');
-    if (existing.balance > 0n) return opResult('changeTrust', 'InvalidLimit');
+    if (existing.balance > 0n || (existing.buyingLiabilities ?? 0n) > 0n)
+      return opResult('changeTrust', 'InvalidLimit');
     src.trustlines.delete(key);
     src.numSubEntries -= 1;
     ctx.effects.push(trustlineEffect('trustline_removed', sourceId, { ...existing, limit: 0n }));
     return opSuccess('changeTrust');
   }
   if (existing) {
-    if (op.limit < existing.balance) return opResult('changeTrust', 'InvalidLimit');
+    if (op.limit < existing.balance + (existing.buyingLiabilities ?? 0n))
+      return opResult('changeTrust', 'InvalidLimit');
     existing.limit = op.limit;
     existing.lastModifiedLedger = ctx.ledger;
     ctx.effects.push(trustlineEffect('trustline_updated', sourceId, existing));
@@ -505,6 +479,7 @@ function accountMerge(
   const src = ctx.txn.load(sourceId)!;
   if ((src.flags & AUTH_IMMUTABLE) !== 0) return opResult('accountMerge', 'ImmutableSet');
   if (src.numSubEntries > src.signers.length) return opResult('accountMerge', 'HasSubEntries');
+  if (src.numSponsoring > 0) return opResult('accountMerge', 'IsSponsor');
   // A merged account could be re-created with a lower sequence number: forbid it (CAP-0021).
   if (src.seqNum >= BigInt(ctx.ledger) << 32n) return opResult('accountMerge', 'SeqnumTooFar');
   if (dest.balance + src.balance > INT64_MAX) return opResult('accountMerge', 'DestFull');
@@ -598,6 +573,16 @@ export function applyOperation(op: ParsedOp, sourceId: string, ctx: ApplyContext
       return manageData(op, sourceId, ctx);
     case 'bump_sequence':
       return bumpSequence(op, sourceId, ctx);
+    case 'manage_sell_offer':
+    case 'manage_buy_offer':
+    case 'create_passive_sell_offer':
+      return manageOffer(op, sourceId, ctx);
+    case 'create_claimable_balance':
+      return createClaimableBalance(op, sourceId, ctx);
+    case 'claim_claimable_balance':
+      return claimClaimableBalance(op, sourceId, ctx);
+    case 'clawback_claimable_balance':
+      return clawbackClaimableBalance(op, sourceId, ctx);
     default:
       return opNotSupported();
   }

@@ -1,6 +1,7 @@
 // Real XDR results: every operation outcome is an xdr.OperationResult plus the string code
-// Horizon would print for it (services/horizon/internal/codes), and every transaction outcome
-// is an xdr.TransactionResult the SDK can decode.
+// Horizon would print for it (HORIZON_RESULT_CODES in @anchor/protocol, from stellar-horizon
+// internal/codes/main.go), and every transaction outcome is an xdr.TransactionResult.
+import { horizonResultCode } from '@anchor/protocol';
 import { xdr } from '@stellar/stellar-sdk';
 
 export interface OpOutcome {
@@ -25,31 +26,11 @@ export type TxFailureCode =
   | 'txBadMinSeqAgeOrGap'
   | 'txMalformed';
 
-function snake(name: string): string {
-  return name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-}
-
-/** Codes whose Horizon spelling is not the snake_case of the XDR name. */
-const OP_CODE_EXCEPTIONS: Record<string, string> = {
-  AlreadyExist: 'op_already_exists',
-  OfferCrossSelf: 'op_cross_self',
-  OverSendmax: 'op_over_source_max',
-  UnderDestmin: 'op_under_dest_min',
-  SeqnumTooFar: 'op_seq_num_too_far',
-  NameNotFound: 'op_data_name_not_found',
-  InvalidName: 'op_data_invalid_name',
-  TrustNotRequired: 'op_not_required',
-  NotSupportedYet: 'op_not_supported_yet',
-};
-
-export function horizonTxCode(arm: string): string {
-  if (arm === 'txNoAccount') return 'tx_no_source_account';
-  return snake(arm);
-}
-
-function horizonOpCode(opArm: string, suffix: string): string {
-  if (opArm === 'allowTrust' && suffix === 'NoTrustLine') return 'op_no_trustline';
-  return OP_CODE_EXCEPTIONS[suffix] ?? `op${snake(suffix)}`;
+/** Horizon's string for a result arm; a missing entry is a localnet bug, so it throws. */
+function horizonCode(arm: string): string {
+  const code = horizonResultCode(arm);
+  if (code === undefined) throw new Error(`no Horizon result code for ${arm}`);
+  return code;
 }
 
 type UnionFactory = Record<string, (value?: unknown) => unknown>;
@@ -60,13 +41,16 @@ type UnionFactory = Record<string, (value?: unknown) => unknown>;
  * it has one (account merge balance, path payment success, no-issuer asset).
  */
 export function opResult(opArm: string, suffix: string, value?: unknown): OpOutcome {
+  // create_passive_sell_offer's arm carries a ManageSellOfferResult.
+  const resultArm = opArm === 'createPassiveSellOffer' ? 'manageSellOffer' : opArm;
   const cls = (xdr as unknown as Record<string, UnionFactory>)[
-    `${opArm[0]!.toUpperCase()}${opArm.slice(1)}Result`
+    `${resultArm[0]!.toUpperCase()}${resultArm.slice(1)}Result`
   ]!;
-  const inner = value === undefined ? cls[`${opArm}${suffix}`]!() : cls[`${opArm}${suffix}`]!(value);
+  const factory = `${resultArm}${suffix}`;
+  const inner = value === undefined ? cls[factory]!() : cls[factory]!(value);
   const tr = (xdr.OperationResultTr as unknown as UnionFactory)[opArm]!(inner);
   return {
-    code: horizonOpCode(opArm, suffix),
+    code: horizonCode(`${resultArm}${suffix}`),
     result: xdr.OperationResult.opInner(tr as xdr.OperationResultTr),
   };
 }
@@ -76,19 +60,19 @@ export function opSuccess(opArm: string, value?: unknown): OpOutcome {
 }
 
 export function opBadAuth(): OpOutcome {
-  return { code: 'op_bad_auth', result: xdr.OperationResult.opBadAuth() };
+  return { code: horizonCode('opBadAuth'), result: xdr.OperationResult.opBadAuth() };
 }
 
 export function opNoSourceAccount(): OpOutcome {
-  return { code: 'op_no_source_account', result: xdr.OperationResult.opNoAccount() };
+  return { code: horizonCode('opNoAccount'), result: xdr.OperationResult.opNoAccount() };
 }
 
 export function opNotSupported(): OpOutcome {
-  return { code: 'op_not_supported', result: xdr.OperationResult.opNotSupported() };
+  return { code: horizonCode('opNotSupported'), result: xdr.OperationResult.opNotSupported() };
 }
 
 export function opTooManySubentries(): OpOutcome {
-  return { code: 'op_too_many_subentries', result: xdr.OperationResult.opTooManySubentries() };
+  return { code: horizonCode('opTooManySubentries'), result: xdr.OperationResult.opTooManySubentries() };
 }
 
 const EXT0 = new xdr.TransactionResultExt(0);
@@ -128,7 +112,7 @@ export function txSuccessOrFailed(feeCharged: bigint, ops: OpOutcome[], successf
 
 export function txFailure(feeCharged: bigint, code: TxFailureCode): TxOutcome {
   return {
-    code: horizonTxCode(code),
+    code: horizonCode(code),
     opCodes: [],
     feeCharged,
     successful: false,

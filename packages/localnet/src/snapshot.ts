@@ -1,9 +1,12 @@
-// Snapshot file: the ledger head and every account entry as JSON (BigInts as strings), written
+// Snapshot file: the ledger head, every account entry and every claimable balance as JSON
+// (BigInts as strings, claim predicates as base64 XDR), written
 // atomically (temp file + rename). History (transactions, operations, effects) is not kept: a
 // restarted localnet has the same accounts, balances and sequence numbers and continues the
 // ledger sequence, but its history starts at the restored ledger.
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { xdr } from '@stellar/stellar-sdk';
+import type { ClaimableBalanceEntry } from './claimable-balances.js';
 import type { AccountEntry, LedgerState } from './ledger-state.js';
 import type { LedgerHead } from './ledger-closer.js';
 
@@ -14,9 +17,39 @@ interface SnapshotFile {
   networkPassphrase: string;
   head: { sequence: number; closeTime: number; hash: string; feePool: string; totalCoins: string };
   accounts: Record<string, unknown>[];
+  /** Absent in snapshots written before claimable balances existed. */
+  claimableBalances?: Record<string, unknown>[];
 }
 
-function accountToJson(a: AccountEntry): Record<string, unknown> {
+function balanceToJson(b: ClaimableBalanceEntry): Record<string, unknown> {
+  return {
+    ...b,
+    amount: b.amount.toString(),
+    claimants: b.claimants.map((c) => ({
+      destination: c.destination,
+      predicate: c.predicate.toXDR('base64'),
+    })),
+  };
+}
+
+function balanceFromJson(j: Record<string, unknown>): ClaimableBalanceEntry {
+  const b = j as unknown as Omit<ClaimableBalanceEntry, 'amount' | 'claimants'> & {
+    amount: string;
+    claimants: { destination: string; predicate: string }[];
+  };
+  return {
+    ...b,
+    amount: BigInt(b.amount),
+    claimants: b.claimants.map((c) => ({
+      destination: c.destination,
+      predicate: xdr.ClaimPredicate.fromXDR(c.predicate, 'base64'),
+    })),
+  };
+}
+
+function accountToJson(entry: AccountEntry): Record<string, unknown> {
+  // Offers are not snapshotted, so neither are the liabilities they hold.
+  const { buyingLiabilities: _b, sellingLiabilities: _s, ...a } = entry;
   return {
     ...a,
     balance: a.balance.toString(),
@@ -27,11 +60,13 @@ function accountToJson(a: AccountEntry): Record<string, unknown> {
         { value: v.value.toString('base64'), lastModifiedLedger: v.lastModifiedLedger },
       ]),
     ),
-    trustlines: [...a.trustlines.values()].map((t) => ({
-      ...t,
-      balance: t.balance.toString(),
-      limit: t.limit.toString(),
-    })),
+    trustlines: [...a.trustlines.values()].map(
+      ({ buyingLiabilities: _tb, sellingLiabilities: _ts, ...t }) => ({
+        ...t,
+        balance: t.balance.toString(),
+        limit: t.limit.toString(),
+      }),
+    ),
   };
 }
 
@@ -69,6 +104,7 @@ export function writeSnapshot(file: string, passphrase: string, head: LedgerHead
     networkPassphrase: passphrase,
     head: { ...head, feePool: head.feePool.toString(), totalCoins: head.totalCoins.toString() },
     accounts: [...state.accounts.values()].map(accountToJson),
+    claimableBalances: [...state.claimableBalances.values()].map(balanceToJson),
   };
   mkdirSync(dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
@@ -80,7 +116,7 @@ export function writeSnapshot(file: string, passphrase: string, head: LedgerHead
 export function readSnapshot(
   file: string,
   passphrase: string,
-): { head: LedgerHead; accounts: AccountEntry[] } | null {
+): { head: LedgerHead; accounts: AccountEntry[]; claimableBalances: ClaimableBalanceEntry[] } | null {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -96,5 +132,6 @@ export function readSnapshot(
   return {
     head: { ...s.head, feePool: BigInt(s.head.feePool), totalCoins: BigInt(s.head.totalCoins) },
     accounts: s.accounts.map(accountFromJson),
+    claimableBalances: (s.claimableBalances ?? []).map(balanceFromJson),
   };
 }

@@ -2,6 +2,7 @@
 // weighed against thresholds, fee balance) and application (fee and sequence charged first;
 // operations applied in a LedgerTxn that is discarded when any one fails). Validity is checked
 // against the state at the moment the transaction is applied, as stellar-core re-checks it.
+import { xdr } from '@stellar/stellar-sdk';
 import {
   BASE_FEE,
   LedgerTxn,
@@ -9,7 +10,12 @@ import {
   type AccountReader,
   type LedgerState,
 } from './ledger-state.js';
-import { applyOperation, neededThreshold, type EffectRecord } from './operation-appliers.js';
+import {
+  applyOperation,
+  neededThreshold,
+  type ApplyContext,
+  type EffectRecord,
+} from './operation-appliers.js';
 import {
   feeBumpOutcome,
   opBadAuth,
@@ -29,11 +35,19 @@ export const MAX_OPS_PER_TX = 100;
 export interface LedgerContext {
   ledger: number;
   closeTime: number;
+  /** The ledger's base fee per operation; above BASE_FEE when the transaction set was surge priced. */
+  baseFee?: bigint;
 }
 
-/** The fee a transaction pays: base fee per operation (+1 for the fee bump wrapper). */
-export function chargedFee(tx: ParsedTx): bigint {
-  return BASE_FEE * BigInt(tx.operations.length + (tx.feeBump ? 1 : 0));
+/**
+ * The fee a transaction pays: the ledger's base fee per operation (+1 for the fee bump wrapper),
+ * never more than it offered (a surge-priced set charges its lowest included rate).
+ */
+export function chargedFee(tx: ParsedTx, baseFee: bigint = BASE_FEE): bigint {
+  const fee = baseFee * BigInt(tx.operations.length + (tx.feeBump ? 1 : 0));
+  if (baseFee === BASE_FEE) return fee;
+  const offered = tx.feeBump ? tx.feeBump.fee : tx.fee;
+  return offered < fee ? offered : fee;
 }
 
 const OP_ARMS: Record<string, string> = {
@@ -48,7 +62,19 @@ const OP_ARMS: Record<string, string> = {
   account_merge: 'accountMerge',
   manage_data: 'manageData',
   bump_sequence: 'bumpSequence',
+  manage_sell_offer: 'manageSellOffer',
+  manage_buy_offer: 'manageBuyOffer',
+  create_passive_sell_offer: 'createPassiveSellOffer',
+  create_claimable_balance: 'createClaimableBalance',
+  claim_claimable_balance: 'claimClaimableBalance',
+  clawback_claimable_balance: 'clawbackClaimableBalance',
 };
+
+/** Success arms that carry a value need one even as a check-time placeholder. */
+function placeholderSuccess(arm: string): OpOutcome {
+  if (arm !== 'createClaimableBalance') return opSuccess(arm);
+  return opSuccess(arm, xdr.ClaimableBalanceId.claimableBalanceIdTypeV0(Buffer.alloc(32)));
+}
 
 function checkInner(
   tx: InnerTx,
@@ -97,7 +123,7 @@ function checkInner(
     if (!opSource) r = opNoSourceAccount();
     else if (!checker.checkAccount(opSource, neededThreshold(op))) r = opBadAuth();
     else if (OP_ARMS[op.type]) {
-      opResults.push(opSuccess(OP_ARMS[op.type]!));
+      opResults.push(placeholderSuccess(OP_ARMS[op.type]!));
       continue;
     } else r = opNotSupported();
     opsOk = false;
@@ -133,6 +159,7 @@ export interface AppliedOp {
   effects: EffectRecord[];
   participants: Set<string>;
   details: Record<string, unknown>;
+  trade?: ApplyContext['trade'];
 }
 
 export interface AppliedTx {
@@ -148,7 +175,7 @@ export interface AppliedTx {
  * consumes the sequence number, then applies every operation or none.
  */
 export function applyTransaction(tx: ParsedTx, state: LedgerState, lc: LedgerContext): AppliedTx {
-  const fee = chargedFee(tx);
+  const fee = chargedFee(tx, lc.baseFee);
   const feeTxn = new LedgerTxn(state);
   const payer = feeTxn.load(tx.feeBump ? tx.feeBump.feeSource.account : tx.source.account)!;
   payer.balance -= fee < payer.balance ? fee : payer.balance;
@@ -164,9 +191,10 @@ export function applyTransaction(tx: ParsedTx, state: LedgerState, lc: LedgerCon
   const opsTxn = new LedgerTxn(state);
   const ops: AppliedOp[] = [];
   let ok = true;
-  for (const op of tx.operations) {
+  for (const [opIndex, op] of tx.operations.entries()) {
     const sourceAccount = op.source?.account ?? tx.source.account;
-    const ctx = {
+    const ctx: ApplyContext = {
+      opOrigin: { txSource: tx.source.account, seqNum: tx.seqNum, opIndex },
       txn: opsTxn,
       ledger: lc.ledger,
       closeTime: lc.closeTime,
@@ -186,6 +214,7 @@ export function applyTransaction(tx: ParsedTx, state: LedgerState, lc: LedgerCon
       effects: ctx.effects,
       participants: ctx.participants,
       details: ctx.details,
+      trade: ctx.trade,
     });
   }
   if (ok) opsTxn.commit(lc.ledger, lc.closeTime);

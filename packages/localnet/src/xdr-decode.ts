@@ -60,7 +60,38 @@ export type OpBody =
   | { type: 'account_merge'; destination: AccountRef }
   | { type: 'manage_data'; name: string; value: Buffer | null }
   | { type: 'bump_sequence'; bumpTo: bigint }
+  | {
+      /** manage_sell_offer and create_passive_sell_offer (offerId 0, passive). */
+      type: 'manage_sell_offer' | 'create_passive_sell_offer';
+      selling: Asset;
+      buying: Asset;
+      amount: bigint;
+      price: Price;
+      offerId: bigint;
+    }
+  | {
+      type: 'manage_buy_offer';
+      selling: Asset;
+      buying: Asset;
+      buyAmount: bigint;
+      price: Price;
+      offerId: bigint;
+    }
+  | {
+      type: 'create_claimable_balance';
+      asset: Asset;
+      amount: bigint;
+      claimants: { destination: string; predicate: xdr.ClaimPredicate }[];
+    }
+  | { type: 'claim_claimable_balance'; balanceId: string }
+  | { type: 'clawback_claimable_balance'; balanceId: string }
   | { type: 'unsupported' };
+
+/** A Price as n/d, both int32. */
+export interface Price {
+  n: number;
+  d: number;
+}
 
 export type ParsedOp = OpBody & {
   /** Horizon's type name (snake_case of the XDR arm) and numeric type. */
@@ -327,6 +358,67 @@ function decodeOp(op: xdr.Operation): ParsedOp {
     }
     case 'bumpSequence':
       return { ...base, type: 'bump_sequence', bumpTo: int64(body.bumpSequenceOp().bumpTo()) };
+    case 'manageSellOffer': {
+      const v = body.manageSellOfferOp();
+      return {
+        ...base,
+        type: 'manage_sell_offer',
+        selling: asset(v.selling()),
+        buying: asset(v.buying()),
+        amount: int64(v.amount()),
+        price: { n: v.price().n(), d: v.price().d() },
+        offerId: int64(v.offerId()),
+      };
+    }
+    case 'createPassiveSellOffer': {
+      const v = body.createPassiveSellOfferOp();
+      return {
+        ...base,
+        type: 'create_passive_sell_offer',
+        selling: asset(v.selling()),
+        buying: asset(v.buying()),
+        amount: int64(v.amount()),
+        price: { n: v.price().n(), d: v.price().d() },
+        offerId: 0n,
+      };
+    }
+    case 'manageBuyOffer': {
+      const v = body.manageBuyOfferOp();
+      return {
+        ...base,
+        type: 'manage_buy_offer',
+        selling: asset(v.selling()),
+        buying: asset(v.buying()),
+        buyAmount: int64(v.buyAmount()),
+        price: { n: v.price().n(), d: v.price().d() },
+        offerId: int64(v.offerId()),
+      };
+    }
+    case 'createClaimableBalance': {
+      const v = body.createClaimableBalanceOp();
+      return {
+        ...base,
+        type: 'create_claimable_balance',
+        asset: asset(v.asset()),
+        amount: int64(v.amount()),
+        claimants: v.claimants().map((c) => ({
+          destination: accountId(c.v0().destination()),
+          predicate: c.v0().predicate(),
+        })),
+      };
+    }
+    case 'claimClaimableBalance':
+      return {
+        ...base,
+        type: 'claim_claimable_balance',
+        balanceId: body.claimClaimableBalanceOp().balanceId().toXDR('hex'),
+      };
+    case 'clawbackClaimableBalance':
+      return {
+        ...base,
+        type: 'clawback_claimable_balance',
+        balanceId: body.clawbackClaimableBalanceOp().balanceId().toXDR('hex'),
+      };
     default:
       return { ...base, type: 'unsupported' };
   }

@@ -121,9 +121,12 @@ describe('transaction failures carry the real result codes', () => {
     ]);
   });
 
-  it('op_too_few_offers for a path payment that needs the order book', async () => {
+  it('op_too_few_offers for a path payment that needs an empty order book', async () => {
     const [a, b, issuer] = [await funded(ctx), await funded(ctx), await funded(ctx)];
     const usd = new Asset('USD', issuer.publicKey());
+    // core credits the destination before converting (PathPaymentStrictReceiveOpFrame::doApply),
+    // so without this trustline the answer would be op_no_trust.
+    await ctx.server.submitTransaction(await buildTx(ctx, b, [Operation.changeTrust({ asset: usd })]));
     const tx = await buildTx(ctx, a, [
       Operation.pathPaymentStrictReceive({
         sendAsset: Asset.native(),

@@ -125,3 +125,5 @@ export {
 } from './compliance/tx-status.js';
 export { SENDER_INFO_KEYS, senderInfoToMap, dropEmptyFields } from './compliance/sender-info.js';
 export type { SenderInfo, SenderInfoKey } from './compliance/sender-info.js';
+
+export { HORIZON_RESULT_CODES, horizonResultCode } from './horizon-result-codes.js';

@@ -16,18 +16,21 @@ function captureLogger() {
 
 function buildApp() {
   const { lines, logger } = captureLogger();
-  const app = createServiceApp({ service: 'test', logger, bodyLimit: '1kb', jsonSpaces: 2 }, (router) => {
-    router.post('/echo', (req, res) => {
-      requestLog(res).info('echo', { signing_seed: 'SSECRET', amount: '1' });
-      res.json({ body: req.body });
-    });
-    router.get('/bad', () => {
-      throw new InvalidParameterError('amount', 'Amount must be positive and have up to 7 decimal places.');
-    });
-    router.get('/boom', () => {
-      throw new Error('select * from secret_table failed');
-    });
-  });
+  const app = createServiceApp(
+    { service: 'test', logger, bodyLimit: '1kb', jsonSpaces: 2, jsonPaths: ['/echo'] },
+    (router) => {
+      router.post('/echo', (req, res) => {
+        requestLog(res).info('echo', { signing_seed: 'SSECRET', amount: '1' });
+        res.json({ body: req.body });
+      });
+      router.get('/bad', () => {
+        throw new InvalidParameterError('amount', 'Amount must be positive and have up to 7 decimal places.');
+      });
+      router.get('/boom', () => {
+        throw new Error('select * from secret_table failed');
+      });
+    },
+  );
   return { app, lines };
 }
 
@@ -74,6 +77,36 @@ describe('createServiceApp', () => {
     expect(bad.body.code).toBe('invalid_body');
   });
 
+  it('answers malformed requests with 4xx, logged at warn without a stack', async () => {
+    const { lines, logger } = captureLogger();
+    const app = createServiceApp({ service: 'test', logger }, (router) => {
+      router.post('/items/:id', (req, res) => res.json({ id: req.params.id }));
+    });
+    const charset = await request(app)
+      .post('/items/1')
+      .set('content-type', 'application/x-www-form-urlencoded; charset=utf-7')
+      .send('a=1');
+    expect([charset.status, charset.body.code]).toEqual([415, 'unsupported_charset']);
+    const gzip = await request(app)
+      .post('/items/1')
+      .set('content-type', 'application/x-www-form-urlencoded')
+      .set('content-encoding', 'gzip')
+      .send('a=1');
+    expect([gzip.status, gzip.body.code]).toEqual([400, 'invalid_body']);
+    const path = await request(app).post('/items/%E0%A4%A').type('form').send('a=1');
+    expect([path.status, path.body.code]).toEqual([400, 'invalid_path']);
+    const json = await request(app).post('/items/1').set('content-type', 'application/json').send('{}');
+    expect([json.status, json.body.code]).toEqual([415, 'unsupported_media_type']);
+    const logged = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    const malformed = logged.filter((l) => l.message === 'malformed request');
+    expect(malformed.map((l) => [l.level, l.code])).toEqual([
+      ['warn', 'unsupported_charset'],
+      ['warn', 'invalid_body'],
+      ['warn', 'invalid_path'],
+    ]);
+    expect(lines.join('')).not.toMatch(/\n\s+at |stack|unhandled error/);
+  });
+
   it('answers unknown routes with 404 JSON, serves health and metrics', async () => {
     const { app } = buildApp();
     expect((await request(app).get('/nope')).body.code).toBe('not_found');
@@ -88,6 +121,44 @@ describe('createServiceApp', () => {
     const log = lines.join('');
     expect(log).toContain('"signing_seed":"[redacted]"');
     expect(log).not.toContain('SSECRET');
+  });
+});
+
+describe('health: readiness and liveness', () => {
+  const app = (own: () => Promise<unknown>, dep: () => Promise<unknown>) =>
+    createServiceApp(
+      {
+        service: 'svc',
+        logger: createLogger({ service: 'test', level: 'error' }),
+        healthChecks: { database: own },
+        dependencyChecks: { network: dep },
+      },
+      () => {},
+    );
+  const ok = async () => undefined;
+  const down = async () => {
+    throw new Error('unreachable');
+  };
+
+  it('is ok, degraded when only a dependency fails, failing when the service itself does', async () => {
+    const ready = await request(app(ok, ok)).get('/health');
+    expect([ready.status, ready.body]).toEqual([
+      200,
+      { status: 'ok', service: 'svc', checks: { database: 'ok', network: 'ok' } },
+    ]);
+    const degraded = await request(app(ok, down)).get('/health');
+    expect([degraded.status, degraded.body.status, degraded.body.checks.network]).toEqual([
+      503,
+      'degraded',
+      'failing',
+    ]);
+    const failing = await request(app(down, down)).get('/health');
+    expect([failing.status, failing.body.status]).toEqual([503, 'failing']);
+  });
+
+  it('answers liveness whatever the checks say', async () => {
+    const live = await request(app(down, down)).get('/health/live');
+    expect([live.status, live.body]).toEqual([200, { status: 'ok', service: 'svc' }]);
   });
 });
 

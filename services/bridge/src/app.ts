@@ -18,6 +18,8 @@ export interface BridgeDeps {
   /** Present when a database is configured. */
   admin?: AdminService;
   healthChecks?: Record<string, () => Promise<unknown>>;
+  /** Reachability of the network (Horizon): failing makes /health `degraded`. */
+  dependencyChecks?: Record<string, () => Promise<unknown>>;
 }
 
 function same(a: string, b: string): boolean {
@@ -28,7 +30,7 @@ function same(a: string, b: string): boolean {
 
 export function apiKeyMiddleware(apiKey: string): RequestHandler {
   return (req, res, next) => {
-    if (req.path === '/health' || req.path === '/metrics') return next();
+    if (req.path === '/health' || req.path === '/health/live' || req.path === '/metrics') return next();
     const body = (req.body ?? {}) as Record<string, unknown>;
     const candidates = [
       body.apiKey,
@@ -48,7 +50,10 @@ export function createApp(deps: BridgeDeps): Express {
       service: 'bridge',
       logger: deps.logger,
       jsonSpaces: 2,
+      // /builder is the one endpoint documented with a JSON body; the rest take forms.
+      jsonPaths: ['/builder'],
       healthChecks: deps.healthChecks,
+      dependencyChecks: deps.dependencyChecks,
     },
     (router) => {
       // Legacy: a trailing slash is ignored (except under /admin).

@@ -2,7 +2,14 @@
 // listener, delivery worker and the express app. main.ts and the tests use it.
 import type { Knex } from 'knex';
 import { Keypair } from '@stellar/stellar-sdk';
-import { appCounter, createKnex, createPublicClients, prepareDatabase, type Logger } from '@anchor/support';
+import {
+  appCounter,
+  appGauge,
+  createKnex,
+  createPublicClients,
+  prepareDatabase,
+  type Logger,
+} from '@anchor/support';
 import type { Express } from 'express';
 import { createApp } from './app.js';
 import { createNetwork } from './network/network-factory.js';
@@ -11,6 +18,7 @@ import { databaseOf, receivingAccounts, type BridgeConfig } from './config.js';
 import { migrations, MIGRATIONS_TABLE } from './migrations/index.js';
 import { AdminService } from './services/admin.service.js';
 import { DeliveryService } from './services/delivery.service.js';
+import { HistoryGapGuard } from './services/history-gap.js';
 import { PaymentListener } from './services/listener.service.js';
 import { PaymentService } from './services/payment.service.js';
 import { TransactionSubmitter } from './services/submitter.service.js';
@@ -30,6 +38,17 @@ export interface Bridge {
   /** Startup checks (accounts exist) and the listener. */
   start(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** How long /health waits for the network (Horizon's root, RPC's getHealth) before calling the network unreachable. */
+const NETWORK_CHECK_TIMEOUT_MS = 3_000;
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 export interface BridgeOptions {
@@ -80,6 +99,7 @@ export async function createBridge(
   let listener: PaymentListener | undefined;
   // Filled once the app (and its metrics registry) exists; a gap can only happen after start().
   let gaps: { inc(labels: { account: string }): void } | undefined;
+  let gapGuard: HistoryGapGuard | undefined;
   let delivery: DeliveryService | undefined;
   let admin: AdminService | undefined;
   if (db) {
@@ -100,6 +120,7 @@ export async function createBridge(
     });
     const accounts = receivingAccounts(config);
     if (accounts.length > 0 && config.callbacks.receive) {
+      gapGuard = new HistoryGapGuard(network, config.listener.history_gap);
       listener = new PaymentListener({
         network,
         onGap: (account) => gaps?.inc({ account }),
@@ -110,6 +131,7 @@ export async function createBridge(
         accounts,
         assets: config.assets,
         cursorReset: config.listener.cursor_reset,
+        historyGap: gapGuard,
         silenceTimeoutMs: config.listener.silence_timeout_ms,
         reconnectMinMs: config.listener.reconnect_min_ms,
         reconnectMaxMs: config.listener.reconnect_max_ms,
@@ -144,6 +166,7 @@ export async function createBridge(
           }
         : {}),
     },
+    dependencyChecks: { network: () => withTimeout(network.health(), NETWORK_CHECK_TIMEOUT_MS) },
   });
 
   gaps = appCounter(app, 'bridge_listener_gaps_total', 'Accounts halted by a history gap (RPC retention)', [
@@ -155,6 +178,20 @@ export async function createBridge(
       'outcome',
     ]),
   );
+
+  if (gapGuard) {
+    const gaps = gapGuard.gaps;
+    appGauge(
+      app,
+      'bridge_listener_history_gap_ledgers',
+      "Ledgers between a receiving account's stored cursor and Horizon's history_elder_ledger (0 = no gap)",
+      ['account'],
+      (g) => {
+        for (const account of receivingAccounts(config))
+          g.set({ account }, gaps.get(account)?.missingLedgers ?? 0);
+      },
+    );
+  }
 
   return {
     app,

@@ -144,6 +144,8 @@ export const bridgeConfigSchema = z.strictObject({
       receiving_accounts: z.array(accountIdSchema).default([]),
       /** What to do when the stored cursor is ahead of the network (network reset). */
       cursor_reset: z.enum(['now', 'oldest', 'halt']).default('now'),
+      /** What to do when the stored cursor is older than Horizon's history_elder_ledger. */
+      history_gap: z.enum(['halt', 'continue']).default('halt'),
       /** Delivery retry backoff (exponential, capped, retried forever). */
       retry_min_ms: z.number().int().min(1).default(1_000),
       retry_max_ms: z.number().int().min(1).default(300_000),
@@ -164,6 +166,7 @@ export const bridgeConfigSchema = z.strictObject({
     .default({
       receiving_accounts: [],
       cursor_reset: 'now',
+      history_gap: 'halt',
       retry_min_ms: 1_000,
       retry_max_ms: 300_000,
       delivery_concurrency: 8,

@@ -1,7 +1,7 @@
 // createApp(deps) → the express app (no listen; tests drive it with supertest).
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { Knex } from 'knex';
-import { createServiceApp, type Logger } from '@anchor/support';
+import { createServiceApp, trustProxySetting, type Logger } from '@anchor/support';
 import { mountRoutes } from './routes.js';
 import { NameScreener, type ScreenableEntry } from './sanctions/matcher.js';
 import { ApprovalsService } from './services/approvals.service.js';
@@ -9,6 +9,7 @@ import { CreditingService } from './services/crediting.service.js';
 import { CustomersService } from './services/customers.service.js';
 import { OperatorService } from './services/operator.service.js';
 import { SanctionsService } from './services/sanctions.service.js';
+import { SignInLimiter, type SignInLimits } from './services/sign-in-limiter.js';
 import { KnexApprovalsStore, KnexSanctionsHitsStore } from './stores/approvals.store.js';
 import { KnexCustomersStore } from './stores/customers.store.js';
 import { KnexPaymentsStore, type PaymentsStore } from './stores/payments.store.js';
@@ -27,6 +28,8 @@ export interface AppDeps {
   operator: OperatorService;
   payments: PaymentsStore;
   console: Omit<ConsoleDeps, 'operator'>;
+  /** Proxies whose X-Forwarded-For names the client (config `trusted_proxies`); none by default. */
+  trustedProxies?: string[];
   healthChecks?: Record<string, () => Promise<unknown>>;
 }
 
@@ -42,6 +45,9 @@ export interface BuildOptions {
   sanctionsList: ScreenableEntry[];
   sanctionsListFile: string;
   fuzzyThreshold: number;
+  trustedProxies?: string[];
+  /** Sign-in limiter settings; the defaults of sign-in-limiter.ts when omitted. */
+  signInLimits?: Partial<SignInLimits>;
 }
 
 /** Wires stores and services over one knex instance (main.ts and the tests both use it). */
@@ -66,11 +72,16 @@ export function buildDeps(options: BuildOptions): AppDeps {
   return {
     logger: options.logger,
     macKey: options.macKey,
+    trustedProxies: options.trustedProxies,
     crediting: new CreditingService(customersStore, payments),
     customers,
     approvals,
     sanctions,
-    operator: new OperatorService(options.operatorPassword, new KnexSessionsStore(options.db)),
+    operator: new OperatorService(
+      options.operatorPassword,
+      new KnexSessionsStore(options.db),
+      new SignInLimiter(options.signInLimits),
+    ),
     payments,
     console: {
       customers,
@@ -111,13 +122,14 @@ export function createApp(deps: AppDeps): Express {
       service: 'callbacks',
       logger: deps.logger,
       bodyLimit: BODY_LIMIT,
+      trustedProxies: deps.trustedProxies,
       healthChecks: deps.healthChecks,
     },
     (router) => mountRoutes(router, deps),
   );
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', trustProxySetting(deps.trustedProxies));
   app.use(['/receive', '/error'], captureRawBody());
   app.use(service);
   return app;

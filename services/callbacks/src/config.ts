@@ -42,6 +42,12 @@ export const callbacksConfigSchema = z.strictObject({
       fuzzy_threshold: z.number().min(0.5).max(1).default(0.85),
     })
     .default({ fuzzy_threshold: 0.85 }),
+  /**
+   * Proxies (addresses or CIDRs, e.g. `172.16.0.0/12`, or `loopback`) whose
+   * X-Forwarded-For is believed for the console's sign-in limiter. Default none,
+   * not even loopback: otherwise anyone who reaches the port can forge it.
+   */
+  trusted_proxies: z.array(z.string().min(1)).default([]),
   tls: tlsSchema.optional(),
 });
 

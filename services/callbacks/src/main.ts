@@ -62,6 +62,7 @@ runMain(async () => {
     sanctionsList,
     sanctionsListFile: config.sanctions.list_file ?? '(none)',
     fuzzyThreshold: config.sanctions.fuzzy_threshold,
+    trustedProxies: config.trusted_proxies,
   });
 
   if (values['seed-sample'] || values.seed) {

@@ -138,15 +138,15 @@ describe.each(databaseLegs())('callbacks on $type', (leg) => {
       expect(answer.body).toMatchObject({ code, data: { name } });
     });
 
-    it('answers a signed body that is not a form with 400 JSON', async () => {
+    it('answers a signed JSON body (only forms are documented) with 415 JSON', async () => {
       const body = JSON.stringify(receiveFields({ id: 'op-json' }));
       const answer = await request(h.app)
         .post('/receive')
         .set('Content-Type', 'application/json')
         .set('X-Payload-Mac', sign(body))
         .send(body);
-      expect(answer.status).toBe(400);
-      expect(answer.body.code).toBe('invalid_body');
+      expect(answer.status).toBe(415);
+      expect(answer.body.code).toBe('unsupported_media_type');
     });
 
     it('answers an oversized body with 413 JSON', async () => {

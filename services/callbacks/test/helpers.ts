@@ -5,7 +5,7 @@ import type { Knex } from 'knex';
 import { Keypair } from '@stellar/stellar-sdk';
 import { createKnex, createSilentLogger, migrateLatest, payloadMac } from '@anchor/support';
 import type { DatabaseLeg, TestDatabase } from '@anchor/support/testing';
-import { buildDeps, createApp, type AppDeps } from '../src/app.js';
+import { buildDeps, createApp, type AppDeps, type BuildOptions } from '../src/app.js';
 import { MIGRATIONS_TABLE, migrations } from '../src/migrations/index.js';
 import { loadSanctionsList } from '../src/sanctions/sdn-list.js';
 import type { Express } from 'express';
@@ -27,7 +27,11 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(leg: DatabaseLeg, pendingSeconds = 600): Promise<Harness> {
+export async function startHarness(
+  leg: DatabaseLeg,
+  pendingSeconds = 600,
+  extra: Partial<BuildOptions> = {},
+): Promise<Harness> {
   const database = await leg.create();
   const db = createKnex(database);
   await migrateLatest(db, migrations, MIGRATIONS_TABLE);
@@ -43,6 +47,7 @@ export async function startHarness(leg: DatabaseLeg, pendingSeconds = 600): Prom
     sanctionsList: loadSanctionsList(SAMPLE_LIST, SAMPLE_ALT),
     sanctionsListFile: 'data/sanctions-sample.csv',
     fuzzyThreshold: 0.85,
+    ...extra,
   });
   return {
     database,

@@ -50,6 +50,12 @@ export const complianceConfigSchema = z.strictObject({
   internal_port: portSchema,
   /** Listen address of both ports (new; default 127.0.0.1). */
   host: z.string().min(1).default('127.0.0.1'),
+  /**
+   * Listen address of the internal port only (new; default `host`): e.g. the
+   * address or name of the container on the private network, so the internet-facing
+   * side never reaches /send and /receive.
+   */
+  internal_host: z.string().min(1).optional(),
   /** Sent as `need_info` in our outgoing auth data: we want the receiver's KYC. */
   needs_auth: z.boolean().default(false),
   network_passphrase: z.string().min(1, { error: 'is required' }),

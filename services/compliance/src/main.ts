@@ -67,7 +67,7 @@ runMain(async () => {
   });
   const internal = await startServer(createInternalApp(services), {
     port: config.internal_port,
-    host: config.host,
+    host: config.internal_host ?? config.host,
   });
   logger.info(`compliance external (auth) server listening on ${external.url}`);
   logger.info(`compliance internal server listening on ${internal.url}`);

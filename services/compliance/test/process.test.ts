@@ -61,6 +61,8 @@ describe.each(databaseLegs(['sqlite3', 'mysql']))('the compliance command on $ty
       [
         `external_port = ${ports[0]}`,
         `internal_port = ${ports[1]}`,
+        // The internal port on its own address (docker-compose: the private network).
+        'internal_host = "127.0.0.2"',
         'network_passphrase = "Test SDF Network ; September 2015"',
         '[database]',
         `type = "${database.type}"`,
@@ -96,9 +98,11 @@ describe.each(databaseLegs(['sqlite3', 'mysql']))('the compliance command on $ty
       const server = await serve(cfg, env());
       try {
         const external = `http://127.0.0.1:${ports[0]}`;
-        const internal = `http://127.0.0.1:${ports[1]}`;
+        const internal = `http://127.0.0.2:${ports[1]}`;
         expect((await fetch(`${external}/health`)).status).toBe(200);
         expect((await fetch(`${internal}/health`)).status).toBe(200);
+        // internal_host: nothing listens on the internal port at the external address.
+        await expect(fetch(`http://127.0.0.1:${ports[1]}/health`)).rejects.toThrow();
         const auth = await fetch(`${external}/`, { method: 'POST' });
         expect(auth.status).toBe(400);
         expect(await auth.json()).toEqual({

@@ -1,5 +1,6 @@
 // Stellar RPC's ledger-level methods: getHealth, getNetwork, getVersionInfo, getLatestLedger,
 // getFeeStats, getLedgers and getLedgerEntries, with RPC 23's shapes and messages.
+import { percentiles } from '../fee-stats.js';
 import { xdr } from '@stellar/stellar-sdk';
 import { PROTOCOL_VERSION } from '../ledger-closer.js';
 import { lookupEntry } from './ledger-entries.js';
@@ -84,25 +85,7 @@ export function getFeeStats(ctx: RpcContext): unknown {
 }
 
 function distribution(fees: bigint[], ledgerCount: number): Record<string, unknown> {
-  const sorted = [...fees].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  const pct = (p: number) =>
-    sorted.length ? sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]! : 0n;
-  const counts = new Map<bigint, number>();
-  let mode = 0n;
-  for (const f of sorted) {
-    const n = (counts.get(f) ?? 0) + 1;
-    counts.set(f, n);
-    if (n > (counts.get(mode) ?? 0)) mode = f;
-  }
-  const out: Record<string, unknown> = {
-    max: String(sorted.length ? sorted[sorted.length - 1] : 0n),
-    min: String(sorted.length ? sorted[0] : 0n),
-    mode: String(mode),
-  };
-  for (const p of [10, 20, 30, 40, 50, 60, 70, 80, 90, 95, 99]) out[`p${p}`] = String(pct(p));
-  out.transactionCount = String(sorted.length);
-  out.ledgerCount = ledgerCount;
-  return out;
+  return { ...percentiles(fees, 0n), transactionCount: String(fees.length), ledgerCount };
 }
 
 export function getLedgers(ctx: RpcContext, p: Params): unknown {

@@ -147,8 +147,9 @@ export class RpcLedgerStore {
   /** Takes in every ledger the closer recorded since the last call, then drops what left the window. */
   sync(): void {
     const h = this.closer.history;
-    while (this.historyLedgers < h.ledgers.length) {
-      const row = h.ledgers[this.historyLedgers++]!;
+    // Positions count from the first ledger ever recorded; Horizon's retention drops from the front.
+    while (this.historyLedgers < h.dropped.ledgers + h.ledgers.length) {
+      const row = h.ledgers[this.historyLedgers++ - h.dropped.ledgers]!;
       const ledger: RpcLedger = {
         sequence: row.sequence,
         hash: row.hash,
@@ -159,8 +160,9 @@ export class RpcLedgerStore {
       };
       const fees: RpcEvent[] = [];
       const ops: RpcEvent[] = [];
-      while (this.historyTxs < h.txs.all.length && h.txs.all[this.historyTxs]!.ledger === row.sequence) {
-        this.addTransaction(ledger, h.txs.all[this.historyTxs++]!, fees, ops);
+      const txAt = (i: number) => h.txs.all[i - h.dropped.txs];
+      while (txAt(this.historyTxs)?.ledger === row.sequence) {
+        this.addTransaction(ledger, txAt(this.historyTxs++)!, fees, ops);
       }
       ledger.events = fees.concat(ops);
       this.ledgers.push(ledger);

@@ -1,8 +1,8 @@
 // The express app every service starts from: request ids and a child logger per
 // request, body size limits, Prometheus metrics, GET /health, and one error
-// middleware that turns AppError into the legacy error JSON and anything else
-// into a generic 500 (the details go to the log under an error id, never to
-// the client).
+// middleware that turns AppError into the legacy error JSON, a malformed request
+// into a 4xx (request-errors.ts), and anything else into a generic 500 (the
+// details go to the log under an error id, never to the client).
 import { randomUUID } from 'node:crypto';
 import express, {
   type ErrorRequestHandler,
@@ -14,6 +14,7 @@ import express, {
 import client from 'prom-client';
 import { AppError, INTERNAL_ERROR_BODY } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { requestError, requestErrorReason } from './request-errors.js';
 
 export interface ServiceAppOptions {
   service: string;
@@ -26,8 +27,24 @@ export interface ServiceAppOptions {
   corsAllowAll?: boolean;
   /** Extra readiness checks for GET /health, e.g. a database ping. */
   healthChecks?: Record<string, () => Promise<unknown>>;
+  /**
+   * Readiness checks of what the service reaches over the network (e.g. Horizon):
+   * when one fails and every `healthChecks` entry passes, GET /health answers 503
+   * with status `degraded` rather than `failing`. GET /health/live ignores both.
+   */
+  dependencyChecks?: Record<string, () => Promise<unknown>>;
   /** Serve GET /metrics. Default true. */
   metrics?: boolean;
+  /**
+   * Paths whose documented body is JSON. Everywhere else the documented body is a
+   * form, and a JSON body is 415 `unsupported_media_type`. Default none.
+   */
+  jsonPaths?: string[];
+  /**
+   * Proxies whose X-Forwarded-For is believed for `req.ip` (express `trust proxy`
+   * values: addresses, CIDRs, `loopback`). Default none: `req.ip` is the peer.
+   */
+  trustedProxies?: string[];
 }
 
 /** Per-request context handlers read from `res.locals`. */
@@ -55,7 +72,7 @@ export function createServiceApp(options: ServiceAppOptions, mount: (router: Rou
   app.disable('x-powered-by');
   // API answers are not cached by clients; an ETag would only cost a hash per response.
   app.set('etag', false);
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', trustProxySetting(options.trustedProxies));
   if (options.jsonSpaces) app.set('json spaces', options.jsonSpaces);
 
   const registry = new client.Registry();
@@ -74,23 +91,21 @@ export function createServiceApp(options: ServiceAppOptions, mount: (router: Rou
   if (options.corsAllowAll) app.use(corsAllowAll);
   const limit = options.bodyLimit ?? '100kb';
   app.use(express.urlencoded({ extended: false, limit, parameterLimit: 1000 }));
+  app.use(refuseUndocumentedJson(new Set(options.jsonPaths ?? [])));
   app.use(express.json({ limit }));
 
+  // Readiness: 200 `ok`, or 503 `failing` (a check of the service itself) or
+  // `degraded` (only a dependency is unreachable). Liveness: the process answers.
   app.get('/health', async (_req, res) => {
-    const checks: Record<string, string> = {};
-    let healthy = true;
-    for (const [name, check] of Object.entries(options.healthChecks ?? {})) {
-      try {
-        await check();
-        checks[name] = 'ok';
-      } catch {
-        checks[name] = 'failing';
-        healthy = false;
-      }
-    }
+    const own = await runChecks(options.healthChecks);
+    const deps = await runChecks(options.dependencyChecks);
+    const status = !own.passed ? 'failing' : !deps.passed ? 'degraded' : 'ok';
     res
-      .status(healthy ? 200 : 503)
-      .json({ status: healthy ? 'ok' : 'failing', service: options.service, checks });
+      .status(status === 'ok' ? 200 : 503)
+      .json({ status, service: options.service, checks: { ...own.checks, ...deps.checks } });
+  });
+  app.get('/health/live', (_req, res) => {
+    res.json({ status: 'ok', service: options.service });
   });
   if (options.metrics !== false) {
     app.get('/metrics', async (_req, res) => {
@@ -105,6 +120,38 @@ export function createServiceApp(options: ServiceAppOptions, mount: (router: Rou
   app.use((_req, _res, next) => next(new AppError(404, 'not_found', 'Not found.')));
   app.use(errorHandler);
   return app;
+}
+
+/** express `trust proxy` for a `trusted_proxies` list: none trusted when it is empty. */
+export function trustProxySetting(trustedProxies: string[] | undefined): string[] | false {
+  return trustedProxies && trustedProxies.length > 0 ? trustedProxies : false;
+}
+
+function refuseUndocumentedJson(jsonPaths: ReadonlySet<string>): RequestHandler {
+  return (req, _res, next) => {
+    if (!jsonPaths.has(req.path) && req.is(['json', '+json'])) {
+      next(new AppError(415, 'unsupported_media_type', 'Send an application/x-www-form-urlencoded body.'));
+      return;
+    }
+    next();
+  };
+}
+
+async function runChecks(
+  checks: Record<string, () => Promise<unknown>> = {},
+): Promise<{ passed: boolean; checks: Record<string, string> }> {
+  const results: Record<string, string> = {};
+  let passed = true;
+  for (const [name, check] of Object.entries(checks)) {
+    try {
+      await check();
+      results[name] = 'ok';
+    } catch {
+      results[name] = 'failing';
+      passed = false;
+    }
+  }
+  return { passed, checks: results };
 }
 
 /**
@@ -128,6 +175,25 @@ export function appCounter(
   labelNames: string[] = [],
 ): client.Counter<string> {
   return new client.Counter({ name, help, labelNames, registers: [metricsRegistry(app)] });
+}
+
+/** A gauge served by the app's /metrics, its values set by `collect` at each scrape. */
+export function appGauge(
+  app: Express,
+  name: string,
+  help: string,
+  labelNames: string[],
+  collect: (gauge: client.Gauge<string>) => void,
+): client.Gauge<string> {
+  return new client.Gauge({
+    name,
+    help,
+    labelNames,
+    registers: [metricsRegistry(app)],
+    collect() {
+      collect(this);
+    },
+  });
 }
 
 function requestContext(logger: Logger, requests: client.Histogram<string>): RequestHandler {
@@ -182,7 +248,13 @@ const errorHandler: ErrorRequestHandler = (err: unknown, _req, res, next) => {
     return;
   }
   const log = res.locals.rootLog ? requestLog(res) : undefined;
-  const appError = toAppError(err);
+  const malformed = requestError(err);
+  if (malformed) {
+    log?.warn('malformed request', { code: malformed.code, reason: requestErrorReason(err) });
+    res.status(malformed.status).json(errorBody(malformed));
+    return;
+  }
+  const appError = err instanceof AppError ? err : undefined;
   if (appError) {
     if (appError.status >= 500)
       log?.warn(appError.message, { code: appError.code, cause: describe(appError.cause) });
@@ -193,20 +265,6 @@ const errorHandler: ErrorRequestHandler = (err: unknown, _req, res, next) => {
   log?.error('unhandled error', { error_id: errorId, error: describe(err) });
   res.status(500).json({ ...INTERNAL_ERROR_BODY, data: { error_id: errorId } });
 };
-
-/** Body-parser failures carry `type`; give them stable codes. */
-function toAppError(err: unknown): AppError | undefined {
-  if (err instanceof AppError) return err;
-  const type = (err as { type?: unknown }).type;
-  if (type === 'entity.too.large')
-    return new AppError(413, 'request_too_large', 'Request body is too large.');
-  if (type === 'entity.parse.failed')
-    return new AppError(400, 'invalid_body', 'Request body is not valid JSON.');
-  if (type === 'parameters.too.many') return new AppError(413, 'request_too_large', 'Too many parameters.');
-  if (typeof type === 'string' && type.startsWith('encoding'))
-    return new AppError(415, 'unsupported_encoding', 'Unsupported request encoding.');
-  return undefined;
-}
 
 function describe(err: unknown): string | undefined {
   if (err === undefined) return undefined;

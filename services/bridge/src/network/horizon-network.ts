@@ -20,6 +20,22 @@ export class HorizonNetwork implements StellarNetwork {
     this.server = new Horizon.Server(url, { allowHttp: url.startsWith('http:') });
   }
 
+  async health(): Promise<void> {
+    await this.server.root();
+  }
+
+  async historyElderLedger(): Promise<number> {
+    return Number((await this.server.root()).history_elder_ledger);
+  }
+
+  async lastChangedLedger(accountId: string): Promise<number> {
+    const acct = await this.server.loadAccount(accountId);
+    return Math.max(
+      Number(acct.last_modified_ledger),
+      ...acct.balances.map((b) => Number((b as { last_modified_ledger?: number }).last_modified_ledger ?? 0)),
+    );
+  }
+
   async loadAccount(accountId: string): Promise<NetworkAccount> {
     const account = await this.server.loadAccount(accountId);
     return { accountId, sequence: account.sequenceNumber() };

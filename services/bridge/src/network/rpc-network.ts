@@ -84,6 +84,20 @@ export class RpcNetwork implements StellarNetwork {
     this.server = new rpc.Server(options.url, { allowHttp: options.url.startsWith('http:') });
   }
 
+  async health(): Promise<void> {
+    await this.server.getHealth();
+  }
+
+  async historyElderLedger(): Promise<number> {
+    if (this.options.backfill) return this.options.backfill.historyElderLedger();
+    return (await this.server.getHealth()).oldestLedger;
+  }
+
+  async lastChangedLedger(): Promise<number> {
+    // Trustline entries would need one key per asset: assume the account changed (a gap halts).
+    return (await this.latestLedger()).sequence;
+  }
+
   async loadAccount(accountId: string): Promise<NetworkAccount> {
     const key = xdr.LedgerKey.account(
       new xdr.LedgerKeyAccount({ accountId: Keypair.fromPublicKey(accountId).xdrPublicKey() }),

@@ -45,6 +45,18 @@ export interface PaymentStreamHandlers {
 export interface StellarNetwork {
   /** Which adapter runs (logs, admin, metrics labels). */
   readonly backend: 'horizon' | 'rpc';
+  /** Resolves when the network answers (readiness): Horizon's root, RPC's getHealth. */
+  health(): Promise<void>;
+  /**
+   * The oldest ledger whose payments this backend can still read (Horizon's
+   * history_elder_ledger; RPC's oldestLedger, or the backfill Horizon's when one is configured).
+   */
+  historyElderLedger(): Promise<number>;
+  /**
+   * The last ledger that changed the account's entries (account or trustline): nothing was
+   * received after it. An adapter that cannot tell answers the latest ledger (assume changed).
+   */
+  lastChangedLedger(accountId: string): Promise<number>;
   /** @throws AccountNotFound when the account does not exist. */
   loadAccount(accountId: string): Promise<NetworkAccount>;
   /**

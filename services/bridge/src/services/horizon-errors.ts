@@ -3,12 +3,15 @@
 // `extras.result_codes`, or are derived from a result XDR when we only have a
 // transaction record (after a timeout we looked the transaction up by hash).
 import { NotFoundError, xdr } from '@stellar/stellar-sdk';
+import { horizonResultCode } from '@anchor/protocol';
 import { AppError } from '@anchor/support';
 
 export type OperationKind = 'payment' | 'allow_trust' | 'other';
 
 export interface ResultCodes {
   transaction: string;
+  /** A fee bump's inner transaction code (Horizon's extras.result_codes.inner_transaction). */
+  inner_transaction?: string;
   operations?: string[];
 }
 
@@ -53,9 +56,10 @@ const PAYMENT_OP_ERRORS: Record<string, [string, string]> = {
 
 const ALLOW_TRUST_OP_ERRORS: Record<string, [string, string]> = {
   op_malformed: ['allow_trust_malformed', 'Asset name is malformed.'],
-  op_no_trustline: ['allow_trust_no_trustline', 'Trustor does not have a trustline yet.'],
-  op_no_trust_line: ['allow_trust_no_trustline', 'Trustor does not have a trustline yet.'],
-  op_trust_not_required: [
+  // Horizon prints allow_trust's and set_trust_line_flags' NO_TRUST_LINE as op_no_trust and
+  // TRUST_NOT_REQUIRED as op_not_required (stellar-horizon internal/codes/main.go).
+  op_no_trust: ['allow_trust_no_trustline', 'Trustor does not have a trustline yet.'],
+  op_not_required: [
     'allow_trust_trust_not_required',
     'Authorizing account does not require allowing trust. Set AUTH_REQUIRED_FLAG on your account to use this feature.',
   ],
@@ -77,20 +81,31 @@ export class HorizonRejection extends Error {
   }
 }
 
+/**
+ * Any rejection the tables above do not name: still the client's 400, with Horizon's raw codes in
+ * `data.result_codes`, so a code Horizon adds later never becomes a 500.
+ */
+function unmappedRejection(data: { result_codes: ResultCodes }): AppError {
+  return new AppError(400, 'transaction_failed', 'The Stellar network rejected the transaction.', { data });
+}
+
 /** The bridge error for a rejected transaction, looking at the operation at `opIndex`. */
 export function rejectionToAppError(rejection: HorizonRejection, kind: OperationKind, opIndex = 0): AppError {
-  const { transaction, operations = [] } = rejection.codes;
+  const { operations = [] } = rejection.codes;
+  // A fee bump's own code says only "inner failed"; the inner transaction's code is the cause.
+  const transaction = rejection.codes.inner_transaction ?? rejection.codes.transaction;
   const data = { result_codes: rejection.codes };
+  if (transaction === 'tx_internal_error') {
+    return new AppError(500, 'internal_server_error', 'Internal Server Error, please try again.', { data });
+  }
   if (transaction === 'tx_failed') {
     const opCode = operations[opIndex] ?? operations.find((c) => c !== 'op_success') ?? '';
     const table = kind === 'allow_trust' ? ALLOW_TRUST_OP_ERRORS : PAYMENT_OP_ERRORS;
     const hit = table[opCode];
-    if (hit) return new AppError(400, hit[0], hit[1], { data });
-    return new AppError(500, 'internal_server_error', 'Internal Server Error, please try again.', { data });
+    return hit ? new AppError(400, hit[0], hit[1], { data }) : unmappedRejection(data);
   }
   const hit = TX_ERRORS[transaction];
-  if (hit) return new AppError(400, hit[0], hit[1], { data });
-  return new AppError(500, 'internal_server_error', 'Internal Server Error, please try again.', { data });
+  return hit ? new AppError(400, hit[0], hit[1], { data }) : unmappedRejection(data);
 }
 
 /** Extracts a HorizonRejection from an SDK error (AxiosError or SDK NetworkError), if it is one. */
@@ -122,38 +137,37 @@ export function isNotFound(err: unknown): boolean {
   return err instanceof NotFoundError || horizonStatus(err) === 404;
 }
 
-function snake(name: string): string {
-  return name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-}
-
-/** `txFailed` → `tx_failed`; op results `paymentUnderfunded` → `op_underfunded`. */
+/**
+ * Horizon's `result_codes` rebuilt from a result XDR (when we only have the transaction record),
+ * with Horizon's own strings (HORIZON_RESULT_CODES, from stellar-horizon internal/codes). An arm
+ * the table lacks keeps its XDR name, so it still reaches the client as an unmapped code.
+ */
 export function codesFromResultXdr(resultXdr: string): ResultCodes | undefined {
   try {
     const result = xdr.TransactionResult.fromXDR(resultXdr, 'base64').result();
-    const transaction = snake(result.switch().name);
-    let operations: string[] | undefined;
-    if (result.switch().name === 'txFailed' || result.switch().name === 'txSuccess') {
-      operations = (result.value() as xdr.OperationResult[]).map((op) => {
-        if (op.switch().name !== 'opInner') return snake(op.switch().name);
-        const inner = op.tr().value() as unknown as { switch(): { name: string } };
-        const name = inner.switch().name;
-        const m =
-          /^[a-z]+(?:[A-Z][a-z]+)*?(Success|Malformed|Underfunded|SrcNoTrust|SrcNotAuthorized|NoDestination|NoTrust|NotAuthorized|LineFull|NoIssuer|TooFewOffers|OfferCrossSelf|OverSendmax|UnderDestmin|LowReserve|AlreadyExist|NoTrustLine|TrustNotRequired|CantRevoke|SelfNotAllowed)$/.exec(
-            name,
-          );
-        const tail = m?.[1] ?? name;
-        const map: Record<string, string> = {
-          OfferCrossSelf: 'op_cross_self',
-          OverSendmax: 'op_over_source_max',
-          UnderDestmin: 'op_under_dest_min',
-          AlreadyExist: 'op_already_exists',
-          Success: 'op_success',
-        };
-        return map[tail] ?? `op${snake(tail)}`;
-      });
+    const transaction = code(result.switch().name);
+    const arm = result.switch().name;
+    if (arm === 'txFeeBumpInnerSuccess' || arm === 'txFeeBumpInnerFailed') {
+      const inner = (result.value() as xdr.InnerTransactionResultPair).result().result();
+      return { transaction, inner_transaction: code(inner.switch().name), ...opCodes(inner) };
     }
-    return { transaction, operations };
+    return { transaction, ...opCodes(result) };
   } catch {
     return undefined;
   }
+}
+
+function code(arm: string): string {
+  return horizonResultCode(arm) ?? arm;
+}
+
+function opCodes(result: { switch(): { name: string }; value(): unknown }): { operations?: string[] } {
+  const arm = result.switch().name;
+  if (arm !== 'txFailed' && arm !== 'txSuccess') return {};
+  const operations = (result.value() as xdr.OperationResult[]).map((op) => {
+    if (op.switch().name !== 'opInner') return code(op.switch().name);
+    const inner = op.tr().value() as unknown as { switch(): { name: string } };
+    return code(inner.switch().name);
+  });
+  return { operations };
 }

@@ -10,11 +10,14 @@
 //      queues its callback(s) in the outbox and advances the cursor (a payment
 //      under its asset's min_amount is queued as below_minimum: never sent);
 //   4. the DeliveryService sends the outbox.
+// Before every session the stored cursor is checked against the network's retained history
+// (history-gap.ts).
 import { compareAmounts } from '@anchor/protocol';
 import type { Logger } from '@anchor/support';
 import { STATUS, type ReceivedPaymentStore } from '../stores/received-payment.store.js';
 import type { AccountLock, LockHandle } from '../stores/listener-lock.store.js';
 import type { DeliveryPayload, DeliveryService } from './delivery.service.js';
+import type { HistoryGap, HistoryGapGuard } from './history-gap.js';
 import { isNotFound } from './horizon-errors.js';
 import { HistoryGapError, type StellarNetwork } from '../network/stellar-network.js';
 
@@ -38,6 +41,8 @@ export interface ListenerOptions {
   accounts: string[];
   assets: readonly AllowedAsset[];
   cursorReset: CursorResetPolicy;
+  /** Checks the stored cursor against Horizon's history_elder_ledger before each session. */
+  historyGap?: HistoryGapGuard;
   silenceTimeoutMs: number;
   reconnectMinMs: number;
   reconnectMaxMs: number;
@@ -62,6 +67,8 @@ export interface AccountState {
   lastEventAt?: string;
   lastError?: string;
   processed: number;
+  /** Set when the stored cursor was older than Horizon's retained history. */
+  historyGap?: HistoryGap;
 }
 
 const PAYMENT_TYPES = new Set([
@@ -230,6 +237,17 @@ export class PaymentListener {
           break;
       }
       await store.setCursor(account, cursor);
+    }
+    const gap = await this.options.historyGap?.check(account, cursor, log);
+    if (gap) {
+      this.setState(account, { historyGap: gap });
+      if (gap.policy === 'halt') {
+        this.setState(account, {
+          state: 'halted',
+          lastError: 'cursor older than Horizon history; policy halt',
+        });
+        return undefined;
+      }
     }
     return cursor;
   }

@@ -127,8 +127,11 @@ export function consoleRouter(deps: ConsoleDeps): Router {
     if (typeof expected !== 'string' || !sameToken(formValue(req, 'csrf'), expected))
       return showSignIn(req, res, 403, 'Your sign-in form expired. Please try again.');
     const client = req.ip ?? 'unknown';
-    if (deps.operator.isLockedOut(client))
-      return showSignIn(req, res, 429, 'Too many failed attempts. Wait a few minutes.');
+    const waitMs = deps.operator.retryAfterMs(client);
+    if (waitMs > 0) {
+      res.setHeader('Retry-After', String(Math.ceil(waitMs / 1000)));
+      return showSignIn(req, res, 429, 'Too many failed attempts. Wait a little and try again.');
+    }
     const token = await deps.operator.signIn(formValue(req, 'password'), client);
     if (!token) return showSignIn(req, res, 401, 'Wrong password.');
     res.clearCookie(LOGIN_COOKIE, { path: '/console' });

@@ -1,14 +1,16 @@
 // Operator sign-in for the console. The password is compared in constant time
 // (over SHA-256 digests, so the length leaks nothing either); a session is a
 // random token kept in the cookie whose SHA-256 is the database key, with its
-// own CSRF token. Repeated failures from one address are slowed down.
+// own CSRF token. Repeated failures are slowed down by a SignInLimiter, per
+// account and per (account, address).
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { OperatorSession, SessionsStore } from '../stores/sessions.store.js';
 import { nowIso } from '../stores/time.js';
+import type { SignInLimiter } from './sign-in-limiter.js';
 
 export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
-const FAILURE_WINDOW_MS = 15 * 60 * 1000;
-const MAX_FAILURES = 10;
+/** The console has one account, the operator; the limiter keys on it. */
+const OPERATOR_ACCOUNT = 'operator';
 
 function sha256(value: string): Buffer {
   return createHash('sha256').update(value, 'utf8').digest();
@@ -16,35 +18,27 @@ function sha256(value: string): Buffer {
 
 export class OperatorService {
   private readonly passwordDigest: Buffer;
-  private readonly failures = new Map<string, { count: number; since: number }>();
 
   constructor(
     password: string,
     private readonly sessions: SessionsStore,
+    private readonly limiter: SignInLimiter,
   ) {
     this.passwordDigest = sha256(password);
   }
 
-  /** True when `client` failed too often lately (answer 429 without checking). */
-  isLockedOut(client: string): boolean {
-    const entry = this.failures.get(client);
-    if (!entry) return false;
-    if (Date.now() - entry.since > FAILURE_WINDOW_MS) {
-      this.failures.delete(client);
-      return false;
-    }
-    return entry.count >= MAX_FAILURES;
+  /** Milliseconds `client` must wait before trying again (answer 429 without checking); 0 = go ahead. */
+  retryAfterMs(client: string): number {
+    return this.limiter.retryAfterMs(OPERATOR_ACCOUNT, client);
   }
 
   /** A new session token when `password` is right, else undefined. */
   async signIn(password: string, client: string): Promise<string | undefined> {
     if (!timingSafeEqual(sha256(password), this.passwordDigest)) {
-      const entry = this.failures.get(client) ?? { count: 0, since: Date.now() };
-      entry.count++;
-      this.failures.set(client, entry);
+      this.limiter.recordFailure(OPERATOR_ACCOUNT, client);
       return undefined;
     }
-    this.failures.delete(client);
+    this.limiter.recordSuccess(OPERATOR_ACCOUNT, client);
     const token = randomBytes(32).toString('base64url');
     const now = Date.now();
     await this.sessions.deleteExpired(new Date(now).toISOString());
