@@ -98,7 +98,7 @@ export async function createBridge(
 
   let listener: PaymentListener | undefined;
   // Filled once the app (and its metrics registry) exists; a gap can only happen after start().
-  let gaps: { inc(labels: { account: string }): void } | undefined;
+  const gapHalts: { counter?: { inc(labels: { account: string }): void } } = {};
   let gapGuard: HistoryGapGuard | undefined;
   let delivery: DeliveryService | undefined;
   let admin: AdminService | undefined;
@@ -123,7 +123,7 @@ export async function createBridge(
       gapGuard = new HistoryGapGuard(network, config.listener.history_gap);
       listener = new PaymentListener({
         network,
-        onGap: (account) => gaps?.inc({ account }),
+        onGap: (account) => gapHalts.counter?.inc({ account }),
         store: received,
         lock: createAccountLock(db, { leaseMs: Math.max(3 * config.listener.lock_retry_ms, 1_000) }),
         delivery,
@@ -169,9 +169,12 @@ export async function createBridge(
     dependencyChecks: { network: () => withTimeout(network.health(), NETWORK_CHECK_TIMEOUT_MS) },
   });
 
-  gaps = appCounter(app, 'bridge_listener_gaps_total', 'Accounts halted by a history gap (RPC retention)', [
-    'account',
-  ]);
+  gapHalts.counter = appCounter(
+    app,
+    'bridge_listener_gaps_total',
+    'Receiving accounts halted by a history gap (cursor older than the retained history)',
+    ['account'],
+  );
   delivery?.countFailuresIn(
     appCounter(app, 'bridge_delivery_failures_total', 'Failed delivery attempts by kind and outcome', [
       'kind',

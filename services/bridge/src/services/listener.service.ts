@@ -244,8 +244,9 @@ export class PaymentListener {
       if (gap.policy === 'halt') {
         this.setState(account, {
           state: 'halted',
-          lastError: 'cursor older than Horizon history; policy halt',
+          lastError: 'cursor older than the network history; policy halt',
         });
+        this.options.onGap?.(account);
         return undefined;
       }
     }
