@@ -5,7 +5,7 @@
 // Localnet's Horizon is used only by the test itself, to check what landed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Asset, Memo, Operation } from '@stellar/stellar-sdk';
-import { databaseLegs, type TestDatabase } from '@anchor/support/testing';
+import { databaseLegs, type DatabaseLeg, type TestDatabase } from '@anchor/support/testing';
 import { createKnex } from '@anchor/support';
 import { KnexReceivedPaymentStore } from '../src/stores/received-payment.store.js';
 import {
@@ -23,7 +23,7 @@ import {
   type RunningBridge,
 } from './helpers.js';
 
-const [leg] = databaseLegs(['sqlite3']);
+const leg = databaseLegs(['sqlite3'])[0] as DatabaseLeg;
 
 /** The `[network]` section for localnet's RPC; `horizonUrl` only as the backfill source. */
 const rpcNetwork = (net: Localnet, horizonUrl?: string) => ({
