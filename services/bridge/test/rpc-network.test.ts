@@ -60,7 +60,7 @@ describe.skipIf(leg.unavailable)('bridge over Stellar RPC', () => {
     await net?.close();
   });
 
-  it('submits a /payment over RPC once; the same id answers the same hash', async () => {
+  it('submits a /payment over RPC once; the same id answers the same hash; a failed tx maps to its code', async () => {
     const base = await funded(net, '1000');
     const dest = await funded(net);
     bridge = await runBridge({
@@ -87,6 +87,15 @@ describe.skipIf(leg.unavailable)('bridge over Stellar RPC', () => {
       10007,
       5,
     );
+    // A transaction that fails in its ledger (getTransaction FAILED) maps to the same code as on Horizon.
+    const poor = await funded(net, '2');
+    const failed = await postPayment(bridge.url, {
+      source: poor.secret(),
+      destination: dest.publicKey(),
+      amount: '100',
+    });
+    expect(failed.status).toBe(400);
+    expect(failed.json).toMatchObject({ code: 'payment_underfunded' });
     await bridge.close();
     bridge = undefined as unknown as RunningBridge;
   });
