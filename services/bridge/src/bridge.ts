@@ -1,7 +1,7 @@
 // Builds the bridge from its config: database, Horizon client, submitter,
 // listener, delivery worker and the express app. main.ts and the tests use it.
 import type { Knex } from 'knex';
-import { Horizon, Keypair } from '@stellar/stellar-sdk';
+import { Keypair } from '@stellar/stellar-sdk';
 import {
   appCounter,
   appGauge,
@@ -12,6 +12,8 @@ import {
 } from '@anchor/support';
 import type { Express } from 'express';
 import { createApp } from './app.js';
+import { createNetwork } from './network/network-factory.js';
+import type { StellarNetwork } from './network/stellar-network.js';
 import { databaseOf, receivingAccounts, type BridgeConfig } from './config.js';
 import { migrations, MIGRATIONS_TABLE } from './migrations/index.js';
 import { AdminService } from './services/admin.service.js';
@@ -32,12 +34,13 @@ export interface Bridge {
   submitter: TransactionSubmitter;
   listener?: PaymentListener;
   delivery?: DeliveryService;
+  network: StellarNetwork;
   /** Startup checks (accounts exist) and the listener. */
   start(): Promise<void>;
   close(): Promise<void>;
 }
 
-/** How long /health waits for Horizon's root before calling the network unreachable. */
+/** How long /health waits for the network (Horizon's root, RPC's getHealth) before calling the network unreachable. */
 const NETWORK_CHECK_TIMEOUT_MS = 3_000;
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
@@ -67,12 +70,12 @@ export async function createBridge(
       configFile: options.configFile,
     });
   }
-  const server = new Horizon.Server(config.horizon, { allowHttp: config.horizon.startsWith('http:') });
+  const network = createNetwork(config, logger);
   const { http, federation } = createPublicClients(config.http);
   const sentStore = db ? new KnexSentTransactionStore(db) : new NullSentTransactionStore();
   const channels = config.submitter.channel_seeds.map((s) => Keypair.fromSecret(s));
   const submitter = new TransactionSubmitter({
-    server,
+    network,
     networkPassphrase: config.network_passphrase,
     store: sentStore,
     logger: logger.child({ component: 'submitter' }),
@@ -94,6 +97,8 @@ export async function createBridge(
   });
 
   let listener: PaymentListener | undefined;
+  // Filled once the app (and its metrics registry) exists; a gap can only happen after start().
+  const gapHalts: { counter?: { inc(labels: { account: string }): void } } = {};
   let gapGuard: HistoryGapGuard | undefined;
   let delivery: DeliveryService | undefined;
   let admin: AdminService | undefined;
@@ -115,9 +120,10 @@ export async function createBridge(
     });
     const accounts = receivingAccounts(config);
     if (accounts.length > 0 && config.callbacks.receive) {
-      gapGuard = new HistoryGapGuard(server, config.listener.history_gap);
+      gapGuard = new HistoryGapGuard(network, config.listener.history_gap);
       listener = new PaymentListener({
-        server,
+        network,
+        onGap: (account) => gapHalts.counter?.inc({ account }),
         store: received,
         lock: createAccountLock(db, { leaseMs: Math.max(3 * config.listener.lock_retry_ms, 1_000) }),
         delivery,
@@ -135,7 +141,7 @@ export async function createBridge(
       logger.warn('receiving accounts configured without callbacks.receive: the listener is off');
     }
     admin = new AdminService({
-      server,
+      network,
       sent: sentStore,
       received,
       delivery,
@@ -160,9 +166,15 @@ export async function createBridge(
           }
         : {}),
     },
-    dependencyChecks: { network: () => withTimeout(server.root(), NETWORK_CHECK_TIMEOUT_MS) },
+    dependencyChecks: { network: () => withTimeout(network.health(), NETWORK_CHECK_TIMEOUT_MS) },
   });
 
+  gapHalts.counter = appCounter(
+    app,
+    'bridge_listener_gaps_total',
+    'Receiving accounts halted by a history gap (cursor older than the retained history)',
+    ['account'],
+  );
   delivery?.countFailuresIn(
     appCounter(app, 'bridge_delivery_failures_total', 'Failed delivery attempts by kind and outcome', [
       'kind',
@@ -191,6 +203,7 @@ export async function createBridge(
     submitter,
     listener,
     delivery,
+    network,
     async start() {
       const keys = [
         config.accounts.base_seed,
@@ -205,7 +218,7 @@ export async function createBridge(
           if (isNotFound(err)) {
             throw new Error(`account ${id} (from a configured seed) does not exist on the network`);
           }
-          logger.warn('Horizon unreachable at startup; continuing', { account: id, error: String(err) });
+          logger.warn('network unreachable at startup; continuing', { account: id, error: String(err) });
         }
       }
       listener?.start();

@@ -75,7 +75,22 @@ const databaseSchema = z
 export const bridgeConfigSchema = z.strictObject({
   port: portSchema,
   host: z.string().default('127.0.0.1'),
-  horizon: urlSchema,
+  /** Legacy: the Horizon URL. Required unless `[network] backend = "rpc"`. */
+  horizon: urlSchema.optional(),
+  network: z
+    .strictObject({
+      /** Which API the bridge talks to: Horizon, or Stellar RPC (no Horizon needed). */
+      backend: z.enum(['horizon', 'rpc']).default('horizon'),
+      /** Stellar RPC endpoint (localnet: `<url>/rpc`); required with backend = "rpc". */
+      rpc_url: urlSchema.optional(),
+      /** Horizon URL; with backend = "rpc" used only to backfill history older than RPC's window. */
+      horizon_url: urlSchema.optional(),
+      /** RPC polling interval for transaction outcomes and incoming payments. */
+      poll_interval_ms: z.number().int().min(10).default(1_000),
+      /** How long an RPC submission waits for its ledger before its outcome counts as unknown. */
+      submit_timeout_ms: z.number().int().min(100).default(30_000),
+    })
+    .optional(),
   network_passphrase: z.string().min(1, { error: 'network_passphrase param is required' }),
   compliance: urlSchema.optional(),
   api_key: z.string().min(15, { error: 'api-key have to be at least 15 chars long' }).optional(),
@@ -164,6 +179,22 @@ export const bridgeConfigSchema = z.strictObject({
     }),
 });
 
+export const bridgeConfigSchemaChecked = bridgeConfigSchema.superRefine((c, ctx) => {
+  const backend = c.network?.backend ?? 'horizon';
+  if (backend === 'rpc' && !c.network?.rpc_url)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['network', 'rpc_url'],
+      message: 'is required with backend = "rpc"',
+    });
+  if (backend === 'horizon' && !c.horizon && !c.network?.horizon_url)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['horizon'],
+      message: 'Invalid input: expected string, received undefined',
+    });
+});
+
 export type BridgeConfig = z.infer<typeof bridgeConfigSchema>;
 
 export const BRIDGE_ENV_OVERRIDES = {
@@ -177,12 +208,15 @@ export const BRIDGE_ENV_OVERRIDES = {
 
 /** Loads bridge.cfg with the BRIDGE_* environment overrides. */
 export function loadBridgeConfig(file: string, env: NodeJS.ProcessEnv = process.env): BridgeConfig {
-  return loadConfig(file, bridgeConfigSchema, { env, envOverrides: BRIDGE_ENV_OVERRIDES });
+  return loadConfig(file, bridgeConfigSchemaChecked, { env, envOverrides: BRIDGE_ENV_OVERRIDES });
 }
 
 /** Validates an already-parsed object (tests). */
 export function parseBridgeConfig(raw: Record<string, unknown>, env: NodeJS.ProcessEnv = {}): BridgeConfig {
-  return validateConfig('bridge.cfg', raw, bridgeConfigSchema, { env, envOverrides: BRIDGE_ENV_OVERRIDES });
+  return validateConfig('bridge.cfg', raw, bridgeConfigSchemaChecked, {
+    env,
+    envOverrides: BRIDGE_ENV_OVERRIDES,
+  });
 }
 
 /** The receiving accounts the listener watches (legacy key first, no duplicates). */
@@ -201,4 +235,22 @@ export function databaseOf(
   const db = config.database;
   if (!db || db.type === '') return undefined;
   return { type: db.type, url: db.url };
+}
+
+export type NetworkSettings =
+  | { backend: 'horizon'; horizonUrl: string }
+  | { backend: 'rpc'; rpcUrl: string; horizonUrl?: string; pollIntervalMs: number; submitTimeoutMs: number };
+
+/** The network the bridge talks to (`[network]`, else the legacy `horizon` key). */
+export function networkOf(config: BridgeConfig): NetworkSettings {
+  const horizonUrl = config.network?.horizon_url ?? config.horizon;
+  if (config.network?.backend === 'rpc')
+    return {
+      backend: 'rpc',
+      rpcUrl: config.network.rpc_url as string,
+      horizonUrl,
+      pollIntervalMs: config.network.poll_interval_ms,
+      submitTimeoutMs: config.network.submit_timeout_ms,
+    };
+  return { backend: 'horizon', horizonUrl: horizonUrl as string };
 }

@@ -12,7 +12,7 @@ import { paymentHandler } from './handlers/payment.handler.js';
 
 export function mountRoutes(router: Router, deps: BridgeDeps): void {
   router.post('/create-keypair', createKeypairHandler);
-  router.post('/builder', builderHandler(deps.submitter.server, deps.submitter.networkPassphrase));
+  router.post('/builder', builderHandler(deps.submitter.network, deps.submitter.networkPassphrase));
   const payment = paymentHandler(deps.payments, deps.config.accounts.base_seed);
   router.post('/payment', payment);
   router.get('/payment', payment);

@@ -2,17 +2,10 @@
 // that the final Go code skipped runs here; errors name the JSON path
 // (`operations[0][body][destination]`, `signers[1]`, `source`).
 import type { RequestHandler } from 'express';
-import {
-  Account,
-  Asset,
-  Horizon,
-  Keypair,
-  Operation,
-  TransactionBuilder,
-  type xdr,
-} from '@stellar/stellar-sdk';
+import { Account, Asset, Keypair, Operation, TransactionBuilder, type xdr } from '@stellar/stellar-sdk';
 import { isAccountId, isAmount, isAssetCode, isSeed } from '@anchor/protocol';
 import { AppError, InvalidParameterError, MissingParameterError, UpstreamError } from '@anchor/support';
+import type { StellarNetwork } from '../network/stellar-network.js';
 
 type Body = Record<string, unknown>;
 
@@ -190,7 +183,7 @@ export function buildOperation(type: unknown, raw: unknown, i: number): xdr.Oper
   }
 }
 
-export function builderHandler(server: Horizon.Server, networkPassphrase: string): RequestHandler {
+export function builderHandler(network: StellarNetwork, networkPassphrase: string): RequestHandler {
   return async (req, res) => {
     if (
       !req.is('application/json') ||
@@ -223,8 +216,8 @@ export function builderHandler(server: Horizon.Server, networkPassphrase: string
     const given = body.sequence_number;
     if (given === undefined || given === null || given === '') {
       try {
-        const acc = await server.loadAccount(source);
-        sequence = BigInt(acc.sequenceNumber()) + 1n;
+        const acc = await network.loadAccount(source);
+        sequence = BigInt(acc.sequence) + 1n;
       } catch (err) {
         throw new UpstreamError(
           'horizon_unavailable',

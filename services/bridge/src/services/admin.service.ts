@@ -2,7 +2,7 @@
 // payments (with their delivery state), one received payment with its
 // operation, the manual reprocess of a received payment, and the deliveries by
 // state (dead letters, payments below the minimum) with the operator's retry.
-import type { Horizon } from '@stellar/stellar-sdk';
+import type { StellarNetwork } from '../network/stellar-network.js';
 import { AppError, NotFoundError } from '@anchor/support';
 import type { DeliveryStatus, ReceivedPaymentStore, OutboxRow } from '../stores/received-payment.store.js';
 import type { SentTransactionStore } from '../stores/sent-transaction.store.js';
@@ -26,7 +26,7 @@ function deliveryView(row: OutboxRow) {
 export class AdminService {
   constructor(
     private readonly deps: {
-      server: Horizon.Server;
+      network: StellarNetwork;
       sent: SentTransactionStore;
       received: ReceivedPaymentStore;
       delivery: DeliveryService;
@@ -57,10 +57,7 @@ export class AdminService {
     let operation: Record<string, unknown> | null = null;
     let authData: unknown = null;
     try {
-      const op = (await this.deps.server
-        .operations()
-        .operation(payment.operation_id)
-        .call()) as unknown as PaymentRecord;
+      const op = await this.deps.network.operation(payment.operation_id);
       const isMerge = op.type === 'account_merge';
       const converted = this.deps.listener ? await this.deps.listener.convert(op, isMerge) : undefined;
       operation = {
@@ -148,7 +145,7 @@ export class AdminService {
     const fail = (message: string) => ({ status: 400, body: { status: 'error', message } });
     let op: PaymentRecord;
     try {
-      op = (await this.deps.server.operations().operation(operationId).call()) as unknown as PaymentRecord;
+      op = await this.deps.network.operation(operationId);
     } catch (err) {
       return fail(String((err as Error).message ?? err));
     }

@@ -5,8 +5,10 @@
 // cursor and that ledger would be skipped without a word. Before every session (start and each
 // reconnect) the listener asks this guard; a gap is logged as an error, shown in
 // /admin/listener and /metrics, and — with policy `halt` — stops that account's delivery.
-import type { Horizon } from '@stellar/stellar-sdk';
+// The guard asks the network port, so it holds for Stellar RPC's retention window too (there a
+// cursor outside the window halts even under `continue`: RPC cannot start "at the oldest").
 import type { Logger } from '@anchor/support';
+import type { StellarNetwork } from '../network/stellar-network.js';
 
 export type HistoryGapPolicy = 'halt' | 'continue';
 
@@ -27,7 +29,7 @@ export class HistoryGapGuard {
   readonly gaps = new Map<string, HistoryGap>();
 
   constructor(
-    private readonly server: Horizon.Server,
+    private readonly network: StellarNetwork,
     readonly policy: HistoryGapPolicy,
   ) {}
 
@@ -39,15 +41,9 @@ export class HistoryGapGuard {
   async check(account: string, cursor: string, log: Logger): Promise<HistoryGap | undefined> {
     if (!/^\d+$/.test(cursor) || cursor === '0') return undefined;
     const cursorLedger = Number(BigInt(cursor) >> 32n);
-    const root = await this.server.root();
-    const elderLedger = Number(root.history_elder_ledger);
+    const elderLedger = await this.network.historyElderLedger();
     if (!(cursorLedger < elderLedger)) return undefined;
-    const acct = await this.server.loadAccount(account);
-    const lastChanged = Math.max(
-      Number(acct.last_modified_ledger),
-      ...acct.balances.map((b) => Number((b as { last_modified_ledger?: number }).last_modified_ledger ?? 0)),
-    );
-    if (lastChanged <= cursorLedger) return undefined;
+    if ((await this.network.lastChangedLedger(account)) <= cursorLedger) return undefined;
     const gap: HistoryGap = {
       cursor,
       cursorLedger,
@@ -58,8 +54,8 @@ export class HistoryGapGuard {
     };
     this.gaps.set(account, gap);
     log.error(
-      'stored cursor is older than the oldest ledger Horizon keeps: payments in the missing ledgers ' +
-        'cannot be read from this Horizon; reconcile them (see README, "History gaps")',
+      'stored cursor is older than the oldest ledger the network keeps: payments in the missing ' +
+        'ledgers cannot be read from it; reconcile them (see README, "History gaps")',
       { cursor, cursor_ledger: cursorLedger, history_elder_ledger: elderLedger, policy: this.policy },
     );
     return gap;

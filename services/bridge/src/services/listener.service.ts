@@ -10,9 +10,8 @@
 //      queues its callback(s) in the outbox and advances the cursor (a payment
 //      under its asset's min_amount is queued as below_minimum: never sent);
 //   4. the DeliveryService sends the outbox.
-// Before every session the stored cursor is checked against Horizon's retained history
+// Before every session the stored cursor is checked against the network's retained history
 // (history-gap.ts).
-import type { Horizon } from '@stellar/stellar-sdk';
 import { compareAmounts } from '@anchor/protocol';
 import type { Logger } from '@anchor/support';
 import { STATUS, type ReceivedPaymentStore } from '../stores/received-payment.store.js';
@@ -20,6 +19,7 @@ import type { AccountLock, LockHandle } from '../stores/listener-lock.store.js';
 import type { DeliveryPayload, DeliveryService } from './delivery.service.js';
 import type { HistoryGap, HistoryGapGuard } from './history-gap.js';
 import { isNotFound } from './horizon-errors.js';
+import { HistoryGapError, type StellarNetwork } from '../network/stellar-network.js';
 
 export interface AllowedAsset {
   code: string;
@@ -33,7 +33,7 @@ type Delivery = { kind: 'receive' | 'error'; payload: DeliveryPayload; status?: 
 export type CursorResetPolicy = 'now' | 'oldest' | 'halt';
 
 export interface ListenerOptions {
-  server: Horizon.Server;
+  network: StellarNetwork;
   store: ReceivedPaymentStore;
   lock: AccountLock;
   delivery: DeliveryService;
@@ -48,6 +48,8 @@ export interface ListenerOptions {
   reconnectMaxMs: number;
   lockRetryMs: number;
   pageSize?: number;
+  /** Counts history gaps that halted an account (metric bridge_listener_gaps_total). */
+  onGap?: (account: string) => void;
 }
 
 /** A payment-like record as Horizon's payments endpoint returns it. */
@@ -178,6 +180,16 @@ export class PaymentListener {
             : Math.min(backoff * 2, this.options.reconnectMaxMs);
         } catch (err) {
           if (err instanceof Stopped) break;
+          if (err instanceof HistoryGapError) {
+            // Never skip silently: stop this account until an operator resets its cursor knowingly.
+            this.setState(account, { state: 'halted', lastError: err.message });
+            log.error('history gap: listener halted for this account', {
+              cursor_ledger: err.cursorLedger,
+              oldest_ledger: err.oldestLedger,
+            });
+            this.options.onGap?.(account);
+            return;
+          }
           this.setState(account, { state: 'reconnecting', lastError: String((err as Error).message ?? err) });
           log.warn('listener session failed; reconnecting', { error: String(err), retry_in_ms: backoff });
           await this.sleep(backoff);
@@ -196,7 +208,7 @@ export class PaymentListener {
 
   /** Resolves the starting cursor: stored, else "now" made durable, with the reset policy applied. */
   private async startCursor(account: string, log: Logger): Promise<string | undefined> {
-    const { server, store } = this.options;
+    const { network, store } = this.options;
     let cursor = await store.getCursor(account);
     if (cursor === undefined) {
       cursor = await this.latestCursor(account);
@@ -204,8 +216,7 @@ export class PaymentListener {
       log.info('first start: listening from now', { cursor });
       return cursor;
     }
-    const ledgers = await server.ledgers().order('desc').limit(1).call();
-    const latest = ledgers.records[0]?.sequence;
+    const latest = (await network.latestLedger()).sequence;
     const cursorLedger = /^\d+$/.test(cursor) ? Number(BigInt(cursor) >> 32n) : 0;
     if (latest !== undefined && cursorLedger > Number(latest)) {
       log.warn('stored cursor is ahead of the network (network reset?)', {
@@ -233,8 +244,9 @@ export class PaymentListener {
       if (gap.policy === 'halt') {
         this.setState(account, {
           state: 'halted',
-          lastError: 'cursor older than Horizon history; policy halt',
+          lastError: 'cursor older than the network history; policy halt',
         });
+        this.options.onGap?.(account);
         return undefined;
       }
     }
@@ -242,18 +254,12 @@ export class PaymentListener {
   }
 
   private async latestCursor(account: string): Promise<string> {
-    try {
-      const page = await this.options.server.payments().forAccount(account).order('desc').limit(1).call();
-      return page.records[0]?.paging_token ?? '0';
-    } catch (err) {
-      if (isNotFound(err)) return '0';
-      throw err;
-    }
+    return this.options.network.latestPaymentCursor(account);
   }
 
   /** One catch-up + stream session; returns whether anything was processed. */
   private async session(account: string, active: () => boolean, log: Logger): Promise<boolean> {
-    const { server } = this.options;
+    const { network } = this.options;
     const cursor0 = await this.startCursor(account, log);
     if (cursor0 === undefined) return false;
     let cursor = cursor0;
@@ -262,21 +268,14 @@ export class PaymentListener {
     this.setState(account, { state: 'catching_up', cursor });
     for (;;) {
       if (!active()) throw new Stopped();
-      const page = await server
-        .payments()
-        .forAccount(account)
-        .cursor(cursor)
-        .order('asc')
-        .limit(pageSize)
-        .join('transactions')
-        .call();
-      for (const record of page.records as unknown as PaymentRecord[]) {
+      const records = await network.paymentsPage(account, cursor, pageSize);
+      for (const record of records) {
         if (!active()) throw new Stopped();
         await this.handle(account, record, log);
         cursor = record.paging_token;
         progressed = true;
       }
-      if (page.records.length < pageSize) break;
+      if (records.length < pageSize) break;
     }
     // Follow the stream from where the catch-up ended.
     this.setState(account, { state: 'streaming', cursor });
@@ -284,26 +283,21 @@ export class PaymentListener {
     let failure: unknown;
     let lastActivity = Date.now();
     let wake: (() => void) | undefined;
-    const close = server
-      .payments()
-      .forAccount(account)
-      .cursor(cursor)
-      .join('transactions')
-      .stream({
-        onmessage: (record) => {
-          queue.push(record as unknown as PaymentRecord);
-          lastActivity = Date.now();
-          wake?.();
-        },
-        onerror: (event) => {
-          // Empty error events are benign (Horizon closes idle streams); real ones end the session.
-          const detail = (event as { message?: string; status?: number } | undefined) ?? {};
-          if (!detail.message && !detail.status) return;
-          failure = new Error(`stream error: ${detail.message ?? detail.status}`);
-          wake?.();
-        },
-        reconnectTimeout: this.options.silenceTimeoutMs,
-      });
+    const close = network.streamPayments(account, cursor, {
+      onmessage: (record) => {
+        queue.push(record);
+        lastActivity = Date.now();
+        wake?.();
+      },
+      onerror: (event) => {
+        // Empty error events are benign (Horizon closes idle streams); real ones end the session.
+        const detail = event;
+        if (!detail.message && !detail.status) return;
+        failure = new Error(`stream error: ${detail.message ?? detail.status}`);
+        wake?.();
+      },
+      reconnectTimeout: this.options.silenceTimeoutMs,
+    });
     const stopWake = () => wake?.();
     this.stopWaiters.add(stopWake);
     try {
@@ -411,14 +405,10 @@ export class PaymentListener {
   }
 
   async convert(record: PaymentRecord, isMerge: boolean): Promise<DeliveryPayload> {
-    const { server } = this.options;
+    const { network } = this.options;
     let amount = String(record.amount ?? '');
     if (isMerge) {
-      const effects = await retry(() => server.effects().forOperation(String(record.id)).limit(50).call());
-      const credited = effects.records.find(
-        (e) => (e as unknown as { type: string }).type === 'account_credited',
-      ) as unknown as { amount?: string } | undefined;
-      amount = credited?.amount ?? '0';
+      amount = await retry(() => network.mergedAmount(record));
     }
     // With join=transactions the record carries its transaction (the SDK names it transaction_attr).
     const joined = (record.transaction_attr ?? record.transaction) as
@@ -426,12 +416,7 @@ export class PaymentListener {
     const tx =
       joined && typeof joined === 'object' && joined.memo_type
         ? joined
-        : ((await retry(() =>
-            server.transactions().transaction(String(record.transaction_hash)).call(),
-          )) as unknown as {
-            memo_type?: string;
-            memo?: string;
-          });
+        : await retry(() => network.transactionMemo(String(record.transaction_hash)));
     return {
       id: String(record.id),
       from: String(isMerge ? record.account : record.from),

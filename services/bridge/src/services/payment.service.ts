@@ -172,7 +172,7 @@ export class PaymentService {
     const source = request.source.publicKey();
     const account = await this.loadDestination(resolved.accountId);
     const exists = account !== undefined;
-    if (account) assertMemoGiven(resolved.accountId, account.data_attr, memo);
+    if (account) assertMemoGiven(resolved.accountId, account.data, memo);
     let operation: xdr.Operation;
     if (!exists) {
       if (request.sendMax !== undefined || request.asset.type === 'credit') {
@@ -246,7 +246,7 @@ export class PaymentService {
   /** The destination account, or undefined when it does not exist yet. */
   private async loadDestination(accountId: string) {
     try {
-      return await this.deps.submitter.server.loadAccount(accountId);
+      return await this.deps.submitter.network.loadAccount(accountId);
     } catch (err) {
       const e = err as { name?: string; response?: { status?: number } };
       if (e.name === 'NotFoundError' || e.response?.status === 404) return undefined;

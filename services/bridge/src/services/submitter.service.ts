@@ -17,15 +17,7 @@
 //   safe, so a payment can never land twice.
 // - Every transaction is recorded in sent_transaction before submission.
 import { randomUUID } from 'node:crypto';
-import {
-  Account,
-  Horizon,
-  Keypair,
-  Memo,
-  TransactionBuilder,
-  type Transaction,
-  type xdr,
-} from '@stellar/stellar-sdk';
+import { Account, Keypair, Memo, TransactionBuilder, type Transaction, type xdr } from '@stellar/stellar-sdk';
 import type { Logger } from '@anchor/support';
 import { AppError, UpstreamError } from '@anchor/support';
 import {
@@ -42,6 +34,7 @@ import {
   rejectionToAppError,
   type OperationKind,
 } from './horizon-errors.js';
+import type { StellarNetwork } from '../network/stellar-network.js';
 
 export interface SubmitJob {
   /** Operation with its source already set to the paying account. */
@@ -64,7 +57,7 @@ export interface SubmitSuccess {
 }
 
 export interface SubmitterOptions {
-  server: Horizon.Server;
+  network: StellarNetwork;
   networkPassphrase: string;
   store: SentTransactionStore;
   logger: Logger;
@@ -151,8 +144,8 @@ export class TransactionSubmitter {
     }
   }
 
-  get server(): Horizon.Server {
-    return this.options.server;
+  get network(): StellarNetwork {
+    return this.options.network;
   }
 
   get networkPassphrase(): string {
@@ -161,7 +154,7 @@ export class TransactionSubmitter {
 
   /** Loads an account from Horizon (startup check of base/authorizing/channel accounts). */
   async checkAccount(accountId: string): Promise<void> {
-    await this.options.server.loadAccount(accountId);
+    await this.options.network.loadAccount(accountId);
   }
 
   /** Queues one operation; resolves when its transaction is in a ledger. */
@@ -238,7 +231,7 @@ export class TransactionSubmitter {
 
   private async nextSequence(lane: Lane): Promise<bigint> {
     if (lane.sequence === undefined) {
-      const account = await this.options.server
+      const account = await this.options.network
         .loadAccount(lane.keypair.publicKey())
         .catch((err: unknown) => {
           // Retrying cannot help a source account that does not exist: say so (as Horizon's
@@ -246,7 +239,7 @@ export class TransactionSubmitter {
           if (isNotFound(err)) throw new AppError(400, 'transaction_no_account', 'Source account not found.');
           throw err;
         });
-      lane.sequence = BigInt(account.sequenceNumber());
+      lane.sequence = BigInt(account.sequence);
     }
     lane.sequence += 1n;
     return lane.sequence;
@@ -399,14 +392,8 @@ export class TransactionSubmitter {
         if (resolved) return resolved;
       }
       try {
-        const res = await this.options.server.submitTransaction(tx, { skipMemoRequiredCheck: true });
-        return {
-          hash: res.hash,
-          ledger: Number(res.ledger),
-          envelope_xdr: res.envelope_xdr ?? envelope,
-          result_xdr: res.result_xdr,
-          operationIndex: 0,
-        };
+        const res = await this.options.network.submit(tx);
+        return { ...res, envelope_xdr: res.envelope_xdr || envelope, operationIndex: 0 };
       } catch (err) {
         const rejection = asRejection(err);
         const status = horizonStatus(err);
@@ -471,18 +458,15 @@ export class TransactionSubmitter {
 
   /** Whether Horizon's latest ledger closed after `unixSeconds` (Horizon's clock, not ours). */
   private async ledgerClosedAfter(unixSeconds: number): Promise<boolean> {
-    const page = await this.options.server.ledgers().order('desc').limit(1).call();
-    const closedAt = Date.parse(String(page.records[0]?.closed_at ?? ''));
-    return Number.isFinite(closedAt) && closedAt / 1000 > unixSeconds;
+    const { closedAt } = await this.options.network.latestLedger();
+    return Number.isFinite(closedAt) && closedAt > unixSeconds;
   }
 
   /** The transaction by hash: success, a HorizonRejection for a failed one, undefined when unknown. */
   private async lookup(hash: string): Promise<SubmitSuccess | undefined> {
     try {
-      const record = (await this.options.server.transactions().transaction(hash).call()) as unknown as Record<
-        string,
-        unknown
-      >;
+      const record = await this.options.network.findTransaction(hash);
+      if (!record) return undefined;
       if (record.successful === false) {
         const resultXdr = String(record.result_xdr ?? '');
         throw new HorizonRejection(
@@ -493,9 +477,9 @@ export class TransactionSubmitter {
       }
       return {
         hash,
-        ledger: Number(record.ledger_attr ?? record.ledger),
-        envelope_xdr: String(record.envelope_xdr ?? ''),
-        result_xdr: record.result_xdr as string | undefined,
+        ledger: record.ledger,
+        envelope_xdr: record.envelope_xdr,
+        result_xdr: record.result_xdr,
         operationIndex: 0,
       };
     } catch (err) {

@@ -1,0 +1,137 @@
+// The network port over Horizon (@stellar/stellar-sdk Horizon.Server): the code paths the bridge
+// has always used, gathered behind StellarNetwork. Also serves as the RPC adapter's backfill.
+import { Horizon, type Transaction } from '@stellar/stellar-sdk';
+import type { PaymentRecord } from '../services/listener.service.js';
+import { isNotFound } from '../services/horizon-errors.js';
+import type {
+  FoundTransaction,
+  LandedTransaction,
+  LatestLedger,
+  NetworkAccount,
+  PaymentStreamHandlers,
+  StellarNetwork,
+} from './stellar-network.js';
+
+export class HorizonNetwork implements StellarNetwork {
+  readonly backend = 'horizon' as const;
+  readonly server: Horizon.Server;
+
+  constructor(url: string) {
+    this.server = new Horizon.Server(url, { allowHttp: url.startsWith('http:') });
+  }
+
+  async health(): Promise<void> {
+    await this.server.root();
+  }
+
+  async historyElderLedger(): Promise<number> {
+    return Number((await this.server.root()).history_elder_ledger);
+  }
+
+  async lastChangedLedger(accountId: string): Promise<number> {
+    const acct = await this.server.loadAccount(accountId);
+    return Math.max(
+      Number(acct.last_modified_ledger),
+      ...acct.balances.map((b) => Number((b as { last_modified_ledger?: number }).last_modified_ledger ?? 0)),
+    );
+  }
+
+  async loadAccount(accountId: string): Promise<NetworkAccount> {
+    const account = await this.server.loadAccount(accountId);
+    return { accountId, sequence: account.sequenceNumber(), data: { ...account.data_attr } };
+  }
+
+  async submit(tx: Transaction): Promise<LandedTransaction> {
+    // The bank decides memos: SEP-29's memo-required check is not the bridge's to make.
+    const res = await this.server.submitTransaction(tx, { skipMemoRequiredCheck: true });
+    return {
+      hash: res.hash,
+      ledger: Number(res.ledger),
+      envelope_xdr: res.envelope_xdr ?? tx.toEnvelope().toXDR('base64'),
+      result_xdr: res.result_xdr,
+    };
+  }
+
+  async findTransaction(hash: string): Promise<FoundTransaction | undefined> {
+    try {
+      const record = (await this.server.transactions().transaction(hash).call()) as unknown as Record<
+        string,
+        unknown
+      >;
+      return {
+        hash,
+        successful: record.successful !== false,
+        ledger: Number(record.ledger_attr ?? record.ledger),
+        envelope_xdr: String(record.envelope_xdr ?? ''),
+        result_xdr: record.result_xdr as string | undefined,
+      };
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  async latestLedger(): Promise<LatestLedger> {
+    const page = await this.server.ledgers().order('desc').limit(1).call();
+    const record = page.records[0];
+    return {
+      sequence: Number(record?.sequence ?? 0),
+      closedAt: Date.parse(String(record?.closed_at ?? '')) / 1000,
+    };
+  }
+
+  async latestPaymentCursor(accountId: string): Promise<string> {
+    try {
+      const page = await this.server.payments().forAccount(accountId).order('desc').limit(1).call();
+      return page.records[0]?.paging_token ?? '0';
+    } catch (err) {
+      if (isNotFound(err)) return '0';
+      throw err;
+    }
+  }
+
+  async paymentsPage(accountId: string, cursor: string, limit: number): Promise<PaymentRecord[]> {
+    const page = await this.server
+      .payments()
+      .forAccount(accountId)
+      .cursor(cursor)
+      .order('asc')
+      .limit(limit)
+      .join('transactions')
+      .call();
+    return page.records as unknown as PaymentRecord[];
+  }
+
+  streamPayments(accountId: string, cursor: string, handlers: PaymentStreamHandlers): () => void {
+    return this.server
+      .payments()
+      .forAccount(accountId)
+      .cursor(cursor)
+      .join('transactions')
+      .stream({
+        onmessage: (record) => handlers.onmessage(record as unknown as PaymentRecord),
+        onerror: (event) =>
+          handlers.onerror((event as { message?: string; status?: number } | undefined) ?? {}),
+        reconnectTimeout: handlers.reconnectTimeout,
+      });
+  }
+
+  async operation(operationId: string): Promise<PaymentRecord> {
+    return (await this.server.operations().operation(operationId).call()) as unknown as PaymentRecord;
+  }
+
+  async mergedAmount(record: PaymentRecord): Promise<string> {
+    const effects = await this.server.effects().forOperation(String(record.id)).limit(50).call();
+    const credited = effects.records.find(
+      (e) => (e as unknown as { type: string }).type === 'account_credited',
+    ) as unknown as { amount?: string } | undefined;
+    return credited?.amount ?? '0';
+  }
+
+  async transactionMemo(hash: string): Promise<{ memo_type?: string; memo?: string }> {
+    return (await this.server.transactions().transaction(hash).call()) as unknown as {
+      memo_type?: string;
+      memo?: string;
+    };
+  }
+}

@@ -1,0 +1,346 @@
+// The network port over Stellar RPC (@stellar/stellar-sdk rpc.Server, JSON-RPC 2.0):
+// - accounts: getLedgerEntries; submission: sendTransaction, then getTransaction until the
+//   outcome is known (TRY_AGAIN_LATER and "not in a ledger yet" surface as unknown outcomes, so the
+//   submitter resubmits the same envelope or resolves it by hash, never rebuilding it early);
+// - payments: getEvents with CAP-67 credits to the account (see rpc-records.ts), polled;
+// - gap policy: a cursor older than RPC's window is backfilled from Horizon when one is
+//   configured, otherwise HistoryGapError (the listener halts that account; never a silent skip).
+import { MEMO_REQUIRED_KEY } from '../services/memo-required.js';
+import { rpc, xdr, Keypair, type Transaction } from '@stellar/stellar-sdk';
+import type { Logger } from '@anchor/support';
+import type { PaymentRecord } from '../services/listener.service.js';
+import type { HorizonNetwork } from './horizon-network.js';
+import {
+  creditTopics,
+  decodeCredit,
+  envelopeTransaction,
+  memoOf,
+  operationParts,
+  paymentRecord,
+  type RpcTransaction,
+} from './rpc-records.js';
+import {
+  AccountNotFound,
+  HistoryGapError,
+  cursorLedger,
+  endOfLedgerCursor,
+  type FoundTransaction,
+  type LandedTransaction,
+  type LatestLedger,
+  type NetworkAccount,
+  type PaymentStreamHandlers,
+  type StellarNetwork,
+} from './stellar-network.js';
+
+export interface RpcNetworkOptions {
+  url: string;
+  networkPassphrase: string;
+  logger: Logger;
+  /** Horizon kept only to backfill history older than RPC's window. */
+  backfill?: HorizonNetwork;
+  /** getTransaction and getEvents polling interval. */
+  pollIntervalMs: number;
+  /** How long a submission waits for its ledger before its outcome counts as unknown (Horizon: 30 s). */
+  submitTimeoutMs: number;
+}
+
+/**
+ * An RPC answer that leaves a submission's outcome open, in the shape of Horizon's client errors
+ * (`response.status`), so the submitter's classification (503/504 = unknown) applies as is.
+ */
+class OutcomeUnknown extends Error {
+  readonly response: { status: number };
+  constructor(status: number, message: string) {
+    super(message);
+    this.name = 'OutcomeUnknown';
+    this.response = { status };
+  }
+}
+
+/** A rejected or failed transaction, shaped like Horizon's 400 (horizon-errors' asRejection reads it). */
+class Rejected extends Error {
+  readonly response: { status: number; data: { extras: { result_xdr: string } } };
+  constructor(resultXdr: string) {
+    super('transaction rejected');
+    this.name = 'Rejected';
+    this.response = { status: 400, data: { extras: { result_xdr: resultXdr } } };
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const EVENTS_LIMIT = 200;
+/** RPC's "outside the ledger range" error (JSON-RPC -32600). */
+const isOutsideRange = (err: unknown) => (err as { code?: number } | null)?.code === -32600;
+
+/** Where a payments query starts: after an operation, after an RPC event id, or at a ledger. */
+type Position = { opCursor: string } | { eventCursor: string };
+
+export class RpcNetwork implements StellarNetwork {
+  readonly backend = 'rpc' as const;
+  readonly server: rpc.Server;
+  /** Per account: the cursor a Horizon backfill reached (at least RPC's window). */
+  private readonly backfilled = new Map<string, string>();
+
+  constructor(private readonly options: RpcNetworkOptions) {
+    this.server = new rpc.Server(options.url, { allowHttp: options.url.startsWith('http:') });
+  }
+
+  async health(): Promise<void> {
+    await this.server.getHealth();
+  }
+
+  async historyElderLedger(): Promise<number> {
+    if (this.options.backfill) return this.options.backfill.historyElderLedger();
+    return (await this.server.getHealth()).oldestLedger;
+  }
+
+  async lastChangedLedger(): Promise<number> {
+    // Trustline entries would need one key per asset: assume the account changed (a gap halts).
+    return (await this.latestLedger()).sequence;
+  }
+
+  async loadAccount(accountId: string): Promise<NetworkAccount> {
+    const key = xdr.LedgerKey.account(
+      new xdr.LedgerKeyAccount({ accountId: Keypair.fromPublicKey(accountId).xdrPublicKey() }),
+    );
+    // The SEP-29 data entry comes in the same request: RPC serves data entries as their own keys.
+    const memoKey = xdr.LedgerKey.data(
+      new xdr.LedgerKeyData({
+        accountId: Keypair.fromPublicKey(accountId).xdrPublicKey(),
+        dataName: MEMO_REQUIRED_KEY,
+      }),
+    );
+    const res = await this.server._getLedgerEntries(key, memoKey);
+    const entries = (res.entries ?? []).map((e) => xdr.LedgerEntryData.fromXDR(e.xdr, 'base64'));
+    const account = entries.find((e) => e.switch().name === 'account');
+    if (!account) throw new AccountNotFound(`account ${accountId} not found`);
+    const data: Record<string, string> = {};
+    for (const e of entries.filter((x) => x.switch().name === 'data')) {
+      data[e.data().dataName().toString()] = e.data().dataValue().toString('base64');
+    }
+    return { accountId, sequence: account.account().seqNum().toString(), data };
+  }
+
+  async submit(tx: Transaction): Promise<LandedTransaction> {
+    const hash = tx.hash().toString('hex');
+    const sent = await this.server._sendTransaction(tx);
+    if (sent.status === 'ERROR') throw new Rejected(String(sent.errorResultXdr ?? ''));
+    if (sent.status === 'TRY_AGAIN_LATER')
+      throw new OutcomeUnknown(503, 'sendTransaction: TRY_AGAIN_LATER (not accepted; same envelope later)');
+    // PENDING or DUPLICATE (already queued): wait for its ledger.
+    const deadline = Date.now() + this.options.submitTimeoutMs;
+    while (Date.now() < deadline) {
+      const found = await this.findTransaction(hash);
+      if (found && !found.successful) throw new Rejected(found.result_xdr ?? '');
+      if (found) return found;
+      await sleep(this.options.pollIntervalMs);
+    }
+    throw new OutcomeUnknown(
+      504,
+      `transaction ${hash} not in a ledger after ${this.options.submitTimeoutMs} ms`,
+    );
+  }
+
+  async findTransaction(hash: string): Promise<FoundTransaction | undefined> {
+    const res = await this.server._getTransaction(hash);
+    if (res.status === 'NOT_FOUND') return undefined;
+    return {
+      hash,
+      successful: res.status === 'SUCCESS',
+      ledger: Number(res.ledger),
+      envelope_xdr: String(res.envelopeXdr ?? ''),
+      result_xdr: res.resultXdr,
+    };
+  }
+
+  async latestLedger(): Promise<LatestLedger> {
+    const res = await this.server._getLatestLedger();
+    return { sequence: res.sequence, closedAt: Number(res.closeTime) };
+  }
+
+  async latestPaymentCursor(): Promise<string> {
+    return endOfLedgerCursor((await this.latestLedger()).sequence);
+  }
+
+  async paymentsPage(accountId: string, cursor: string, limit: number): Promise<PaymentRecord[]> {
+    return (await this.credits(accountId, { opCursor: cursor }, limit)).records;
+  }
+
+  streamPayments(accountId: string, cursor: string, handlers: PaymentStreamHandlers): () => void {
+    let stopped = false;
+    void (async () => {
+      let position: Position = { opCursor: cursor };
+      while (!stopped) {
+        try {
+          const page = await this.credits(accountId, position, EVENTS_LIMIT);
+          for (const record of page.records) if (!stopped) handlers.onmessage(record);
+          position = page.next;
+          if (page.records.length < EVENTS_LIMIT) await sleep(this.options.pollIntervalMs);
+        } catch (err) {
+          if (!stopped) handlers.onerror({ message: `rpc: ${String((err as Error).message ?? err)}` });
+          return;
+        }
+      }
+    })();
+    return () => {
+      stopped = true;
+    };
+  }
+
+  async operation(id: string): Promise<PaymentRecord> {
+    const { ledger, order, opIndex } = operationParts(id);
+    let cursor: string | undefined;
+    for (;;) {
+      const page = await this.server
+        ._getTransactions(
+          cursor
+            ? { pagination: { cursor, limit: 200 } }
+            : { startLedger: ledger, pagination: { limit: 200 } },
+        )
+        .catch((err: unknown) => {
+          if (isOutsideRange(err)) throw new AccountNotFound(`operation ${id} is outside RPC's window`);
+          throw err;
+        });
+      const txs = page.transactions ?? [];
+      const hit = txs.find((t) => t.ledger === ledger && t.applicationOrder === order);
+      if (hit) {
+        const credit = (hit.events?.contractEventsXdr?.[opIndex] ?? [])
+          .map((e) => xdr.ContractEvent.fromXDR(e, 'base64').body().v0())
+          .map((b) =>
+            decodeCredit({
+              topic: b.topics().map((t) => t.toXDR('base64')),
+              value: b.data().toXDR('base64'),
+            }),
+          )
+          .find((c) => c !== undefined);
+        if (credit && hit.envelopeXdr) {
+          const tx = envelopeTransaction(hit.envelopeXdr, this.options.networkPassphrase);
+          return paymentRecord(hit, tx, opIndex, credit);
+        }
+        break;
+      }
+      if (txs.length === 0 || (txs[txs.length - 1]?.ledger ?? 0) > ledger) break;
+      cursor = page.cursor;
+    }
+    throw new AccountNotFound(`operation ${id} not found`);
+  }
+
+  async mergedAmount(record: PaymentRecord): Promise<string> {
+    // The merge's CAP-67 transfer event carries the merged balance.
+    return String(record.amount ?? '0');
+  }
+
+  async transactionMemo(hash: string): Promise<{ memo_type?: string; memo?: string }> {
+    const res = await this.server._getTransaction(hash);
+    if (res.status === 'NOT_FOUND' || !res.envelopeXdr)
+      throw new AccountNotFound(`transaction ${hash} not found`);
+    return memoOf(envelopeTransaction(res.envelopeXdr, this.options.networkPassphrase));
+  }
+
+  /** Credits to the account after `position`, and where the next query starts. */
+  private async credits(
+    accountId: string,
+    position: Position,
+    limit: number,
+  ): Promise<{ records: PaymentRecord[]; next: Position }> {
+    const query = await this.eventQuery(accountId, position);
+    if (query === 'backfill') {
+      const cursor = (position as { opCursor: string }).opCursor;
+      return this.backfill(accountId, cursor, limit);
+    }
+    if (query === 'nothing yet') return { records: [], next: position };
+    const res = await this.server
+      ._getEvents({
+        ...query,
+        filters: [{ type: 'contract', topics: creditTopics(accountId) }],
+        limit,
+      } as rpc.Api.GetEventsRequest)
+      .catch((err: unknown) => {
+        // The window moved past us between the range check and the query: the next call decides.
+        if (isOutsideRange(err))
+          throw new Error(`rpc: cursor left the window: ${String((err as Error).message)}`);
+        throw err;
+      });
+    const txs = new Map<string, Promise<RpcTransaction & { envelopeXdr?: string }>>();
+    const records: PaymentRecord[] = [];
+    const seen = new Set<string>();
+    const events = res.events ?? [];
+    const resolved = await Promise.all(
+      events.map(async (e) => {
+        const credit = decodeCredit({ topic: e.topic ?? [], value: e.value });
+        if (!credit || credit.to !== accountId) return undefined;
+        let info = txs.get(e.txHash);
+        if (!info) {
+          info = this.server
+            ._getTransaction(e.txHash)
+            .then((t) => ({ ...t, txHash: e.txHash }) as RpcTransaction);
+          txs.set(e.txHash, info);
+        }
+        const t = await info;
+        if (!t.envelopeXdr) throw new Error(`rpc: transaction ${e.txHash} of event ${e.id} not found`);
+        return paymentRecord(
+          t,
+          envelopeTransaction(t.envelopeXdr, this.options.networkPassphrase),
+          e.operationIndex,
+          credit,
+        );
+      }),
+    );
+    for (const r of resolved) {
+      // One record per operation (an operation may credit us twice, e.g. crossing our own offer).
+      if (r && !seen.has(r.id)) {
+        seen.add(r.id);
+        records.push(r);
+      }
+    }
+    return { records, next: { eventCursor: res.cursor } };
+  }
+
+  /** The getEvents range for `position`, 'backfill' when it lies before RPC's window. */
+  private async eventQuery(
+    accountId: string,
+    position: Position,
+  ): Promise<{ cursor: string } | { startLedger: number } | 'backfill' | 'nothing yet'> {
+    if ('eventCursor' in position) return { cursor: position.eventCursor };
+    let cursor = position.opCursor;
+    const health = await this.server.getHealth();
+    const floor = this.backfilled.get(accountId);
+    if (floor !== undefined && BigInt(floor) > BigInt(/^\d+$/.test(cursor) ? cursor : '0')) cursor = floor;
+    const ledger = cursorLedger(cursor);
+    const endOfLedger = /^\d+$/.test(cursor) && (BigInt(cursor) & 0xffffffffn) === 0xffffffffn;
+    // The first ledger whose events we still need (ledger 1 is genesis: no transactions).
+    const need = cursor === '0' || !/^\d+$/.test(cursor) ? 2 : endOfLedger ? ledger + 1 : ledger;
+    if (need < health.oldestLedger) {
+      if (this.options.backfill) return 'backfill';
+      throw new HistoryGapError(accountId, ledger, health.oldestLedger);
+    }
+    if (need > health.latestLedger) return 'nothing yet';
+    if (endOfLedger || need === 2) return { startLedger: need };
+    // After every event of operation `cursor` (its RPC event TOID is one less: ops count from 0).
+    const eventToid = BigInt(cursor) - 1n;
+    return { cursor: `${eventToid.toString().padStart(19, '0')}-4294967295` };
+  }
+
+  /** Reads history older than RPC's window from Horizon (same records, same cursors). */
+  private async backfill(
+    accountId: string,
+    cursor: string,
+    limit: number,
+  ): Promise<{ records: PaymentRecord[]; next: Position }> {
+    const horizon = this.options.backfill as HorizonNetwork;
+    const latest = await horizon.latestLedger();
+    const records = await horizon.paymentsPage(accountId, cursor, limit);
+    this.options.logger.warn('cursor outside RPC retention: backfilling from Horizon', {
+      account: accountId,
+      cursor,
+      records: records.length,
+    });
+    const last = records[records.length - 1]?.paging_token ?? cursor;
+    // Horizon had nothing more up to `latest`: RPC takes over from there.
+    if (records.length < limit) this.backfilled.set(accountId, endOfLedgerCursor(latest.sequence));
+    return {
+      records,
+      next: { opCursor: records.length < limit ? endOfLedgerCursor(latest.sequence) : last },
+    };
+  }
+}
