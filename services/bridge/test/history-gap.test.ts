@@ -185,7 +185,7 @@ describe.each(databaseLegs(['sqlite3']))('history gap on $type', (leg) => {
             (l) =>
               l.level === 'error' &&
               l.account === receiving.publicKey() &&
-              String(l.message).includes('older than the oldest ledger Horizon keeps'),
+              String(l.message).includes('older than the oldest ledger the network keeps'),
           );
           expect(errors.length).toBeGreaterThan(0);
           expect(errors[0]).toMatchObject({ cursor: a.opId, cursor_ledger: a.ledger, policy });
