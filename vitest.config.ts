@@ -14,7 +14,9 @@ export default defineConfig({
     pool: 'forks',
     // Two cores: more parallel files only make database and ledger timings noisier.
     maxWorkers: 2,
-    testTimeout: 30_000,
+    // A limit for a hung test, not a performance bound: process and replica tests start
+    // several servers and can take tens of seconds on a loaded 2-core machine.
+    testTimeout: 90_000,
     hookTimeout: 60_000,
     globalSetup: ['./scripts/test-global-setup.ts'],
     reporters: ['default', './scripts/summary-reporter.ts'],
