@@ -443,7 +443,7 @@ describe.skipIf(!HAVE_COMPOSE || !HAVE_PYYAML)('consistency of docker-compose.ym
             (callbacks.database as Record<string, string>).url!,
           );
           expect((federation.queries as Record<string, string>).federation).toMatch(
-            /FROM customers WHERE name = \? AND domain = \?/,
+            /FROM customers WHERE name = LOWER\(\?\) AND domain = \?/,
           );
 
           // stellar-toml job: same configs, writes <domain>.toml into the volume nginx serves.

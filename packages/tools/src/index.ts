@@ -11,8 +11,8 @@ export type { StellarTomlSpec, StellarTomlSources } from './stellar-toml/spec.js
 export { generateStellarToml, renderCheckedStellarToml, checkStellarToml } from './stellar-toml/generate.js';
 export { runAnchorToml, writeFileAtomic, readTomlFile } from './stellar-toml/cli.js';
 export type { AnchorTomlArgs, AnchorTomlIo } from './stellar-toml/cli.js';
-export { renderNginxConfig, SECURITY_HEADERS } from './nginx/render.js';
-export type { NginxBank, NginxConfigOptions } from './nginx/render.js';
+export { DEFAULT_CLIENT_LIMITS, renderNginxConfig, SECURITY_HEADERS, TLS12_CIPHERS } from './nginx/render.js';
+export type { ClientLimits, NginxBank, NginxConfigOptions } from './nginx/render.js';
 export {
   createDevCerts,
   writeNginxPrefix,

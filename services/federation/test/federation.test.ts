@@ -80,6 +80,36 @@ describe.each(databaseLegs())('federation on $type', (leg) => {
     expect(res.body).toEqual({ stellar_address: 'carol*stellar.org', account_id: carol });
   });
 
+  run(
+    'matches the domain case-insensitively and answers it lower case (issue 13: B1*BANK-B.TEST)',
+    async () => {
+      // Sample rows are stored lower case; the query compares the domain with `=`.
+      const res = await request(app).get('/federation').query({ type: 'name', q: 'alice*STELLAR.Org' });
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({
+        stellar_address: 'alice*stellar.org',
+        account_id: receiving,
+        memo_type: 'id',
+        memo: '1001',
+      });
+    },
+  );
+
+  run(
+    'passes the name part unchanged, so a bank query with LOWER(?) makes names case-insensitive',
+    async () => {
+      const exact = await request(app).get('/federation').query({ type: 'name', q: 'CAROL*stellar.org' });
+      // MySQL's default collation ignores case; SQLite and PostgreSQL compare bytes.
+      expect(exact.status).toBe(leg.type === 'mysql' ? 200 : 404);
+      const lowering = appFor(db, {
+        federation: SAMPLE_QUERIES.federation.replace('name = ?', 'name = LOWER(?)'),
+      });
+      const res = await request(lowering).get('/federation').query({ type: 'name', q: 'CAROL*Stellar.ORG' });
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ stellar_address: 'CAROL*stellar.org', account_id: carol });
+    },
+  );
+
   run('answers 404 not_found for unknown names and unknown domains', async () => {
     for (const q of ['jed*stellar.org', 'alice*example.com']) {
       const res = await request(app).get('/federation').query({ type: 'name', q });

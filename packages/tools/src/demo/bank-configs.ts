@@ -114,7 +114,7 @@ export function writeBankFiles(runDir: string, plan: BankPlan, network: DemoNetw
       `type = ${toml(databases.callbacks.type)}`,
       `dsn = ${toml(databases.callbacks.url)}`,
       '[queries]',
-      `federation = ${toml("SELECT account_id AS id, 'id' AS memo_type, route AS memo FROM customers WHERE name = ? AND domain = ?")}`,
+      `federation = ${toml("SELECT account_id AS id, 'id' AS memo_type, route AS memo FROM customers WHERE name = LOWER(?) AND domain = ?")}`,
     ],
     compliance: [
       `external_port = ${plan.ports.complianceExternal}`,

@@ -42,11 +42,44 @@ export interface NginxConfigOptions {
   clientMaxBodySize?: string;
   /** Upstream read/send timeout in seconds. Default 30. */
   proxyTimeoutSeconds?: number;
+  /** Default `auto` (one per core). */
   workerProcesses?: number | 'auto';
+  /** Default 4096; nginx may open twice as many files (client + upstream), set as `worker_rlimit_nofile`. */
   workerConnections?: number;
+  /** Per-client limits on the public locations; over them nginx answers 429. */
+  clientLimits?: Partial<ClientLimits>;
   /** `daemon on|off`; off (foreground) by default: tests, process managers and containers want that. */
   daemon?: boolean;
 }
+
+/** Per client address (`$binary_remote_addr`), shared by all the public locations of all banks. */
+export interface ClientLimits {
+  /** nginx `rate`, e.g. `20r/s` or `60r/m`. */
+  rate: string;
+  /** Requests above the rate served at once (`nodelay`) before 429s start. */
+  burst: number;
+  /** Requests of one client in progress at the same time. */
+  connections: number;
+}
+
+export const DEFAULT_CLIENT_LIMITS: ClientLimits = { rate: '20r/s', burst: 40, connections: 20 };
+
+/**
+ * Mozilla "intermediate" TLS 1.2 suites, ECDHE only (no DHE: we ship no dhparam):
+ * forward secret, AEAD; no CBC, no SHA-1 MACs, no static RSA key exchange.
+ * https://ssl-config.mozilla.org/guidelines/5.7.json (TLS 1.3 suites are OpenSSL's defaults).
+ */
+export const TLS12_CIPHERS = [
+  'ECDHE-ECDSA-AES128-GCM-SHA256',
+  'ECDHE-RSA-AES128-GCM-SHA256',
+  'ECDHE-ECDSA-AES256-GCM-SHA384',
+  'ECDHE-RSA-AES256-GCM-SHA384',
+  'ECDHE-ECDSA-CHACHA20-POLY1305',
+  'ECDHE-RSA-CHACHA20-POLY1305',
+].join(':');
+
+/** Idle keep-alive connections each nginx worker keeps open to one upstream. */
+const UPSTREAM_KEEPALIVE = 32;
 
 /** Security headers sent on every response (repeated per location: add_header is not inherited). */
 export const SECURITY_HEADERS: ReadonlyArray<readonly [string, string]> = [
@@ -84,6 +117,13 @@ function check(options: NginxConfigOptions): void {
   for (const value of [...options.httpsListen, ...(options.httpListen ?? [])]) {
     if (!/^(\[[0-9a-f:]+\]:|[0-9.]+:)?\d{1,5}$/i.test(value)) problems.push(`bad listen value ${value}`);
   }
+  const limits = options.clientLimits ?? {};
+  if (limits.rate !== undefined && !/^\d+r\/[sm]$/.test(limits.rate))
+    problems.push(`bad rate ${limits.rate}`);
+  for (const key of ['burst', 'connections'] as const) {
+    const value = limits[key];
+    if (value !== undefined && !(Number.isInteger(value) && value >= 0)) problems.push(`bad ${key} ${value}`);
+  }
   if (problems.length > 0) throw new Error(`invalid nginx options: ${problems.join('; ')}`);
 }
 
@@ -93,8 +133,39 @@ function headers(indent: string, extra: ReadonlyArray<readonly [string, string]>
     .join('');
 }
 
-function upstreamVariable(domain: string, kind: string): string {
-  return `$${kind}_${domain.replace(/[^a-z0-9]/gi, '_').toLowerCase()}`;
+/** `federation_bank_a_test`: the upstream block's name, and (with `$`) the resolver-mode variable. */
+function upstreamName(domain: string, kind: string): string {
+  return `${kind}_${domain.replace(/[^a-z0-9]/gi, '_').toLowerCase()}`;
+}
+
+/** What every public location carries: the per-client limits (zones declared in http{}). */
+function limitLines(indent: string, options: NginxConfigOptions): string {
+  const { burst, connections } = { ...DEFAULT_CLIENT_LIMITS, ...options.clientLimits };
+  return `${indent}limit_req zone=public_req burst=${burst} nodelay;\n${indent}limit_conn public_conn ${connections};\n`;
+}
+
+/**
+ * Fixed upstreams get an `upstream` block so nginx keeps connections to them alive. In
+ * resolver mode there is none: nginx 1.22–1.27.2 resolves an upstream block's names only at
+ * start, which is what the resolver mode avoids; those requests open a connection each.
+ */
+function upstreamBlocks(options: NginxConfigOptions): string {
+  if (options.resolver !== undefined) return '';
+  const blocks = new Map<string, string>();
+  for (const bank of options.banks) {
+    for (const [kind, target] of [
+      ['federation', bank.federationUpstream],
+      ['compliance', bank.complianceUpstream],
+    ] as const) {
+      if (target) blocks.set(upstreamName(bank.domain, kind), target);
+    }
+  }
+  return [...blocks]
+    .map(
+      ([name, target]) =>
+        `  upstream ${name} {\n    server ${target};\n    keepalive ${UPSTREAM_KEEPALIVE};\n  }\n`,
+    )
+    .join('');
 }
 
 /** A proxied exact location: only `methods`, rewritten to `target` on the upstream. */
@@ -103,28 +174,30 @@ function proxyLocation(
   target: string,
   methods: string[],
   upstream: string,
-  variable: string,
-  resolver: boolean,
+  name: string,
+  options: NginxConfigOptions,
 ): string {
   const i = '        ';
-  const pass = resolver ? `${i}set ${variable} ${upstream};\n` : '';
+  const resolver = options.resolver !== undefined;
+  const pass = resolver ? `${i}set $${name} ${upstream};\n` : '';
   return (
     `    location = ${path} {\n` +
     `${i}if ($request_method !~ ^(${methods.join('|')})$) { return 405; }\n` +
+    limitLines(i, options) +
     pass +
     `${i}rewrite ^ ${target} break;\n` +
-    `${i}proxy_pass http://${resolver ? variable : upstream};\n` +
+    `${i}proxy_pass http://${resolver ? `$${name}` : name};\n` +
     headers(i) +
     `    }\n`
   );
 }
 
 function bankServer(bank: NginxBank, options: NginxConfigOptions): string {
-  const resolver = options.resolver !== undefined;
   const listen = options.httpsListen.map((l) => `    listen ${l} ssl;\n`).join('');
   let locations =
     `    location = /.well-known/stellar.toml {\n` +
     `        limit_except GET { deny all; }\n` +
+    limitLines('        ', options) +
     `        alias ${bank.stellarTomlFile};\n` +
     `        types { }\n` +
     `        default_type "text/plain; charset=utf-8";\n` +
@@ -136,20 +209,20 @@ function bankServer(bank: NginxBank, options: NginxConfigOptions): string {
       '/federation',
       ['GET', 'HEAD', 'OPTIONS'],
       bank.federationUpstream,
-      upstreamVariable(bank.domain, 'federation'),
-      resolver,
+      upstreamName(bank.domain, 'federation'),
+      options,
     );
   }
   if (bank.complianceUpstream) {
-    const variable = upstreamVariable(bank.domain, 'compliance');
-    locations += proxyLocation(PUBLIC_PATHS.auth, '/', ['POST'], bank.complianceUpstream, variable, resolver);
+    const name = upstreamName(bank.domain, 'compliance');
+    locations += proxyLocation(PUBLIC_PATHS.auth, '/', ['POST'], bank.complianceUpstream, name, options);
     locations += proxyLocation(
       `${PUBLIC_PATHS.auth}/tx_status`,
       '/tx_status',
       ['GET', 'HEAD'],
       bank.complianceUpstream,
-      variable,
-      resolver,
+      name,
+      options,
     );
   }
   locations += `    location / {\n        return 404;\n${headers('        ')}    }\n`;
@@ -198,14 +271,17 @@ export function renderNginxConfig(options: NginxConfigOptions): string {
         .join('')
     : '';
   const timeout = options.proxyTimeoutSeconds ?? 30;
+  const connections = options.workerConnections ?? 4096;
+  const limits = { ...DEFAULT_CLIENT_LIMITS, ...options.clientLimits };
   return (
     `# Generated by @anchor/tools renderNginxConfig; regenerate instead of editing.\n` +
     `daemon ${options.daemon ? 'on' : 'off'};\n` +
-    `worker_processes ${options.workerProcesses ?? 1};\n` +
+    `worker_processes ${options.workerProcesses ?? 'auto'};\n` +
+    `worker_rlimit_nofile ${connections * 2};\n` +
     `pid ${options.pidFile};\n` +
     `error_log ${options.errorLog} warn;\n` +
     `\n` +
-    `events { worker_connections ${options.workerConnections ?? 512}; }\n` +
+    `events { worker_connections ${connections}; }\n` +
     `\n` +
     `http {\n` +
     `  access_log ${options.accessLog};\n` +
@@ -223,11 +299,20 @@ export function renderNginxConfig(options: NginxConfigOptions): string {
     (options.resolver ? `  resolver ${options.resolver} valid=10s ipv6=off;\n  resolver_timeout 5s;\n` : '') +
     `\n` +
     `  ssl_protocols TLSv1.2 TLSv1.3;\n` +
+    `  ssl_ciphers ${TLS12_CIPHERS};\n` +
+    `  ssl_ecdh_curve X25519:prime256v1:secp384r1;\n` +
     `  ssl_prefer_server_ciphers off;\n` +
     `  ssl_session_cache shared:SSL:1m;\n` +
     `  ssl_session_timeout 1h;\n` +
     `  ssl_session_tickets off;\n` +
     `\n` +
+    `  # Per client address; over a limit the answer is 429, not nginx's default 503.\n` +
+    `  limit_req_zone $binary_remote_addr zone=public_req:10m rate=${limits.rate};\n` +
+    `  limit_conn_zone $binary_remote_addr zone=public_conn:10m;\n` +
+    `  limit_req_status 429;\n` +
+    `  limit_conn_status 429;\n` +
+    `\n` +
+    `  # HTTP/1.1 without "Connection: close" keeps upstream connections alive.\n` +
     `  proxy_http_version 1.1;\n` +
     `  proxy_set_header Connection "";\n` +
     `  proxy_set_header Host $host;\n` +
@@ -240,6 +325,8 @@ export function renderNginxConfig(options: NginxConfigOptions): string {
     `  proxy_redirect off;\n` +
     SECURITY_HEADERS.map(([name]) => `  proxy_hide_header ${name};\n`).join('') +
     `  proxy_hide_header X-Powered-By;\n` +
+    `\n` +
+    upstreamBlocks(options) +
     `\n` +
     `  # TLS for a name that is not one of the banks: refuse the handshake.\n` +
     `  server {\n` +

@@ -58,9 +58,13 @@ export class FederationService {
     } catch {
       throw new AppError(400, 'invalid_query', 'Please use an address of the form name*domain.com');
     }
-    const record = await this.accounts.findByName(address.name, address.domain);
+    // Domains are DNS names, so case-insensitive (RFC 4343): the query sees them
+    // lower case. The name part goes on unchanged, as the legacy server passed it;
+    // whether `Bob` is `bob` is the bank's SQL to decide (e.g. `name = LOWER(?)`).
+    const domain = address.domain.toLowerCase();
+    const record = await this.accounts.findByName(address.name, domain);
     if (!record) throw notFound();
-    return { stellar_address: q, ...recordBody(record) };
+    return { stellar_address: `${address.name}*${domain}`, ...recordBody(record) };
   }
 
   private async byAccountId(q: string): Promise<FederationResponse> {
