@@ -165,7 +165,7 @@ export interface NetworkLeg {
   name: 'horizon' | 'rpc';
   /** The bridge config keys that point it at `target` (a localnet, or a stand-in in front of one). */
   config(target: { url: string }): Record<string, unknown>;
-  /** The same as bridge.cfg lines (TOML). */
+  /** The same as a bridge.cfg `[network]` table (TOML): lines to put after the top-level keys. */
   toml(target: { url: string }): string[];
 }
 
@@ -176,7 +176,7 @@ const NETWORK_LEGS: Record<NetworkLeg['name'], NetworkLeg> = {
   horizon: {
     name: 'horizon',
     config: (t) => ({ horizon: t.url }),
-    toml: (t) => [`horizon = "${t.url}"`],
+    toml: (t) => ['[network]', 'backend = "horizon"', `horizon_url = "${t.url}"`],
   },
   // No Horizon at all: the bridge must work on RPC alone (a backfill Horizon is opt-in per test).
   rpc: {
