@@ -5,13 +5,13 @@
 // attempted once, listed by the admin API and retried from it; failure log
 // lines stay within their per-minute budget while the counter has them all;
 // a payment under its asset's min_amount is recorded and not delivered.
-import { Writable } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Asset, Keypair, Memo, Operation } from '@stellar/stellar-sdk';
 import type { TestDatabase } from '@anchor/support/testing';
-import { createKnex, createLogger } from '@anchor/support';
+import { createKnex } from '@anchor/support';
 import {
   bridgeFixture,
+  capturingLogger,
   bridgeLegs,
   funded,
   issueAsset,
@@ -85,18 +85,7 @@ describe.each(bridgeLegs({ horizon: ['sqlite3'], rpc: ['sqlite3'] }))(
       receiving = await funded(net, '1000');
       sender = await funded(net, '100000');
       ({ asset: usd } = await issueAsset(net, 'USD', [sender, receiving]));
-      const logger = createLogger({
-        service: 'bridge',
-        format: 'json',
-        level: 'info',
-        stream: new Writable({
-          write(chunk: Buffer, _enc, done) {
-            for (const line of chunk.toString('utf8').split('\n').filter(Boolean))
-              logLines.push(JSON.parse(line) as Record<string, unknown>);
-            done();
-          },
-        }),
-      });
+      const logger = capturingLogger(logLines, 'info');
       bridge = await f.start(
         {
           assets: [{ code: 'XLM' }, { code: 'USD', issuer: usd.getIssuer(), min_amount: '1' }],

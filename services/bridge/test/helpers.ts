@@ -1,6 +1,7 @@
 // Shared test fixtures: a real localnet, funded accounts, a recording HTTP
 // server (callbacks, compliance stand-in) and a running bridge on a real database.
 import http from 'node:http';
+import { Writable } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll } from 'vitest';
 import {
@@ -13,6 +14,7 @@ import {
   type xdr,
 } from '@stellar/stellar-sdk';
 import {
+  createLogger,
   createSilentLogger,
   createKnex,
   migrateLatest,
@@ -126,6 +128,22 @@ export interface RunningBridge {
   http: RunningServer;
   url: string;
   close(): Promise<void>;
+}
+
+/** A JSON logger that appends each line it writes, parsed, to `lines`. */
+export function capturingLogger(lines: Record<string, unknown>[], level: 'info' | 'warn'): Logger {
+  return createLogger({
+    service: 'bridge',
+    format: 'json',
+    level,
+    stream: new Writable({
+      write(chunk: Buffer, _enc, done) {
+        for (const line of chunk.toString('utf8').split('\n').filter(Boolean))
+          lines.push(JSON.parse(line) as Record<string, unknown>);
+        done();
+      },
+    }),
+  });
 }
 
 export async function migrate(database: TestDatabase): Promise<void> {

@@ -5,13 +5,13 @@
 // nothing read past the gap) and `continue` resumes from the oldest record Horizon still has.
 // Over Stellar RPC the window is RPC's retention: with no Horizon the account halts the same way,
 // and with `network.horizon_url` the missed payments are backfilled from Horizon (issue 11).
-import { Writable } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Asset, type Keypair, Operation, rpc } from '@stellar/stellar-sdk';
 import { databaseLegs, type TestDatabase } from '@anchor/support/testing';
-import { createKnex, createLogger } from '@anchor/support';
+import { createKnex } from '@anchor/support';
 import {
   bridgeFixture,
+  capturingLogger,
   funded,
   horizon,
   issueAsset,
@@ -112,18 +112,7 @@ describe.each(databaseLegs(['sqlite3']))('history gap on $type', (leg) => {
             },
           },
           {
-            logger: createLogger({
-              service: 'bridge',
-              format: 'json',
-              level: 'warn',
-              stream: new Writable({
-                write(chunk: Buffer, _enc, done) {
-                  for (const line of chunk.toString('utf8').split('\n').filter(Boolean))
-                    logLines.push(JSON.parse(line) as Record<string, unknown>);
-                  done();
-                },
-              }),
-            }),
+            logger: capturingLogger(logLines, 'warn'),
           },
         );
 
