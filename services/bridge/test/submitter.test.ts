@@ -14,9 +14,6 @@ import {
   funded,
   horizon,
   issueAsset,
-  localnet,
-  migrate,
-  runBridge,
   type Localnet,
   type RunningBridge,
   postPayment,
@@ -128,27 +125,17 @@ describe.each(bridgeLegs({ horizon: ['sqlite3', 'mysql'], rpc: ['sqlite3'] }))(
 // Horizon only: this is Horizon's own submission timeout; over RPC the bridge's submit_timeout_ms
 // and the resolution by hash have their own fault tests.
 describe('504 from Horizon: the same envelope is looked up and resubmitted', () => {
+  const [leg] = databaseLegs(['sqlite3']);
+  // Ledgers close every 1.5 s but Horizon gives up waiting after 100 ms: every submit is a 504.
+  const f = bridgeFixture({ database: leg, closeIntervalMs: 1500, localnet: { submitTimeoutMs: 100 } });
   let net: Localnet;
   let database: TestDatabase;
   let bridge: RunningBridge;
-  const [leg] = databaseLegs(['sqlite3']);
 
   beforeAll(async () => {
-    // Ledgers close every 1.5 s but Horizon gives up waiting after 100 ms: every submit is a 504.
-    net = await localnet(1500, { submitTimeoutMs: 100 });
-    database = await (leg as NonNullable<typeof leg>).create();
-    await migrate(database);
+    ({ net, database } = f);
     const base = await funded(net);
-    bridge = await runBridge({
-      horizon: net.url,
-      database: { type: database.type, url: database.url },
-      accounts: { base_seed: base.secret() },
-    });
-  });
-  afterAll(async () => {
-    await bridge?.close();
-    await database?.drop();
-    await net?.close();
+    bridge = await f.start({ accounts: { base_seed: base.secret() } });
   });
 
   it('a payment answered with 504 lands exactly once, under its first hash', async () => {
@@ -264,30 +251,25 @@ async function horizonProxy(target: string): Promise<HorizonProxy> {
 
 // Horizon only: the stand-in speaks Horizon's REST answers (RPC's have their own fault tests).
 describe('unknown outcomes through a Horizon stand-in: never rebuilt until proven expired', () => {
+  const [leg] = databaseLegs(['sqlite3']);
+  const f = bridgeFixture({ database: leg, closeIntervalMs: 300 });
   let net: Localnet;
   let proxy: HorizonProxy;
   let database: TestDatabase;
   let bridge: RunningBridge;
-  const [leg] = databaseLegs(['sqlite3']);
 
   beforeAll(async () => {
-    net = await localnet(300);
+    ({ net, database } = f);
     proxy = await horizonProxy(net.url);
-    database = await (leg as NonNullable<typeof leg>).create();
-    await migrate(database);
     const base = await funded(net);
-    bridge = await runBridge({
-      horizon: proxy.url,
-      database: { type: database.type, url: database.url },
-      accounts: { base_seed: base.secret() },
-      submitter: { transaction_timeout_seconds: 5 },
-    });
+    bridge = await f.start(
+      { accounts: { base_seed: base.secret() }, submitter: { transaction_timeout_seconds: 5 } },
+      { target: proxy },
+    );
   });
   afterAll(async () => {
     await bridge?.close();
     await proxy?.close();
-    await database?.drop();
-    await net?.close();
   });
 
   const sentRows = async () => {
