@@ -15,15 +15,14 @@ import {
 import type { TestDatabase } from '@anchor/support/testing';
 import { createKnex } from '@anchor/support';
 import {
+  bridgeFixture,
   bridgeLegs,
   form,
   funded,
   horizon,
   issueAsset,
   localnet,
-  migrate,
   networkLegs,
-  recorder,
   runBridge,
   submitOps,
   type Localnet,
@@ -575,6 +574,13 @@ async function federationServer(records: Record<string, Record<string, string>>)
 describe.each(bridgeLegs({ horizon: ['sqlite3', 'mysql'], rpc: ['sqlite3'] }))(
   '/payment and /authorize on $name',
   ({ network, database: leg }) => {
+    // The fixture's recorder stands in for the compliance server.
+    const f = bridgeFixture({
+      network,
+      database: leg,
+      respond: (req) => (req.path.startsWith('/send') ? complianceAnswer() : { status: 404 }),
+    });
+    let net: Localnet;
     let database: TestDatabase;
     let bridge: RunningBridge;
     let base: Keypair;
@@ -588,8 +594,7 @@ describe.each(bridgeLegs({ horizon: ['sqlite3', 'mysql'], rpc: ['sqlite3'] }))(
 
     beforeAll(async () => {
       if (leg.unavailable) return;
-      database = await leg.create();
-      await migrate(database);
+      ({ net, database, callbacks: compliance } = f);
       base = await funded(net);
       await net.fund(bob.publicKey());
       await net.fund(carol.publicKey());
@@ -602,13 +607,8 @@ describe.each(bridgeLegs({ horizon: ['sqlite3', 'mysql'], rpc: ['sqlite3'] }))(
       records[`bob*${fed.domain}`] = { account_id: bob.publicKey() };
       records[`carol*${fed.domain}`] = { account_id: carol.publicKey(), memo_type: 'text', memo: 'route-7' };
       records['forward:2382376'] = { account_id: bob.publicKey(), memo_type: 'id', memo: '42' };
-      compliance = await recorder((req) =>
-        req.path.startsWith('/send') ? complianceAnswer() : { status: 404 },
-      );
-      bridge = await runBridge({
-        ...network.config(net),
+      bridge = await f.start({
         compliance: compliance.url,
-        database: { type: database.type, url: database.url },
         accounts: {
           base_seed: base.secret(),
           authorizing_seed: issuer.secret(),
@@ -619,10 +619,7 @@ describe.each(bridgeLegs({ horizon: ['sqlite3', 'mysql'], rpc: ['sqlite3'] }))(
       });
     });
     afterAll(async () => {
-      await bridge?.close();
-      await compliance?.close();
       await fed?.close();
-      await database?.drop();
     });
 
     const sentRows = async () => {
