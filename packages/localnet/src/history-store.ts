@@ -34,6 +34,8 @@ export interface OpRow extends Keyed {
   isPayment: boolean;
   txHash: string;
   effects: EffectRow[];
+  /** A trustline's AUTHORIZED flag after allow_trust / set_trust_line_flags (for RPC's events). */
+  authorizedAfter?: boolean;
 }
 
 export type EffectRow = Keyed;

@@ -11,7 +11,7 @@ import { accountJson, isoTime } from './horizon-json.js';
 import { BASE_FEE } from './ledger-state.js';
 import { PROTOCOL_VERSION, resultCodes, type ClosedLedger, type LedgerCloser } from './ledger-closer.js';
 import type { Logger } from './logger.js';
-import type { TxOutcome } from './result-xdr.js';
+import { txFailure, type TxOutcome } from './result-xdr.js';
 import { orderBookRoute } from './order-book-routes.js';
 import { SseStream } from './sse.js';
 import { toid } from './toid.js';
@@ -418,20 +418,25 @@ function readBody(req: IncomingMessage): Promise<string> {
 /**
  * The `tx` field of a submission. As in Horizon (`getString(r, "tx")`), a missing or empty field
  * is the empty envelope, which then fails to decode: 400 `transaction_malformed`, not `bad_request`.
+ * Horizon's validateBodyType (internal/actions/submit_transaction.go) refuses any declared content
+ * type but form bodies with 415 before reading the body.
  */
 async function envelopeFrom(req: IncomingMessage): Promise<string> {
-  const body = await readBody(req);
-  if ((req.headers['content-type'] ?? '').includes('application/json')) {
-    // A localnet convenience (Horizon reads only form bodies); unreadable JSON is an unreadable envelope.
-    try {
-      const parsed = JSON.parse(body) as unknown;
-      const tx = parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>).tx : undefined;
-      return typeof tx === 'string' ? tx : '';
-    } catch {
-      return '';
-    }
+  const type = req.headers['content-type'];
+  if (
+    type !== undefined &&
+    type !== '' &&
+    !/^\s*(application\/x-www-form-urlencoded|multipart\/form-data)\s*(;|$)/i.test(type)
+  ) {
+    throw new Problem(
+      415,
+      'unsupported_media_type',
+      'Unsupported Media Type',
+      'The request has an unsupported content type. Presently, the only supported content type is ' +
+        'application/x-www-form-urlencoded.',
+    );
   }
-  return new URLSearchParams(body).get('tx') ?? '';
+  return new URLSearchParams(await readBody(req)).get('tx') ?? '';
 }
 
 function decode(ctx: HorizonContext, envelope: string): ParsedTx {
@@ -473,6 +478,12 @@ function rejection(tx: ParsedTx, o: TxOutcome): Problem {
 
 async function submitSync(ctx: HorizonContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const tx = decode(ctx, await envelopeFrom(req));
+  // Horizon's txsub (internal/txsub/system.go, Submit) answers a sequence number that cannot be
+  // valid with its canned ErrBadSequence result (fee charged 0) before asking core at all.
+  const min = tx.cond.minSeqNum;
+  if (tx.seqNum < 0n || (min !== undefined && (min < 0n || min >= tx.seqNum))) {
+    throw rejection(tx, txFailure(0n, 'txBadSeq'));
+  }
   const result = await ctx.closer.submit(tx, ctx.submitTimeoutMs);
   if (result.kind === 'timeout') {
     // stellar/go services/horizon/internal/actions/submit_transaction.go: txsub.ErrTimeout.

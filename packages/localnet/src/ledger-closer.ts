@@ -261,7 +261,7 @@ export class LedgerCloser extends EventEmitter {
     const chargedPerOp: bigint[] = [];
     const maxPerOp: bigint[] = [];
     for (const p of selected) {
-      const invalid = checkValid(p.tx, this.state, lc);
+      const invalid = checkValid(p.tx, this.state, lc, 'close');
       if (invalid) {
         results.push([p, { kind: 'rejected', outcome: invalid, tx: p.tx }]);
         continue;
@@ -340,6 +340,9 @@ export class LedgerCloser extends EventEmitter {
         successful: o.successful,
         isPayment: isPaymentType(op.typeName),
         txHash: tx.envelopeHash,
+        ...(typeof a.details.authorizedAfter === 'boolean'
+          ? { authorizedAfter: a.details.authorizedAfter }
+          : {}),
         json: operationJson({
           base,
           op,

@@ -68,7 +68,10 @@ export interface AccountEntry {
   id: string;
   balance: bigint;
   seqNum: bigint;
-  /** Ledger and close time at which seqNum last changed (for minSeqAge / minSeqLedgerGap). */
+  /**
+   * Ledger and close time at which seqNum last changed (for minSeqAge / minSeqLedgerGap); both 0
+   * while it never has, as core's AccountEntryExtensionV3 is absent until then.
+   */
   seqLedger: number;
   seqTime: number;
   numSubEntries: number;
@@ -119,8 +122,8 @@ export function newAccount(
     id,
     balance,
     seqNum,
-    seqLedger: ledger,
-    seqTime: time,
+    seqLedger: 0,
+    seqTime: 0,
     numSubEntries: 0,
     numSponsoring: 0,
     flags: 0,

@@ -28,7 +28,7 @@ import {
   type TrustLine,
 } from './ledger-state.js';
 import { manageOffer, pathPayment } from './offer-appliers.js';
-import type { Claim } from './offer-exchange.js';
+import { eraseOffer, offerLiabilitiesOnSeller, sameAsset, type Claim } from './offer-exchange.js';
 import { opNotSupported, opResult, opSuccess, type OpOutcome } from './result-xdr.js';
 import type { Threshold } from './signature-checker.js';
 import type { Asset, ParsedOp } from './xdr-decode.js';
@@ -287,20 +287,55 @@ function changeTrust(
   return opSuccess('changeTrust');
 }
 
-function flagsEffect(ctx: ApplyContext, issuer: string, trustor: string, tl: TrustLine): void {
-  ctx.effects.push({
-    type: 'trustline_flags_updated',
-    account: issuer,
-    fields: {
-      asset_type: tl.type,
-      asset_code: tl.code,
-      asset_issuer: tl.issuer,
-      trustor,
-      authorized_flag: (tl.flags & TL_AUTHORIZED) !== 0,
-      authorized_to_maintain_liabilites_flag: (tl.flags & TL_AUTHORIZED_TO_MAINTAIN_LIABILITIES) !== 0,
-      clawback_enabled_flag: (tl.flags & TL_CLAWBACK_ENABLED) !== 0,
-    },
-  });
+const TL_AUTH_FLAGS = TL_AUTHORIZED | TL_AUTHORIZED_TO_MAINTAIN_LIABILITIES;
+
+/**
+ * Horizon's addTrustLineFlagsEffect: a trustline_flags_updated effect naming only the flags the
+ * operation set (true) or cleared (false). Horizon stores the maintain-liabilities flag under
+ * `authorized_to_maintain_liabilites` while its resource reads `…_flag`, so that one never shows.
+ */
+function flagsEffect(
+  ctx: ApplyContext,
+  issuer: string,
+  trustor: string,
+  tl: TrustLine,
+  set: number,
+  clear: number,
+) {
+  const fields: Record<string, unknown> = {
+    asset_type: tl.type,
+    asset_code: tl.code,
+    asset_issuer: tl.issuer,
+    trustor,
+  };
+  for (const [flags, value] of [
+    [set, true],
+    [clear, false],
+  ] as const) {
+    if ((flags & TL_AUTHORIZED) !== 0) fields.authorized_flag = value;
+    if ((flags & TL_CLAWBACK_ENABLED) !== 0) fields.clawback_enabled_flag = value;
+  }
+  ctx.effects.push({ type: 'trustline_flags_updated', account: issuer, fields });
+}
+
+/**
+ * Sets a trustline's flags as TrustFlagsOpFrameBase::doApply does: a line that loses even the
+ * authorization to maintain liabilities loses every offer of its owner buying or selling that
+ * asset (removeOffersByAccountAndAsset), releasing their liabilities and subentries.
+ */
+function setLineFlags(ctx: ApplyContext, trustor: AccountEntry, tl: TrustLine, next: number): void {
+  if ((tl.flags & TL_AUTH_FLAGS) !== 0 && (next & TL_AUTH_FLAGS) === 0) {
+    const asset: Asset = { type: tl.type, code: tl.code, issuer: tl.issuer };
+    for (const o of [...ctx.txn.allOffers()]) {
+      if (o.seller !== trustor.id || !(sameAsset(o.selling, asset) || sameAsset(o.buying, asset))) continue;
+      offerLiabilitiesOnSeller(trustor, o, -1n);
+      eraseOffer(ctx.txn, trustor, o.id);
+    }
+  }
+  tl.flags = next;
+  tl.lastModifiedLedger = ctx.ledger;
+  // For the CAP-67 set_authorized event, which carries the line's state after the operation.
+  ctx.details.authorizedAfter = (next & TL_AUTHORIZED) !== 0;
 }
 
 function allowTrust(op: ParsedOp & { type: 'allow_trust' }, sourceId: string, ctx: ApplyContext): OpOutcome {
@@ -308,19 +343,25 @@ function allowTrust(op: ParsedOp & { type: 'allow_trust' }, sourceId: string, ct
   if (op.authorize > 2 || !/^[A-Za-z0-9]{1,12}$/.test(op.assetCode))
     return opResult('allowTrust', 'Malformed');
   if (op.trustor === sourceId) return opResult('allowTrust', 'SelfNotAllowed');
-  const issuer = ctx.txn.get(sourceId)!;
+  // AllowTrustOpFrame::isAuthRevocationValid runs before the trustline is even loaded.
+  const revocable = (ctx.txn.get(sourceId)!.flags & AUTH_REVOCABLE) !== 0;
+  if (!revocable && op.authorize === 0) return opResult('allowTrust', 'CantRevoke');
   const trustor = ctx.txn.load(op.trustor);
   const tl = trustor?.trustlines.get(trustlineKey(op.assetCode, sourceId));
   if (!trustor || !tl) return opResult('allowTrust', 'NoTrustLine');
-  const wasAuthorized = (tl.flags & (TL_AUTHORIZED | TL_AUTHORIZED_TO_MAINTAIN_LIABILITIES)) !== 0;
-  const revoking = op.authorize === 0 || (op.authorize === 2 && (tl.flags & TL_AUTHORIZED) !== 0);
-  if (revoking && wasAuthorized && (issuer.flags & AUTH_REVOCABLE) === 0)
+  if (!revocable && (tl.flags & TL_AUTHORIZED) !== 0 && op.authorize === 2)
     return opResult('allowTrust', 'CantRevoke');
-  tl.flags =
-    (tl.flags & TL_CLAWBACK_ENABLED) |
-    (op.authorize === 1 ? TL_AUTHORIZED : op.authorize === 2 ? TL_AUTHORIZED_TO_MAINTAIN_LIABILITIES : 0);
-  tl.lastModifiedLedger = ctx.ledger;
-  flagsEffect(ctx, sourceId, op.trustor, tl);
+  setLineFlags(ctx, trustor, tl, (tl.flags & ~TL_AUTH_FLAGS) | op.authorize);
+  // Horizon's addAllowTrustEffects: the legacy effect, then trustline_flags_updated.
+  const legacy = { trustor: op.trustor, asset_type: tl.type, asset_code: tl.code };
+  const kind = [
+    'trustline_deauthorized',
+    'trustline_authorized',
+    'trustline_authorized_to_maintain_liabilities',
+  ];
+  ctx.effects.push({ type: kind[op.authorize]!, account: sourceId, fields: legacy });
+  if (op.authorize === 0) flagsEffect(ctx, sourceId, op.trustor, tl, 0, TL_AUTH_FLAGS);
+  else flagsEffect(ctx, sourceId, op.trustor, tl, op.authorize, 0);
   return opSuccess('allowTrust');
 }
 
@@ -338,8 +379,7 @@ function setTrustLineFlags(
     (op.setFlags & op.clearFlags) !== 0 ||
     ((op.setFlags | op.clearFlags) & ~known) !== 0 ||
     (op.setFlags & TL_CLAWBACK_ENABLED) !== 0 ||
-    (op.setFlags & (TL_AUTHORIZED | TL_AUTHORIZED_TO_MAINTAIN_LIABILITIES)) ===
-      (TL_AUTHORIZED | TL_AUTHORIZED_TO_MAINTAIN_LIABILITIES)
+    (op.setFlags & TL_AUTH_FLAGS) === TL_AUTH_FLAGS
   ) {
     return opResult('setTrustLineFlags', 'Malformed');
   }
@@ -350,15 +390,13 @@ function setTrustLineFlags(
   const next = (tl.flags & ~op.clearFlags) | op.setFlags;
   const lostAuth =
     ((tl.flags & TL_AUTHORIZED) !== 0 && (next & TL_AUTHORIZED) === 0) ||
-    ((tl.flags & TL_AUTHORIZED_TO_MAINTAIN_LIABILITIES) !== 0 &&
-      (next & (TL_AUTHORIZED | TL_AUTHORIZED_TO_MAINTAIN_LIABILITIES)) === 0);
+    ((tl.flags & TL_AUTHORIZED_TO_MAINTAIN_LIABILITIES) !== 0 && (next & TL_AUTH_FLAGS) === 0);
   if (lostAuth && (issuer.flags & AUTH_REVOCABLE) === 0) return opResult('setTrustLineFlags', 'CantRevoke');
-  if ((next & TL_AUTHORIZED) !== 0 && (next & TL_AUTHORIZED_TO_MAINTAIN_LIABILITIES) !== 0) {
+  if ((next & TL_AUTH_FLAGS) === TL_AUTH_FLAGS) {
     return opResult('setTrustLineFlags', 'InvalidState');
   }
-  tl.flags = next;
-  tl.lastModifiedLedger = ctx.ledger;
-  flagsEffect(ctx, sourceId, op.trustor, tl);
+  setLineFlags(ctx, trustor, tl, next);
+  flagsEffect(ctx, sourceId, op.trustor, tl, op.setFlags, op.clearFlags);
   return opSuccess('setTrustLineFlags');
 }
 
