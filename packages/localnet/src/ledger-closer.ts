@@ -325,6 +325,7 @@ export class LedgerCloser extends EventEmitter {
       pagingToken,
       json,
       hash: tx.envelopeHash,
+      ...(tx.feeBump ? { innerHash: tx.hash.toString('hex') } : {}),
       ledger: lc.ledger,
       successful: o.successful,
       ...(o.successful ? {} : { resultCodes: resultCodes(o) }),

@@ -400,8 +400,62 @@ function setTrustLineFlags(
   return opSuccess('setTrustLineFlags');
 }
 
+/** AccountEntry.SignerSummary: the master key while its weight is above 0, then every signer. */
+function signerSummary(a: AccountEntry): Map<string, number> {
+  const m = new Map<string, number>();
+  if (a.masterWeight > 0) m.set(a.id, a.masterWeight);
+  for (const s of a.signers) m.set(s.key, s.weight);
+  return m;
+}
+
+/**
+ * Horizon's addSetOptionsEffects, in its order: home domain, thresholds (only those the operation
+ * names; the resource renders an absent one as 0), flags (those set true, cleared false; the
+ * resource only knows auth_required_flag, as it reads `auth_revokable_flag` where the processor
+ * writes `auth_revocable_flag`), inflation destination, then the signer diff: removed/updated in
+ * the sorted old keys, created in the sorted new keys.
+ */
+function setOptionsEffects(
+  op: ParsedOp & { type: 'set_options' },
+  sourceId: string,
+  before: Map<string, number>,
+  after: Map<string, number>,
+  ctx: ApplyContext,
+): void {
+  const push = (type: string, fields: Record<string, unknown>) =>
+    ctx.effects.push({ type, account: sourceId, fields });
+  if (op.homeDomain !== undefined) push('account_home_domain_updated', { home_domain: op.homeDomain });
+  if ([op.lowThreshold, op.medThreshold, op.highThreshold].some((t) => t !== undefined)) {
+    push('account_thresholds_updated', {
+      low_threshold: op.lowThreshold ?? 0,
+      med_threshold: op.medThreshold ?? 0,
+      high_threshold: op.highThreshold ?? 0,
+    });
+  }
+  const named = (op.setFlags ?? 0) | (op.clearFlags ?? 0);
+  if ((named & ACCOUNT_FLAGS_MASK) !== 0) {
+    const fields: Record<string, unknown> = {};
+    if ((op.setFlags ?? 0) & AUTH_REQUIRED) fields.auth_required_flag = true;
+    if ((op.clearFlags ?? 0) & AUTH_REQUIRED) fields.auth_required_flag = false;
+    push('account_flags_updated', fields);
+  }
+  if (op.inflationDest !== undefined) {
+    push('account_inflation_destination_updated', { inflation_destination: op.inflationDest });
+  }
+  const sorted = (m: Map<string, number>) => [...m.keys()].sort();
+  for (const key of sorted(before)) {
+    const weight = after.get(key);
+    if (weight === undefined) push('signer_removed', { weight: 0, public_key: key, key: '' });
+    else if (weight !== before.get(key)) push('signer_updated', { weight, public_key: key, key: '' });
+  }
+  for (const key of sorted(after)) {
+    if (!before.has(key)) push('signer_created', { weight: after.get(key), public_key: key, key: '' });
+  }
+}
+
 function setOptions(op: ParsedOp & { type: 'set_options' }, sourceId: string, ctx: ApplyContext): OpOutcome {
   const src = ctx.txn.load(sourceId)!;
+  const before = signerSummary(src);
   for (const t of [op.masterWeight, op.lowThreshold, op.medThreshold, op.highThreshold]) {
     if (t !== undefined && t > 255) return opResult('setOptions', 'ThresholdOutOfRange');
   }
@@ -428,45 +482,12 @@ function setOptions(op: ParsedOp & { type: 'set_options' }, sourceId: string, ct
       return opResult('setOptions', 'AuthRevocableRequired');
     }
     src.flags = flags;
-    ctx.effects.push({
-      type: 'account_flags_updated',
-      account: sourceId,
-      fields: {
-        auth_required_flag: (flags & AUTH_REQUIRED) !== 0,
-        auth_revokable_flag: (flags & AUTH_REVOCABLE) !== 0,
-      },
-    });
   }
-  if (op.homeDomain !== undefined) {
-    src.homeDomain = op.homeDomain;
-    ctx.effects.push({
-      type: 'account_home_domain_updated',
-      account: sourceId,
-      fields: { home_domain: op.homeDomain },
-    });
-  }
+  if (op.homeDomain !== undefined) src.homeDomain = op.homeDomain;
   if (op.masterWeight !== undefined) src.masterWeight = op.masterWeight;
   if (op.lowThreshold !== undefined) src.lowThreshold = op.lowThreshold;
   if (op.medThreshold !== undefined) src.medThreshold = op.medThreshold;
   if (op.highThreshold !== undefined) src.highThreshold = op.highThreshold;
-  if ([op.lowThreshold, op.medThreshold, op.highThreshold].some((t) => t !== undefined)) {
-    ctx.effects.push({
-      type: 'account_thresholds_updated',
-      account: sourceId,
-      fields: {
-        low_threshold: src.lowThreshold,
-        med_threshold: src.medThreshold,
-        high_threshold: src.highThreshold,
-      },
-    });
-  }
-  if (op.masterWeight !== undefined) {
-    ctx.effects.push({
-      type: op.masterWeight === 0 ? 'signer_removed' : 'signer_updated',
-      account: sourceId,
-      fields: { weight: op.masterWeight, public_key: sourceId, key: '' },
-    });
-  }
   if (op.signer && op.signer.key !== null) {
     const key = op.signer.key;
     ctx.participants.add(key.startsWith('G') ? key : sourceId);
@@ -475,32 +496,18 @@ function setOptions(op: ParsedOp & { type: 'set_options' }, sourceId: string, ct
       if (idx >= 0) {
         src.signers.splice(idx, 1);
         src.numSubEntries -= 1;
-        ctx.effects.push({
-          type: 'signer_removed',
-          account: sourceId,
-          fields: { weight: 0, public_key: key, key: '' },
-        });
       }
     } else if (idx >= 0) {
       src.signers[idx]!.weight = op.signer.weight;
-      ctx.effects.push({
-        type: 'signer_updated',
-        account: sourceId,
-        fields: { weight: op.signer.weight, public_key: key, key: '' },
-      });
     } else {
       if (src.signers.length >= MAX_SIGNERS) return opResult('setOptions', 'TooManySigners');
       if (src.balance < minBalance(src, 1)) return opResult('setOptions', 'LowReserve');
       src.signers.push({ key, weight: op.signer.weight });
       src.signers.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
       src.numSubEntries += 1;
-      ctx.effects.push({
-        type: 'signer_created',
-        account: sourceId,
-        fields: { weight: op.signer.weight, public_key: key, key: '' },
-      });
     }
   }
+  setOptionsEffects(op, sourceId, before, signerSummary(src), ctx);
   return opSuccess('setOptions');
 }
 
