@@ -133,8 +133,8 @@ describe.each(databaseLegs(['sqlite3']))('history gap on $type', (leg) => {
           bridge = undefined;
 
           // 2. Down: a USD payment lands and falls out of Horizon's history with the stored
-          // cursor's ledger. (On a real network it changes only the trustline entry; localnet
-          // also bumps the account's last_modified_ledger, so this does not isolate that path.)
+          // cursor's ledger. (It changes only the trustline entry, as on a real network; the
+          // trustline-only path is isolated in history-gap-trustline.test.ts.)
           const b = await pay(sender, receiving.publicKey(), '2', usd);
           await until(async () => (await elderLedger()) > b.ledger);
           expect(a.ledger).toBeLessThan(await elderLedger());

@@ -1,0 +1,121 @@
+// The history-gap guard's trustline path (src/services/history-gap.ts): a payment in an issued
+// asset changes only the receiver's trustline entry, never its account entry (stellar-core keeps
+// them apart; localnet now does too), so an account whose own last_modified_ledger is older than
+// the stored cursor can still have received money in the ledgers Horizon dropped. The guard must
+// read the trustlines' last_modified_ledger to see that gap.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Asset, type Keypair, Operation } from '@stellar/stellar-sdk';
+import { databaseLegs, type TestDatabase } from '@anchor/support/testing';
+import { createKnex } from '@anchor/support';
+import {
+  funded,
+  horizon,
+  issueAsset,
+  localnet,
+  migrate,
+  recorder,
+  runBridge,
+  submitOps,
+  until,
+  type Localnet,
+  type Recorder,
+  type RunningBridge,
+} from './helpers.js';
+
+const RETENTION = 5;
+
+let net: Localnet;
+beforeAll(async () => {
+  net = await localnet(200, { historyRetentionLedgers: RETENTION });
+});
+afterAll(async () => {
+  await net?.close();
+});
+
+describe.each(databaseLegs(['sqlite3']))('history gap through a trustline on $type', (leg) => {
+  let database: TestDatabase;
+  let callbacks: Recorder;
+  let bridge: RunningBridge | undefined;
+  let receiving: Keypair;
+  let sender: Keypair;
+  let usd: Asset;
+
+  beforeAll(async () => {
+    if (leg.unavailable) return;
+    database = await leg.create();
+    await migrate(database);
+    receiving = await funded(net);
+    sender = await funded(net);
+    ({ asset: usd } = await issueAsset(net, 'USD', [sender, receiving]));
+    callbacks = await recorder();
+  });
+  afterAll(async () => {
+    await bridge?.close();
+    await callbacks?.close();
+    await database?.drop();
+  });
+
+  const start = () =>
+    runBridge({
+      horizon: net.url,
+      database: { type: database.type, url: database.url },
+      accounts: { receiving_account_id: receiving.publicKey() },
+      assets: [{ code: 'XLM' }, { code: 'USD', issuer: usd.getIssuer() }],
+      callbacks: { receive: `${callbacks.url}/receive` },
+      listener: { history_gap: 'halt', lock_retry_ms: 200, retry_min_ms: 50, retry_max_ms: 400 },
+    });
+  const listenerState = async () => {
+    const states = (await (await fetch(`${bridge?.url}/admin/listener`)).json()) as Record<string, unknown>[];
+    return states.find((s) => s.account === receiving.publicKey());
+  };
+  const storedCursor = async () => {
+    const db = createKnex(database);
+    try {
+      const row = await db('listener_cursor').where({ account_id: receiving.publicKey() }).first();
+      return row ? String(row.cursor) : undefined;
+    } finally {
+      await db.destroy();
+    }
+  };
+  const pay = async (amount: string, asset: Asset) => {
+    const res = await submitOps(net, sender, [
+      Operation.payment({ destination: receiving.publicKey(), asset, amount }),
+    ]);
+    const ops = await horizon(net).operations().forTransaction(res.hash).call();
+    return { opId: ops.records[0]!.id, ledger: Number(res.ledger) };
+  };
+
+  it.skipIf(leg.unavailable)(
+    'a USD payment missed while down halts the account although its account entry predates the cursor',
+    async () => {
+      // A native payment is delivered: the cursor's ledger is also the account entry's last change.
+      bridge = await start();
+      await until(async () => (await listenerState())?.state === 'streaming');
+      const a = await pay('1', Asset.native());
+      await until(() => callbacks.requests.some((r) => r.path === '/receive' && r.form.id === a.opId));
+      await until(async () => (await storedCursor()) === a.opId);
+      await bridge.close();
+      bridge = undefined;
+
+      // While down, only the trustline changes, and its ledger falls out of Horizon's history.
+      const b = await pay('2', usd);
+      await until(async () => Number((await horizon(net).root()).history_elder_ledger) > b.ledger);
+      const acct = await horizon(net).loadAccount(receiving.publicKey());
+      expect(acct.last_modified_ledger).toBeLessThanOrEqual(a.ledger);
+      const line = acct.balances.find((x) => 'asset_code' in x && x.asset_code === 'USD') as {
+        last_modified_ledger: number;
+      };
+      expect(line.last_modified_ledger).toBe(b.ledger);
+
+      bridge = await start();
+      const state = await until(async () => {
+        const s = await listenerState();
+        return s?.state === 'halted' ? s : undefined;
+      });
+      expect(state.historyGap).toMatchObject({ cursor: a.opId, cursorLedger: a.ledger, policy: 'halt' });
+      expect(callbacks.requests.some((r) => r.path === '/receive' && r.form.id === b.opId)).toBe(false);
+      expect(await storedCursor()).toBe(a.opId);
+    },
+    120_000,
+  );
+});
