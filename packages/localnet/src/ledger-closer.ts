@@ -11,7 +11,7 @@ import { Keypair, xdr } from '@stellar/stellar-sdk';
 import { BASE_FEE, BASE_RESERVE, LedgerState, TOTAL_COINS, newAccount } from './ledger-state.js';
 import { HistoryStore, type OpRow, type TxRow } from './history-store.js';
 import { effectJson, isPaymentType, ledgerJson, operationJson, transactionJson } from './horizon-json.js';
-import { effectAccountRef } from './muxed-fields.js';
+import { effectAccountRef, withTradeSellerMuxed } from './muxed-fields.js';
 import { minimalMetaXdr, type TxOutcome } from './result-xdr.js';
 import { FeeStatsWindow, declaredFee, pricedOperations } from './fee-stats.js';
 import { toid } from './toid.js';
@@ -357,7 +357,14 @@ export class LedgerCloser extends EventEmitter {
         effects: a.effects.map((e, j) => ({
           key: opKey * 4096n + BigInt(j + 1),
           pagingToken: `${id}-${j + 1}`,
-          json: effectJson(base, id, j + 1, e, lc.closeTime, effectAccountRef(op, op.source ?? tx.source, e)),
+          json: effectJson(
+            base,
+            id,
+            j + 1,
+            withTradeSellerMuxed(op.source ?? tx.source, e),
+            lc.closeTime,
+            effectAccountRef(op, op.source ?? tx.source, e),
+          ),
         })),
       };
       this.history.addOperation(opRow, a.participants);
