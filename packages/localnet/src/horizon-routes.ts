@@ -682,20 +682,15 @@ function rangeCollection(
   range: { lo: bigint; hi: bigint },
   failedViewable: boolean,
 ): CollectionSpec | undefined {
-  if (sub === 'operations')
+  if (sub === 'operations' || sub === 'payments') {
+    const index = sub === 'operations' ? h.ops : h.payments;
     return {
-      path: `${path}/operations`,
+      path: `${path}/${sub}`,
       kind: 'toid',
-      rows: failedViewable ? (p) => h.ops.view(p.includeFailed) : () => h.ops.all,
+      rows: failedViewable ? (p) => index.view(p.includeFailed) : () => index.all,
       ...range,
     };
-  if (sub === 'payments')
-    return {
-      path: `${path}/payments`,
-      kind: 'toid',
-      rows: failedViewable ? (p) => h.payments.view(p.includeFailed) : () => h.payments.all,
-      ...range,
-    };
+  }
   // Effect ids are an operation's toid times 4096 plus the effect's index.
   if (sub === 'effects')
     return {

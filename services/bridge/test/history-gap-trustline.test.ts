@@ -4,18 +4,19 @@
 // the stored cursor can still have received money in the ledgers Horizon dropped. The guard must
 // read the trustlines' last_modified_ledger to see that gap.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Asset, type Keypair, Operation } from '@stellar/stellar-sdk';
+import { Asset, type Keypair } from '@stellar/stellar-sdk';
 import { databaseLegs, type TestDatabase } from '@anchor/support/testing';
-import { createKnex } from '@anchor/support';
 import {
   funded,
   horizon,
   issueAsset,
+  listenerStateOf,
   localnet,
   migrate,
+  payDirect,
   recorder,
   runBridge,
-  submitOps,
+  storedListenerCursor,
   until,
   type Localnet,
   type Recorder,
@@ -64,26 +65,9 @@ describe.each(databaseLegs(['sqlite3']))('history gap through a trustline on $ty
       callbacks: { receive: `${callbacks.url}/receive` },
       listener: { history_gap: 'halt', lock_retry_ms: 200, retry_min_ms: 50, retry_max_ms: 400 },
     });
-  const listenerState = async () => {
-    const states = (await (await fetch(`${bridge?.url}/admin/listener`)).json()) as Record<string, unknown>[];
-    return states.find((s) => s.account === receiving.publicKey());
-  };
-  const storedCursor = async () => {
-    const db = createKnex(database);
-    try {
-      const row = await db('listener_cursor').where({ account_id: receiving.publicKey() }).first();
-      return row ? String(row.cursor) : undefined;
-    } finally {
-      await db.destroy();
-    }
-  };
-  const pay = async (amount: string, asset: Asset) => {
-    const res = await submitOps(net, sender, [
-      Operation.payment({ destination: receiving.publicKey(), asset, amount }),
-    ]);
-    const ops = await horizon(net).operations().forTransaction(res.hash).call();
-    return { opId: ops.records[0]!.id, ledger: Number(res.ledger) };
-  };
+  const listenerState = () => listenerStateOf(bridge?.url, receiving.publicKey());
+  const storedCursor = () => storedListenerCursor(database, receiving.publicKey());
+  const pay = (amount: string, asset: Asset) => payDirect(net, sender, receiving.publicKey(), amount, asset);
 
   it.skipIf(leg.unavailable)(
     'a USD payment missed while down halts the account although its account entry predates the cursor',

@@ -5,18 +5,20 @@
 // nothing read past the gap) and `continue` resumes from the oldest record Horizon still has.
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Asset, type Keypair, Operation } from '@stellar/stellar-sdk';
+import type { Asset, Keypair } from '@stellar/stellar-sdk';
 import { databaseLegs, type TestDatabase } from '@anchor/support/testing';
 import { createKnex, createLogger } from '@anchor/support';
 import {
   funded,
   horizon,
   issueAsset,
+  listenerStateOf,
   localnet,
   migrate,
+  payDirect,
   recorder,
   runBridge,
-  submitOps,
+  storedListenerCursor,
   until,
   type Localnet,
   type Recorder,
@@ -35,13 +37,6 @@ afterAll(async () => {
 
 async function elderLedger(): Promise<number> {
   return Number((await horizon(net).root()).history_elder_ledger);
-}
-
-/** Pays and returns the payment's operation id (its paging token) and ledger, read before reaping. */
-async function pay(from: Keypair, to: string, amount: string, asset = Asset.native()) {
-  const res = await submitOps(net, from, [Operation.payment({ destination: to, asset, amount })]);
-  const ops = await horizon(net).operations().forTransaction(res.hash).call();
-  return { opId: ops.records[0]?.id as string, ledger: Number(res.ledger) };
 }
 
 describe.each(databaseLegs(['sqlite3']))('history gap on $type', (leg) => {
@@ -65,20 +60,12 @@ describe.each(databaseLegs(['sqlite3']))('history gap on $type', (leg) => {
           await db.destroy();
         }
       };
-      const storedCursor = () =>
-        withDb(async (db) => {
-          const row = await db('listener_cursor').where({ account_id: receiving.publicKey() }).first();
-          return row ? String(row.cursor) : undefined;
-        });
+      const storedCursor = () => storedListenerCursor(database, receiving.publicKey());
+      const pay = (from: Keypair, to: string, amount: string, asset?: Asset) =>
+        payDirect(net, from, to, amount, asset);
       const recorded = (opId: string) =>
         withDb((db) => db('received_payment').where({ operation_id: opId }).first());
-      const listenerState = async () => {
-        const states = (await (await fetch(`${bridge?.url}/admin/listener`)).json()) as Record<
-          string,
-          unknown
-        >[];
-        return states.find((s) => s.account === receiving.publicKey());
-      };
+      const listenerState = () => listenerStateOf(bridge?.url, receiving.publicKey());
       const start = () =>
         runBridge(
           {

@@ -2,9 +2,9 @@
 // payment strict receive to an M… destination, and offers crossed by an M… taker (the trade
 // effects on both sides). Each row names the real source it was checked against
 // (stellar/stellar-horizon v28.0.0).
-import { Account, Asset, Keypair, MuxedAccount, Operation, TransactionBuilder } from '@stellar/stellar-sdk';
+import { Asset, Keypair, MuxedAccount, Operation, TransactionBuilder } from '@stellar/stellar-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTx, funded, startNet, type Ctx } from '../helpers.js';
+import { buildTx, funded, mux, startNet, type Ctx } from '../helpers.js';
 
 const OPS = 'internal/ingest/processors/operations_processor.go (addAccountAndMuxedAccountDetails)';
 const TRADES = 'internal/ingest/processors/effects_processor.go (addClaimTradeEffects, tradeDetails)';
@@ -15,7 +15,6 @@ let maker: Keypair;
 let taker: Keypair;
 let bob: Keypair;
 let usd: Asset;
-const mux = (kp: Keypair, id: string) => new MuxedAccount(new Account(kp.publicKey(), '0'), id).accountId();
 
 async function records(path: string): Promise<Json[]> {
   const r = await fetch(`${ctx.net.url}${path}`);
