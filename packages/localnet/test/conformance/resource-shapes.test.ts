@@ -127,6 +127,10 @@ describe('transaction resource', () => {
     expect(outer.id).toBe(res.hash);
     // The SDK's own lookup by inner hash works too.
     expect((await ctx.server.transactions().transaction(innerHash).call()).hash).toBe(innerHash);
+    // Submitting the inner transaction alone now answers from history the same way
+    // (stellar-horizon internal/txsub/results.go txResultByHash: hash or inner hash).
+    const again = await submit(inner);
+    expect(again).toMatchObject({ hash: innerHash, paging_token: outer.paging_token, successful: true });
   });
 
   it(`strips NUL bytes from a text memo and keeps the raw bytes in memo_bytes — stellar-horizon internal/db2/history/transaction_batch_insert_builder.go (memo); ${TX} (memoBytes)`, async () => {
