@@ -69,6 +69,37 @@ export async function submitOps(
   return server.submitTransaction(tx, { skipMemoRequiredCheck: true });
 }
 
+/** Pays `amount` of `asset` directly; returns the payment's operation id (paging token) and ledger. */
+export async function payDirect(
+  net: Localnet,
+  from: Keypair,
+  to: string,
+  amount: string,
+  asset = Asset.native(),
+) {
+  const res = await submitOps(net, from, [Operation.payment({ destination: to, asset, amount })]);
+  const ops = await horizon(net).operations().forTransaction(res.hash).call();
+  return { opId: ops.records[0]!.id, ledger: Number(res.ledger) };
+}
+
+/** The listener's state for `account` as /admin/listener shows it. */
+export async function listenerStateOf(bridgeUrl: string | undefined, account: string) {
+  const states = (await (await fetch(`${bridgeUrl}/admin/listener`)).json()) as Record<string, unknown>[];
+  return states.find((s) => s.account === account);
+}
+
+/** The listener's stored cursor for `account`, read from the database. */
+export async function storedListenerCursor(database: TestDatabase, account: string) {
+  const db = createKnex(database);
+  try {
+    const row = (await db('listener_cursor').where({ account_id: account }).first()) as
+      { cursor: unknown } | undefined;
+    return row ? String(row.cursor) : undefined;
+  } finally {
+    await db.destroy();
+  }
+}
+
 /** An issuer, and a holder with a trustline funded with `amount` of `code`. */
 export async function issueAsset(net: Localnet, code: string, holders: Keypair[], amount = '100000') {
   const issuer = await funded(net);
