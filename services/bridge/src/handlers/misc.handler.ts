@@ -69,6 +69,9 @@ export function adminHandlers(admin: AdminService) {
     receivedPayment: (async (req, res) => {
       res.json(await admin.receivedPayment(rowId(String(req.params.id))));
     }) as RequestHandler,
+    unsupportedOperations: (async (req, res) => {
+      res.json(await admin.unsupportedOperations(pageOf(req)));
+    }) as RequestHandler,
     sentTransactions: (async (req, res) => {
       res.json(await admin.sentTransactions(pageOf(req)));
     }) as RequestHandler,

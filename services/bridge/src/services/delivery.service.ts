@@ -31,6 +31,9 @@ export interface DeliveryPayload {
   transaction_id: string;
   /** For error deliveries: why the payment was rejected. */
   error?: string;
+  /** The M… address the payment was sent to and its muxed id, when it was muxed. */
+  to_muxed?: string;
+  to_muxed_id?: string;
 }
 
 export interface DeliveryOptions {
@@ -328,6 +331,8 @@ function baseForm(p: DeliveryPayload, route: string, data: string): Record<strin
     memo: p.memo,
     data,
     transaction_id: p.transaction_id,
+    // New fields, only for a payment sent to an M… address (legacy receivers see no change).
+    ...(p.to_muxed ? { to_muxed: p.to_muxed, to_muxed_id: p.to_muxed_id ?? '0' } : {}),
   };
 }
 

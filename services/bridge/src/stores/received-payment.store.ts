@@ -86,6 +86,8 @@ export interface ReceivedPaymentStore {
   findById(id: number): Promise<ReceivedPayment | undefined>;
   find(key: OperationKey): Promise<ReceivedPayment | undefined>;
   list(page: number, pageSize: number): Promise<ReceivedPayment[]>;
+  /** Recorded operations whose status starts with `prefix` (no LIKE wildcards), newest first. */
+  listByStatus(prefix: string, page: number, pageSize: number): Promise<ReceivedPayment[]>;
   setStatus(key: OperationKey, status: string): Promise<void>;
   /** Pending deliveries of these accounts in `lane` that are due, in the lane's order. */
   dueDeliveries(
@@ -248,6 +250,15 @@ export class KnexReceivedPaymentStore implements ReceivedPaymentStore {
 
   async list(page: number, pageSize: number): Promise<ReceivedPayment[]> {
     const rows = await this.db('received_payment')
+      .orderBy('id', 'desc')
+      .limit(pageSize)
+      .offset((page - 1) * pageSize);
+    return rows.map(toReceived);
+  }
+
+  async listByStatus(prefix: string, page: number, pageSize: number): Promise<ReceivedPayment[]> {
+    const rows = await this.db('received_payment')
+      .where('status', 'like', `${prefix}%`)
       .orderBy('id', 'desc')
       .limit(pageSize)
       .offset((page - 1) * pageSize);
