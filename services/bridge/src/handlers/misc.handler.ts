@@ -6,6 +6,7 @@ import { isAccountId, isAssetCode, MESSAGES } from '@anchor/protocol';
 import { AppError, InvalidParameterError, MissingParameterError, NotFoundError } from '@anchor/support';
 import type { AdminService } from '../services/admin.service.js';
 import { DELIVERY_STATUSES, type DeliveryStatus } from '../stores/received-payment.store.js';
+import { CLAIMABLE_STATUSES, type ClaimableStatus } from '../stores/claimable-balance.store.js';
 import { successBody } from '../services/payment.service.js';
 import type { TransactionSubmitter } from '../services/submitter.service.js';
 import { formOf, pageOf, parseBool } from './form.js';
@@ -68,6 +69,13 @@ export function adminHandlers(admin: AdminService) {
     }) as RequestHandler,
     receivedPayment: (async (req, res) => {
       res.json(await admin.receivedPayment(rowId(String(req.params.id))));
+    }) as RequestHandler,
+    claimableBalances: (async (req, res) => {
+      const raw =
+        typeof req.query.status === 'string' && req.query.status !== '' ? req.query.status : undefined;
+      if (raw !== undefined && !(CLAIMABLE_STATUSES as readonly string[]).includes(raw))
+        throw new InvalidParameterError('status', `Must be one of: ${CLAIMABLE_STATUSES.join(', ')}.`);
+      res.json(await admin.claimableBalances(raw as ClaimableStatus | undefined, pageOf(req)));
     }) as RequestHandler,
     unsupportedOperations: (async (req, res) => {
       res.json(await admin.unsupportedOperations(pageOf(req)));

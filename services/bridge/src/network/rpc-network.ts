@@ -15,6 +15,7 @@ import {
   decodeCredit,
   envelopeTransaction,
   memoOf,
+  operationId,
   operationParts,
   paymentRecord,
   type RpcTransaction,
@@ -28,6 +29,7 @@ import {
   type LandedTransaction,
   type LatestLedger,
   type NetworkAccount,
+  type NetworkClaimableBalance,
   type PaymentStreamHandlers,
   type StellarNetwork,
 } from './stellar-network.js';
@@ -150,6 +152,8 @@ export class RpcNetwork implements StellarNetwork {
       ledger: Number(res.ledger),
       envelope_xdr: String(res.envelopeXdr ?? ''),
       result_xdr: res.resultXdr,
+      // The transaction's own TOID: the id of its operation "-1".
+      toid: operationId(Number(res.ledger), Number(res.applicationOrder), -1),
     };
   }
 
@@ -228,6 +232,15 @@ export class RpcNetwork implements StellarNetwork {
   async mergedAmount(record: PaymentRecord): Promise<string> {
     // The merge's CAP-67 transfer event carries the merged balance.
     return String(record.amount ?? '0');
+  }
+
+  /** RPC cannot search claimable balances by claimant: only the backfill Horizon can. */
+  async claimableBalances(accountId: string): Promise<NetworkClaimableBalance[]> {
+    if (!this.options.backfill)
+      throw new Error(
+        'listing claimable balances needs a Horizon (network.horizon_url) with backend = "rpc"',
+      );
+    return this.options.backfill.claimableBalances(accountId);
   }
 
   async transactionMemo(hash: string): Promise<{ memo_type?: string; memo?: string }> {

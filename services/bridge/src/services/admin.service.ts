@@ -6,6 +6,7 @@ import type { StellarNetwork } from '../network/stellar-network.js';
 import { AppError, NotFoundError } from '@anchor/support';
 import type { DeliveryStatus, ReceivedPaymentStore, OutboxRow } from '../stores/received-payment.store.js';
 import type { SentTransactionStore } from '../stores/sent-transaction.store.js';
+import type { ClaimableBalanceStore, ClaimableStatus } from '../stores/claimable-balance.store.js';
 import type { DeliveryService } from './delivery.service.js';
 import { UNSUPPORTED_PREFIX, recipients } from './incoming-kinds.js';
 import type { PaymentListener, PaymentRecord } from './listener.service.js';
@@ -32,6 +33,7 @@ export class AdminService {
       received: ReceivedPaymentStore;
       delivery: DeliveryService;
       listener?: PaymentListener;
+      claimable?: ClaimableBalanceStore;
       complianceUrl?: string;
     },
   ) {}
@@ -52,6 +54,11 @@ export class AdminService {
   /** Recorded operations of a kind the bridge does not understand (never delivered on their own). */
   async unsupportedOperations(page: number) {
     return this.deps.received.listByStatus(UNSUPPORTED_PREFIX, page, PAGE_SIZE);
+  }
+
+  /** Claimable balances seen for the receiving accounts (and what became of them), newest first. */
+  async claimableBalances(status: ClaimableStatus | undefined, page: number) {
+    return this.deps.claimable ? this.deps.claimable.list(status, page, PAGE_SIZE) : [];
   }
 
   async receivedPayment(id: number) {

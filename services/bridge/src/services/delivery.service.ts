@@ -34,6 +34,8 @@ export interface DeliveryPayload {
   /** The M… address the payment was sent to and its muxed id, when it was muxed. */
   to_muxed?: string;
   to_muxed_id?: string;
+  /** The claimable balance the bridge claimed, for a delivered claim. */
+  claimable_balance_id?: string;
 }
 
 export interface DeliveryOptions {
@@ -333,6 +335,7 @@ function baseForm(p: DeliveryPayload, route: string, data: string): Record<strin
     transaction_id: p.transaction_id,
     // New fields, only for a payment sent to an M… address (legacy receivers see no change).
     ...(p.to_muxed ? { to_muxed: p.to_muxed, to_muxed_id: p.to_muxed_id ?? '0' } : {}),
+    ...(p.claimable_balance_id ? { claimable_balance_id: p.claimable_balance_id } : {}),
   };
 }
 

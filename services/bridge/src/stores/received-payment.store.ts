@@ -76,6 +76,8 @@ export interface RecordOperation {
   transactionId: string;
   status: string;
   deliveries: { kind: DeliveryKind; payload: string; status?: 'pending' | 'below_minimum' }[];
+  /** Leave the listener's cursor alone (a claimed claimable balance is not read from the stream). */
+  keepCursor?: boolean;
 }
 
 export interface ReceivedPaymentStore {
@@ -123,7 +125,8 @@ export interface ReceivedPaymentStore {
   countDelivered(kind: DeliveryKind): Promise<number>;
 }
 
-function iso(value: unknown): string | null {
+/** A database timestamp (Date, SQLite's epoch ms, or text) as ISO 8601. */
+export function iso(value: unknown): string | null {
   if (value === null || value === undefined) return null;
   const d = value instanceof Date ? value : new Date(typeof value === 'number' ? value : String(value));
   return Number.isNaN(d.getTime()) ? String(value) : d.toISOString();
@@ -228,12 +231,12 @@ export class KnexReceivedPaymentStore implements ReceivedPaymentStore {
             created_at: now,
           });
         }
-        await upsertCursor(trx, op.accountId, op.pagingToken);
+        if (!op.keepCursor) await upsertCursor(trx, op.accountId, op.pagingToken);
       });
       return true;
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;
-      await this.setCursor(op.accountId, op.pagingToken);
+      if (!op.keepCursor) await this.setCursor(op.accountId, op.pagingToken);
       return false;
     }
   }

@@ -1,0 +1,182 @@
+// Claimable balances whose claimant is a receiving account, against localnet's claimable balances
+// through the real SDK: with `[listener] claimable_balances = "report"` (default) they are listed
+// by GET /admin/claimable-balances and nothing is claimed or delivered; with "claim" the bridge
+// claims a balance of an allowed asset for the account it holds the seed of (the base account)
+// and delivers the claim once, as a received payment with its claimable_balance_id. A balance the
+// bridge may not claim (asset not allowed, no seed) is reported with the reason.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Asset, Claimant, Keypair, Operation } from '@stellar/stellar-sdk';
+import { databaseLegs, type DatabaseLeg, type TestDatabase } from '@anchor/support/testing';
+import {
+  funded,
+  horizon,
+  issueAsset,
+  localnet,
+  migrate,
+  recorder,
+  runBridge,
+  submitOps,
+  until,
+  xlmBalance,
+  type Localnet,
+  type Recorder,
+  type RunningBridge,
+} from './helpers.js';
+
+const leg = databaseLegs(['sqlite3'])[0] as DatabaseLeg;
+
+interface Row {
+  account_id: string;
+  balance_id: string;
+  status: string;
+  amount: string;
+  asset_code: string;
+  sponsor: string;
+  claim_hash: string | null;
+  operation_id: string | null;
+  last_error: string | null;
+}
+
+async function createBalance(net: Localnet, from: Keypair, to: string, asset: Asset, amount: string) {
+  const res = await submitOps(net, from, [
+    Operation.createClaimableBalance({
+      asset,
+      amount,
+      claimants: [new Claimant(to, Claimant.predicateUnconditional())],
+    }),
+  ]);
+  const page = await horizon(net).claimableBalances().claimant(to).call();
+  return {
+    res,
+    id: page.records.find((r) => r.sponsor === from.publicKey() && r.amount === Number(amount).toFixed(7))!
+      .id,
+  };
+}
+
+describe.skipIf(leg.unavailable)('claimable balances', () => {
+  let net: Localnet;
+  let callbacks: Recorder;
+  beforeAll(async () => {
+    net = await localnet(200);
+    callbacks = await recorder();
+  });
+  afterAll(async () => {
+    await callbacks?.close();
+    await net?.close();
+  });
+
+  async function bridgeFor(
+    database: TestDatabase,
+    base: Keypair,
+    receiving: string,
+    listener: Record<string, unknown>,
+    assets: unknown[],
+  ) {
+    const bridge = await runBridge({
+      horizon: net.url,
+      database: { type: database.type, url: database.url },
+      accounts: { base_seed: base.secret(), receiving_account_id: receiving },
+      assets,
+      callbacks: { receive: `${callbacks.url}/receive` },
+      listener: {
+        retry_min_ms: 50,
+        retry_max_ms: 400,
+        lock_retry_ms: 200,
+        claimable_poll_ms: 200,
+        ...listener,
+      },
+    });
+    await until(() => bridge.bridge.listener?.states.get(receiving)?.state === 'streaming');
+    return bridge;
+  }
+  const rows = async (bridge: RunningBridge, query = '') =>
+    (await (await fetch(`${bridge.url}/admin/claimable-balances${query}`)).json()) as Row[];
+
+  it('report (default): listed in the admin API, not claimed, nothing delivered', async () => {
+    const database = await leg.create();
+    await migrate(database);
+    const base = await funded(net);
+    const receiving = await funded(net);
+    const sender = await funded(net);
+    const bridge = await bridgeFor(database, base, receiving.publicKey(), {}, [{ code: 'XLM' }]);
+    try {
+      const { id } = await createBalance(net, sender, receiving.publicKey(), Asset.native(), '3');
+      const [row] = await until(async () => {
+        const r = await rows(bridge);
+        return r.length > 0 && r;
+      });
+      expect(row).toMatchObject({
+        account_id: receiving.publicKey(),
+        balance_id: id,
+        status: 'reported',
+        amount: '3.0000000',
+        asset_code: 'XLM',
+        sponsor: sender.publicKey(),
+        claim_hash: null,
+      });
+      // Still on the network, still unclaimed; no callback carries it.
+      const page = await horizon(net).claimableBalances().claimant(receiving.publicKey()).call();
+      expect(page.records.map((r) => r.id)).toEqual([id]);
+      expect(callbacks.requests.filter((r) => r.form.claimable_balance_id === id)).toEqual([]);
+      const bad = await fetch(`${bridge.url}/admin/claimable-balances?status=sideways`);
+      expect(bad.status).toBe(400);
+      expect(await bad.json()).toMatchObject({ code: 'invalid_parameter', data: { name: 'status' } });
+    } finally {
+      await bridge.close();
+      await database.drop();
+    }
+  });
+
+  it('claim: claims an allowed balance for the base account and delivers the claim once; another asset is reported', async () => {
+    const database = await leg.create();
+    await migrate(database);
+    const base = await funded(net);
+    const sender = await funded(net);
+    const { asset: eur } = await issueAsset(net, 'EUR', [sender, base]);
+    const bridge = await bridgeFor(database, base, base.publicKey(), { claimable_balances: 'claim' }, [
+      { code: 'XLM' },
+    ]);
+    try {
+      const before = await xlmBalance(net, base.publicKey());
+      const { id } = await createBalance(net, sender, base.publicKey(), Asset.native(), '5');
+      const { id: eurId } = await createBalance(net, sender, base.publicKey(), eur, '2');
+      const call = await until(() => callbacks.requests.find((r) => r.form.claimable_balance_id === id));
+      expect(call.form).toMatchObject({
+        from: sender.publicKey(),
+        amount: '5.0000000',
+        asset_code: '',
+        memo_type: 'none',
+      });
+      // The delivered id is the claim operation's, the transaction its hash.
+      const claimOps = await horizon(net).operations().forTransaction(call.form.transaction_id!).call();
+      expect(claimOps.records[0]).toMatchObject({
+        id: call.form.id,
+        type: 'claim_claimable_balance',
+        balance_id: id,
+      });
+      // The lumens arrived (minus the claim's fee) and the balance is gone.
+      expect(await xlmBalance(net, base.publicKey())).toBeCloseTo(before + 5 - 0.00001, 6);
+      await expect(horizon(net).claimableBalances().claimableBalance(id).call()).rejects.toMatchObject({
+        response: { status: 404 },
+      });
+      const claimed = await until(async () =>
+        (await rows(bridge, '?status=claimed')).find((r) => r.balance_id === id),
+      );
+      expect(claimed).toMatchObject({ claim_hash: call.form.transaction_id, operation_id: call.form.id });
+      const eurRow = await until(async () =>
+        (await rows(bridge, '?status=reported')).find((r) => r.balance_id === eurId && r.last_error),
+      );
+      expect(eurRow.last_error).toBe('Asset not allowed');
+      // Later scans neither claim again nor deliver again: a payment after them is delivered alone.
+      await until(async () => (await rows(bridge)).length === 2);
+      const r2 = await submitOps(net, sender, [
+        Operation.payment({ destination: base.publicKey(), asset: Asset.native(), amount: '1' }),
+      ]);
+      await until(() => callbacks.requests.find((r) => r.form.transaction_id === r2.hash));
+      expect(callbacks.requests.filter((r) => r.form.claimable_balance_id === id)).toHaveLength(1);
+    } finally {
+      await bridge.close();
+      await database.drop();
+    }
+  });
+});
