@@ -13,6 +13,14 @@ export function isAccountId(value: string): boolean {
 }
 
 /**
+ * True for a valid muxed account strkey (`M…`, 69 characters, good checksum): CAP-27.
+ * @see https://github.com/stellar/stellar-protocol/blob/master/ecosystem/sep-0023.md
+ */
+export function isMuxedAccountId(value: string): boolean {
+  return typeof value === 'string' && StrKey.isValidMed25519PublicKey(value);
+}
+
+/**
  * True for a valid ed25519 secret seed strkey (`S…`, 56 characters, good checksum).
  * @see https://github.com/stellar/stellar-protocol/blob/master/ecosystem/sep-0023.md
  */

@@ -8,8 +8,8 @@
 // `destination_muxed_id`). Horizon's muxed pairs (`to_muxed`/`to_muxed_id`, `into_muxed`/
 // `into_muxed_id`) carry the M… address a payment was sent to.
 import { amountToStroops, stroopsToAmount } from '@anchor/protocol';
-import { StrKey } from '@stellar/stellar-sdk';
 import type { PaymentRecord } from './listener.service.js';
+import { muxedAddress } from './muxed.js';
 
 export interface Credit {
   from: string;
@@ -45,14 +45,6 @@ interface BalanceChange {
 
 function balanceChanges(record: PaymentRecord): BalanceChange[] {
   return (Array.isArray(record.asset_balance_changes) ? record.asset_balance_changes : []) as BalanceChange[];
-}
-
-/** The M… address of account `g` with muxed id `id` (SEP-23). */
-export function muxedAddress(g: string, id: string): string {
-  const raw = Buffer.alloc(40);
-  StrKey.decodeEd25519PublicKey(g).copy(raw, 0);
-  raw.writeBigUInt64BE(BigInt(id), 32);
-  return StrKey.encodeMed25519PublicKey(raw);
 }
 
 function muxedOf(record: PaymentRecord, name: string): Pick<Credit, 'to_muxed' | 'to_muxed_id'> {
