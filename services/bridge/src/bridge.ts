@@ -169,6 +169,7 @@ export async function createBridge(
       delivery,
       listener,
       claimable: claimableStore,
+      claimer: claimable,
       complianceUrl: config.compliance,
     });
   }

@@ -89,6 +89,14 @@ describe.skipIf(leg.unavailable)('claimable balances', () => {
     await until(() => bridge.bridge.listener?.states.get(receiving)?.state === 'streaming');
     return bridge;
   }
+  const claimBalance = async (bridge: RunningBridge, form: Record<string, string>) => {
+    const res = await fetch(`${bridge.url}/admin/claimable-balances/claim`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(form).toString(),
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
   const rows = async (bridge: RunningBridge, query = '') =>
     (await (await fetch(`${bridge.url}/admin/claimable-balances${query}`)).json()) as Row[];
 
@@ -121,6 +129,23 @@ describe.skipIf(leg.unavailable)('claimable balances', () => {
       const bad = await fetch(`${bridge.url}/admin/claimable-balances?status=sideways`);
       expect(bad.status).toBe(400);
       expect(await bad.json()).toMatchObject({ code: 'invalid_parameter', data: { name: 'status' } });
+      // The operator's claim: the id is checked first; this account's seed is not the bridge's.
+      expect(await claimBalance(bridge, {})).toMatchObject({
+        status: 400,
+        body: { code: 'missing_parameter', data: { name: 'balance_id' } },
+      });
+      for (const balance_id of ['00000000abc', `${id}00`, 'BAAD', id.replace(/^0{8}/, '00000001')])
+        expect(await claimBalance(bridge, { balance_id })).toMatchObject({
+          status: 400,
+          body: { code: 'invalid_parameter', data: { name: 'balance_id' } },
+        });
+      expect(await claimBalance(bridge, { balance_id: `00000000${'ab'.repeat(32)}` })).toMatchObject({
+        status: 404,
+      });
+      expect(await claimBalance(bridge, { balance_id: id.toUpperCase().replace(/^0X/, '') })).toMatchObject({
+        status: 400,
+        body: { code: 'cannot_claim', data: { name: 'balance_id' } },
+      });
     } finally {
       await bridge.close();
       await database.drop();
@@ -174,6 +199,32 @@ describe.skipIf(leg.unavailable)('claimable balances', () => {
       ]);
       await until(() => callbacks.requests.find((r) => r.form.transaction_id === r2.hash));
       expect(callbacks.requests.filter((r) => r.form.claimable_balance_id === id)).toHaveLength(1);
+    } finally {
+      await bridge.close();
+      await database.drop();
+    }
+  });
+
+  it("report: the operator's claim of a reported balance claims and delivers it once; again is 409", async () => {
+    const database = await leg.create();
+    await migrate(database);
+    const base = await funded(net);
+    const sender = await funded(net);
+    const bridge = await bridgeFor(database, base, base.publicKey(), {}, [{ code: 'XLM' }]);
+    try {
+      const { id } = await createBalance(net, sender, base.publicKey(), Asset.native(), '4');
+      await until(async () => (await rows(bridge)).some((r) => r.balance_id === id));
+      const claimed = await claimBalance(bridge, { balance_id: id });
+      expect(claimed).toMatchObject({
+        status: 200,
+        body: { status: 'ok', claimable_balance: { balance_id: id, status: 'claimed' } },
+      });
+      const call = await until(() => callbacks.requests.find((r) => r.form.claimable_balance_id === id));
+      expect(call.form).toMatchObject({ amount: '4.0000000', from: sender.publicKey() });
+      expect(await claimBalance(bridge, { balance_id: id })).toMatchObject({
+        status: 409,
+        body: { code: 'already_claimed' },
+      });
     } finally {
       await bridge.close();
       await database.drop();

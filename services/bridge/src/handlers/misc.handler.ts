@@ -2,7 +2,7 @@
 // deliveries by state and their retry).
 import type { RequestHandler } from 'express';
 import { Keypair, Memo, Operation } from '@stellar/stellar-sdk';
-import { isAccountId, isAssetCode, MESSAGES } from '@anchor/protocol';
+import { isAccountId, isAssetCode, MESSAGES, parseClaimableBalanceId } from '@anchor/protocol';
 import { AppError, InvalidParameterError, MissingParameterError, NotFoundError } from '@anchor/support';
 import type { AdminService } from '../services/admin.service.js';
 import { DELIVERY_STATUSES, type DeliveryStatus } from '../stores/received-payment.store.js';
@@ -76,6 +76,17 @@ export function adminHandlers(admin: AdminService) {
       if (raw !== undefined && !(CLAIMABLE_STATUSES as readonly string[]).includes(raw))
         throw new InvalidParameterError('status', `Must be one of: ${CLAIMABLE_STATUSES.join(', ')}.`);
       res.json(await admin.claimableBalances(raw as ClaimableStatus | undefined, pageOf(req)));
+    }) as RequestHandler,
+    claimBalance: (async (req, res) => {
+      const form = formOf(req);
+      if (form.balance_id === undefined) throw new MissingParameterError('balance_id');
+      const balanceId = parseClaimableBalanceId(form.balance_id);
+      if (!balanceId)
+        throw new InvalidParameterError(
+          'balance_id',
+          'Must be a claimable balance id (72 hex digits, or B…).',
+        );
+      res.json({ status: 'ok', claimable_balance: await admin.claimBalance(balanceId) });
     }) as RequestHandler,
     unsupportedOperations: (async (req, res) => {
       res.json(await admin.unsupportedOperations(pageOf(req)));

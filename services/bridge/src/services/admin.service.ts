@@ -7,6 +7,7 @@ import { AppError, NotFoundError } from '@anchor/support';
 import type { DeliveryStatus, ReceivedPaymentStore, OutboxRow } from '../stores/received-payment.store.js';
 import type { SentTransactionStore } from '../stores/sent-transaction.store.js';
 import type { ClaimableBalanceStore, ClaimableStatus } from '../stores/claimable-balance.store.js';
+import type { ClaimableBalanceService } from './claimable-balance.service.js';
 import type { DeliveryService } from './delivery.service.js';
 import { UNSUPPORTED_PREFIX, recipients } from './incoming-kinds.js';
 import type { PaymentListener, PaymentRecord } from './listener.service.js';
@@ -34,6 +35,7 @@ export class AdminService {
       delivery: DeliveryService;
       listener?: PaymentListener;
       claimable?: ClaimableBalanceStore;
+      claimer?: ClaimableBalanceService;
       complianceUrl?: string;
     },
   ) {}
@@ -59,6 +61,12 @@ export class AdminService {
   /** Claimable balances seen for the receiving accounts (and what became of them), newest first. */
   async claimableBalances(status: ClaimableStatus | undefined, page: number) {
     return this.deps.claimable ? this.deps.claimable.list(status, page, PAGE_SIZE) : [];
+  }
+
+  /** The operator's claim of one reported balance (see ClaimableBalanceService.claimNow). */
+  async claimBalance(balanceId: string) {
+    if (!this.deps.claimer) throw new NotFoundError('not_found', 'The listener is off: nothing to claim.');
+    return this.deps.claimer.claimNow(balanceId);
   }
 
   async receivedPayment(id: number) {

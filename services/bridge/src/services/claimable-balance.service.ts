@@ -11,7 +11,7 @@
 // under the claim's (account, operation id, hash) key, which is unique. A balance that disappears
 // while `claiming` without a claim of ours known to have landed is `vanished`, for an operator.
 import { Memo, Operation, type Keypair } from '@stellar/stellar-sdk';
-import type { Logger } from '@anchor/support';
+import { AppError, NotFoundError, type Logger } from '@anchor/support';
 import type { StellarNetwork } from '../network/stellar-network.js';
 import type { ClaimableBalanceRow, ClaimableBalanceStore } from '../stores/claimable-balance.store.js';
 import { STATUS, type ReceivedPaymentStore } from '../stores/received-payment.store.js';
@@ -46,6 +46,8 @@ export class ClaimableBalanceService {
   private running = false;
   private loop?: Promise<void>;
   private wake?: () => void;
+  /** Balance rows this process is claiming right now. */
+  private readonly inFlight = new Set<number>();
 
   constructor(private readonly options: ClaimableBalanceOptions) {}
 
@@ -85,7 +87,12 @@ export class ClaimableBalanceService {
     const listed = await network.claimableBalances(account);
     const present = new Set(listed.map((b) => b.id));
     for (const row of await store.inStatus(account, 'claiming')) {
-      if (present.has(row.balance_id)) continue;
+      if (this.inFlight.has(row.id)) continue;
+      // Still there: the claim left by a crash never landed (a balance is claimed only once).
+      if (present.has(row.balance_id)) {
+        await store.update(row.id, { status: 'reported' }, ['claiming']);
+        continue;
+      }
       await store.update(row.id, { status: 'vanished', last_error: VANISHED });
       this.options.logger.error('claimable balance vanished while claiming', {
         account,
@@ -124,10 +131,42 @@ export class ClaimableBalanceService {
     return allowed ? undefined : STATUS.assetNotAllowed;
   }
 
+  /**
+   * The operator's claim of one balance (also under policy `report`).
+   * @throws NotFoundError when no receiving account has it; 409 when it is claimed or being claimed;
+   *   400 `cannot_claim` when the bridge may not claim it (no seed, asset not allowed).
+   */
+  async claimNow(balanceId: string): Promise<ClaimableBalanceRow> {
+    const rows = await this.options.store.byBalanceId(balanceId);
+    const row = rows.find((r) => r.status === 'reported') ?? rows[0];
+    if (!row) throw new NotFoundError('not_found', 'No receiving account has this claimable balance.');
+    if (row.status !== 'reported')
+      throw new AppError(409, `already_${row.status}`, `This claimable balance is ${row.status}.`, {
+        data: { name: 'balance_id' },
+      });
+    const reason = this.unclaimable(row);
+    if (reason) throw new AppError(400, 'cannot_claim', reason, { data: { name: 'balance_id' } });
+    await this.claim(row);
+    return (await this.options.store.byBalanceId(balanceId)).find(
+      (r) => r.id === row.id,
+    ) as ClaimableBalanceRow;
+  }
+
   private async claim(row: ClaimableBalanceRow): Promise<void> {
-    const { store, network } = this.options;
+    const { store } = this.options;
     const log = this.options.logger.child({ account: row.account_id, balance_id: row.balance_id });
-    await store.update(row.id, { status: 'claiming', last_error: null });
+    // Compare-and-set: one claimer per balance, whichever replica or operator asks.
+    if (!(await store.update(row.id, { status: 'claiming', last_error: null }, ['reported']))) return;
+    this.inFlight.add(row.id);
+    try {
+      await this.submitClaim(row, log);
+    } finally {
+      this.inFlight.delete(row.id);
+    }
+  }
+
+  private async submitClaim(row: ClaimableBalanceRow, log: Logger): Promise<void> {
+    const { store, network } = this.options;
     let landed: SubmitSuccess;
     try {
       landed = await this.options.submit({
@@ -142,10 +181,14 @@ export class ClaimableBalanceService {
       const codes = (err as { details?: { data?: { result_codes?: { operations?: string[] } } } }).details
         ?.data?.result_codes?.operations;
       const gone = codes?.includes('op_does_not_exist') ?? false;
-      await store.update(row.id, {
-        status: gone ? 'vanished' : 'reported',
-        last_error: gone ? VANISHED : `claim failed: ${String((err as Error).message ?? err)}`,
-      });
+      await store.update(
+        row.id,
+        {
+          status: gone ? 'vanished' : 'reported',
+          last_error: gone ? VANISHED : `claim failed: ${String((err as Error).message ?? err)}`,
+        },
+        ['claiming'],
+      );
       log.warn('claim of a claimable balance failed', { error: String(err), codes });
       return;
     }

@@ -39,10 +39,14 @@ export type NewClaimableBalance = Pick<
 export interface ClaimableBalanceStore {
   /** The row, inserted as `reported` when new. */
   remember(balance: NewClaimableBalance): Promise<ClaimableBalanceRow>;
+  /** Applies `patch`, only while the row is in one of `from` when given; false when it was not. */
   update(
     id: number,
     patch: Partial<Pick<ClaimableBalanceRow, 'status' | 'claim_hash' | 'operation_id' | 'last_error'>>,
-  ): Promise<void>;
+    from?: ClaimableStatus[],
+  ): Promise<boolean>;
+  /** Every receiving account's row of this balance. */
+  byBalanceId(balanceId: string): Promise<ClaimableBalanceRow[]>;
   /** Rows of `accountId` in `status` (the ones a scan must look at again). */
   inStatus(accountId: string, status: ClaimableStatus): Promise<ClaimableBalanceRow[]>;
   /** Newest first; every status when `status` is undefined. */
@@ -81,15 +85,20 @@ export class KnexClaimableBalanceStore implements ClaimableBalanceStore {
     return toRow(await this.db('claimable_balance').where(key).first());
   }
 
+  async byBalanceId(balanceId: string): Promise<ClaimableBalanceRow[]> {
+    return (await this.db('claimable_balance').where({ balance_id: balanceId }).orderBy('id')).map(toRow);
+  }
+
   async update(
     id: number,
     patch: Partial<Pick<ClaimableBalanceRow, 'status' | 'claim_hash' | 'operation_id' | 'last_error'>>,
-  ): Promise<void> {
+    from?: ClaimableStatus[],
+  ): Promise<boolean> {
     const last_error =
       patch.last_error === undefined ? {} : { last_error: patch.last_error?.slice(0, 255) ?? null };
-    await this.db('claimable_balance')
-      .where({ id })
-      .update({ ...patch, ...last_error, updated_at: new Date() });
+    const q = this.db('claimable_balance').where({ id });
+    if (from) q.whereIn('status', from);
+    return (await q.update({ ...patch, ...last_error, updated_at: new Date() })) > 0;
   }
 
   async inStatus(accountId: string, status: ClaimableStatus): Promise<ClaimableBalanceRow[]> {
