@@ -4,9 +4,9 @@
 // claims a balance of an allowed asset for the account it holds the seed of (the base account)
 // and delivers the claim once, as a received payment with its claimable_balance_id. A balance the
 // bridge may not claim (asset not allowed, no seed) is reported with the reason.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Asset, Claimant, Keypair, Operation } from '@stellar/stellar-sdk';
-import { databaseLegs, type DatabaseLeg, type TestDatabase } from '@anchor/support/testing';
+import { databaseLegs, type DatabaseLeg } from '@anchor/support/testing';
 import {
   funded,
   horizon,
@@ -60,18 +60,24 @@ describe.skipIf(leg.unavailable)('claimable balances', () => {
     net = await localnet(200);
     callbacks = await recorder();
   });
+  const cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0)) await cleanup();
+  });
   afterAll(async () => {
     await callbacks?.close();
     await net?.close();
   });
 
+  /** A bridge on a fresh database, stopped (and its database dropped) after the test. */
   async function bridgeFor(
-    database: TestDatabase,
     base: Keypair,
     receiving: string,
     listener: Record<string, unknown>,
     assets: unknown[],
   ) {
+    const database = await leg.create();
+    await migrate(database);
     const bridge = await runBridge({
       horizon: net.url,
       database: { type: database.type, url: database.url },
@@ -85,6 +91,10 @@ describe.skipIf(leg.unavailable)('claimable balances', () => {
         claimable_poll_ms: 200,
         ...listener,
       },
+    });
+    cleanups.push(async () => {
+      await bridge.close();
+      await database.drop();
     });
     await until(() => bridge.bridge.listener?.states.get(receiving)?.state === 'streaming');
     return bridge;
@@ -101,133 +111,112 @@ describe.skipIf(leg.unavailable)('claimable balances', () => {
     (await (await fetch(`${bridge.url}/admin/claimable-balances${query}`)).json()) as Row[];
 
   it('report (default): listed in the admin API, not claimed, nothing delivered', async () => {
-    const database = await leg.create();
-    await migrate(database);
     const base = await funded(net);
     const receiving = await funded(net);
     const sender = await funded(net);
-    const bridge = await bridgeFor(database, base, receiving.publicKey(), {}, [{ code: 'XLM' }]);
-    try {
-      const { id } = await createBalance(net, sender, receiving.publicKey(), Asset.native(), '3');
-      const [row] = await until(async () => {
-        const r = await rows(bridge);
-        return r.length > 0 && r;
-      });
-      expect(row).toMatchObject({
-        account_id: receiving.publicKey(),
-        balance_id: id,
-        status: 'reported',
-        amount: '3.0000000',
-        asset_code: 'XLM',
-        sponsor: sender.publicKey(),
-        claim_hash: null,
-      });
-      // Still on the network, still unclaimed; no callback carries it.
-      const page = await horizon(net).claimableBalances().claimant(receiving.publicKey()).call();
-      expect(page.records.map((r) => r.id)).toEqual([id]);
-      expect(callbacks.requests.filter((r) => r.form.claimable_balance_id === id)).toEqual([]);
-      const bad = await fetch(`${bridge.url}/admin/claimable-balances?status=sideways`);
-      expect(bad.status).toBe(400);
-      expect(await bad.json()).toMatchObject({ code: 'invalid_parameter', data: { name: 'status' } });
-      // The operator's claim: the id is checked first; this account's seed is not the bridge's.
-      expect(await claimBalance(bridge, {})).toMatchObject({
+    const bridge = await bridgeFor(base, receiving.publicKey(), {}, [{ code: 'XLM' }]);
+    const { id } = await createBalance(net, sender, receiving.publicKey(), Asset.native(), '3');
+    const [row] = await until(async () => {
+      const r = await rows(bridge);
+      return r.length > 0 && r;
+    });
+    expect(row).toMatchObject({
+      account_id: receiving.publicKey(),
+      balance_id: id,
+      status: 'reported',
+      amount: '3.0000000',
+      asset_code: 'XLM',
+      sponsor: sender.publicKey(),
+      claim_hash: null,
+    });
+    // Still on the network, still unclaimed; no callback carries it.
+    const page = await horizon(net).claimableBalances().claimant(receiving.publicKey()).call();
+    expect(page.records.map((r) => r.id)).toEqual([id]);
+    expect(callbacks.requests.filter((r) => r.form.claimable_balance_id === id)).toEqual([]);
+    const bad = await fetch(`${bridge.url}/admin/claimable-balances?status=sideways`);
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ code: 'invalid_parameter', data: { name: 'status' } });
+    // The operator's claim: the id is checked first; this account's seed is not the bridge's.
+    expect(await claimBalance(bridge, {})).toMatchObject({
+      status: 400,
+      body: { code: 'missing_parameter', data: { name: 'balance_id' } },
+    });
+    for (const balance_id of ['00000000abc', `${id}00`, 'BAAD', id.replace(/^0{8}/, '00000001')])
+      expect(await claimBalance(bridge, { balance_id })).toMatchObject({
         status: 400,
-        body: { code: 'missing_parameter', data: { name: 'balance_id' } },
+        body: { code: 'invalid_parameter', data: { name: 'balance_id' } },
       });
-      for (const balance_id of ['00000000abc', `${id}00`, 'BAAD', id.replace(/^0{8}/, '00000001')])
-        expect(await claimBalance(bridge, { balance_id })).toMatchObject({
-          status: 400,
-          body: { code: 'invalid_parameter', data: { name: 'balance_id' } },
-        });
-      expect(await claimBalance(bridge, { balance_id: `00000000${'ab'.repeat(32)}` })).toMatchObject({
-        status: 404,
-      });
-      expect(await claimBalance(bridge, { balance_id: id.toUpperCase().replace(/^0X/, '') })).toMatchObject({
-        status: 400,
-        body: { code: 'cannot_claim', data: { name: 'balance_id' } },
-      });
-    } finally {
-      await bridge.close();
-      await database.drop();
-    }
+    expect(await claimBalance(bridge, { balance_id: `00000000${'ab'.repeat(32)}` })).toMatchObject({
+      status: 404,
+    });
+    expect(await claimBalance(bridge, { balance_id: id.toUpperCase().replace(/^0X/, '') })).toMatchObject({
+      status: 400,
+      body: { code: 'cannot_claim', data: { name: 'balance_id' } },
+    });
   });
 
   it('claim: claims an allowed balance for the base account and delivers the claim once; another asset is reported', async () => {
-    const database = await leg.create();
-    await migrate(database);
     const base = await funded(net);
     const sender = await funded(net);
     const { asset: eur } = await issueAsset(net, 'EUR', [sender, base]);
-    const bridge = await bridgeFor(database, base, base.publicKey(), { claimable_balances: 'claim' }, [
+    const bridge = await bridgeFor(base, base.publicKey(), { claimable_balances: 'claim' }, [
       { code: 'XLM' },
     ]);
-    try {
-      const before = await xlmBalance(net, base.publicKey());
-      const { id } = await createBalance(net, sender, base.publicKey(), Asset.native(), '5');
-      const { id: eurId } = await createBalance(net, sender, base.publicKey(), eur, '2');
-      const call = await until(() => callbacks.requests.find((r) => r.form.claimable_balance_id === id));
-      expect(call.form).toMatchObject({
-        from: sender.publicKey(),
-        amount: '5.0000000',
-        asset_code: '',
-        memo_type: 'none',
-      });
-      // The delivered id is the claim operation's, the transaction its hash.
-      const claimOps = await horizon(net).operations().forTransaction(call.form.transaction_id!).call();
-      expect(claimOps.records[0]).toMatchObject({
-        id: call.form.id,
-        type: 'claim_claimable_balance',
-        balance_id: id,
-      });
-      // The lumens arrived (minus the claim's fee) and the balance is gone.
-      expect(await xlmBalance(net, base.publicKey())).toBeCloseTo(before + 5 - 0.00001, 6);
-      await expect(horizon(net).claimableBalances().claimableBalance(id).call()).rejects.toMatchObject({
-        response: { status: 404 },
-      });
-      const claimed = await until(async () =>
-        (await rows(bridge, '?status=claimed')).find((r) => r.balance_id === id),
-      );
-      expect(claimed).toMatchObject({ claim_hash: call.form.transaction_id, operation_id: call.form.id });
-      const eurRow = await until(async () =>
-        (await rows(bridge, '?status=reported')).find((r) => r.balance_id === eurId && r.last_error),
-      );
-      expect(eurRow.last_error).toBe('Asset not allowed');
-      // Later scans neither claim again nor deliver again: a payment after them is delivered alone.
-      await until(async () => (await rows(bridge)).length === 2);
-      const r2 = await submitOps(net, sender, [
-        Operation.payment({ destination: base.publicKey(), asset: Asset.native(), amount: '1' }),
-      ]);
-      await until(() => callbacks.requests.find((r) => r.form.transaction_id === r2.hash));
-      expect(callbacks.requests.filter((r) => r.form.claimable_balance_id === id)).toHaveLength(1);
-    } finally {
-      await bridge.close();
-      await database.drop();
-    }
+    const before = await xlmBalance(net, base.publicKey());
+    const { id } = await createBalance(net, sender, base.publicKey(), Asset.native(), '5');
+    const { id: eurId } = await createBalance(net, sender, base.publicKey(), eur, '2');
+    const call = await until(() => callbacks.requests.find((r) => r.form.claimable_balance_id === id));
+    expect(call.form).toMatchObject({
+      from: sender.publicKey(),
+      amount: '5.0000000',
+      asset_code: '',
+      memo_type: 'none',
+    });
+    // The delivered id is the claim operation's, the transaction its hash.
+    const claimOps = await horizon(net).operations().forTransaction(call.form.transaction_id!).call();
+    expect(claimOps.records[0]).toMatchObject({
+      id: call.form.id,
+      type: 'claim_claimable_balance',
+      balance_id: id,
+    });
+    // The lumens arrived (minus the claim's fee) and the balance is gone.
+    expect(await xlmBalance(net, base.publicKey())).toBeCloseTo(before + 5 - 0.00001, 6);
+    await expect(horizon(net).claimableBalances().claimableBalance(id).call()).rejects.toMatchObject({
+      response: { status: 404 },
+    });
+    const claimed = await until(async () =>
+      (await rows(bridge, '?status=claimed')).find((r) => r.balance_id === id),
+    );
+    expect(claimed).toMatchObject({ claim_hash: call.form.transaction_id, operation_id: call.form.id });
+    const eurRow = await until(async () =>
+      (await rows(bridge, '?status=reported')).find((r) => r.balance_id === eurId && r.last_error),
+    );
+    expect(eurRow.last_error).toBe('Asset not allowed');
+    // Later scans neither claim again nor deliver again: a payment after them is delivered alone.
+    await until(async () => (await rows(bridge)).length === 2);
+    const r2 = await submitOps(net, sender, [
+      Operation.payment({ destination: base.publicKey(), asset: Asset.native(), amount: '1' }),
+    ]);
+    await until(() => callbacks.requests.find((r) => r.form.transaction_id === r2.hash));
+    expect(callbacks.requests.filter((r) => r.form.claimable_balance_id === id)).toHaveLength(1);
   });
 
   it("report: the operator's claim of a reported balance claims and delivers it once; again is 409", async () => {
-    const database = await leg.create();
-    await migrate(database);
     const base = await funded(net);
     const sender = await funded(net);
-    const bridge = await bridgeFor(database, base, base.publicKey(), {}, [{ code: 'XLM' }]);
-    try {
-      const { id } = await createBalance(net, sender, base.publicKey(), Asset.native(), '4');
-      await until(async () => (await rows(bridge)).some((r) => r.balance_id === id));
-      const claimed = await claimBalance(bridge, { balance_id: id });
-      expect(claimed).toMatchObject({
-        status: 200,
-        body: { status: 'ok', claimable_balance: { balance_id: id, status: 'claimed' } },
-      });
-      const call = await until(() => callbacks.requests.find((r) => r.form.claimable_balance_id === id));
-      expect(call.form).toMatchObject({ amount: '4.0000000', from: sender.publicKey() });
-      expect(await claimBalance(bridge, { balance_id: id })).toMatchObject({
-        status: 409,
-        body: { code: 'already_claimed' },
-      });
-    } finally {
-      await bridge.close();
-      await database.drop();
-    }
+    const bridge = await bridgeFor(base, base.publicKey(), {}, [{ code: 'XLM' }]);
+    const { id } = await createBalance(net, sender, base.publicKey(), Asset.native(), '4');
+    await until(async () => (await rows(bridge)).some((r) => r.balance_id === id));
+    const claimed = await claimBalance(bridge, { balance_id: id });
+    expect(claimed).toMatchObject({
+      status: 200,
+      body: { status: 'ok', claimable_balance: { balance_id: id, status: 'claimed' } },
+    });
+    const call = await until(() => callbacks.requests.find((r) => r.form.claimable_balance_id === id));
+    expect(call.form).toMatchObject({ amount: '4.0000000', from: sender.publicKey() });
+    expect(await claimBalance(bridge, { balance_id: id })).toMatchObject({
+      status: 409,
+      body: { code: 'already_claimed' },
+    });
   });
 });

@@ -44,6 +44,16 @@ describe.skipIf(leg.unavailable).each(backends)('incoming kinds over $name', ({ 
   let usdIssuer: Keypair;
   let usd: Asset;
 
+  const sacTransfer = (from: Keypair, to: string, asset: Asset, stroops: bigint) =>
+    submitOps(net, from, [
+      sacTransferOperation({
+        asset,
+        from: from.publicKey(),
+        to,
+        stroops,
+        networkPassphrase: net.networkPassphrase,
+      }),
+    ]);
   const receiveFor = (hash: string) =>
     until(() => callbacks.requests.find((r) => r.path === '/receive' && r.form.transaction_id === hash));
 
@@ -74,15 +84,7 @@ describe.skipIf(leg.unavailable).each(backends)('incoming kinds over $name', ({ 
   });
 
   it('delivers a SAC transfer of lumens to the receiving account once, as a payment from the sender', async () => {
-    const res = await submitOps(net, sender, [
-      sacTransferOperation({
-        asset: Asset.native(),
-        from: sender.publicKey(),
-        to: receiving.publicKey(),
-        stroops: 42_000_000n,
-        networkPassphrase: net.networkPassphrase,
-      }),
-    ]);
+    const res = await sacTransfer(sender, receiving.publicKey(), Asset.native(), 42_000_000n);
     const call = await receiveFor(res.hash);
     expect(call.form).toMatchObject({
       from: sender.publicKey(),
@@ -123,15 +125,7 @@ describe.skipIf(leg.unavailable).each(backends)('incoming kinds over $name', ({ 
   it('a SAC transfer to an M… address of ours carries to_muxed and to_muxed_id', async () => {
     const account = await horizon(net).loadAccount(receiving.publicKey());
     const muxed = new MuxedAccount(account, '9001').accountId();
-    const res = await submitOps(net, sender, [
-      sacTransferOperation({
-        asset: usd,
-        from: sender.publicKey(),
-        to: muxed,
-        stroops: 10_000_000n,
-        networkPassphrase: net.networkPassphrase,
-      }),
-    ]);
+    const res = await sacTransfer(sender, muxed, usd, 10_000_000n);
     const call = await receiveFor(res.hash);
     expect(call.form).toMatchObject({
       amount: '1.0000000',

@@ -6,7 +6,16 @@
 //   hz-ev  = stellar-horizon internal/ingest/contractevents/events.go (SAC event shapes, v4 meta)
 //   cap67  = stellar-protocol core/cap-0067.md (issuer transfer emits mint/burn; {amount, to_muxed_id})
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Asset, MuxedAccount, Operation, rpc, scValToNative, xdr, type Horizon } from '@stellar/stellar-sdk';
+import {
+  Asset,
+  MuxedAccount,
+  Operation,
+  rpc,
+  scValToNative,
+  xdr,
+  type Horizon,
+  type Keypair,
+} from '@stellar/stellar-sdk';
 import { sacMintOperation, sacTransferOperation } from '../../src/index.js';
 import { buildTx, funded, startNet, submitExpectingFailure, type Ctx } from '../helpers.js';
 
@@ -22,6 +31,19 @@ afterAll(async () => {
 });
 
 type Rec = Record<string, unknown>;
+
+/** `signer`'s transaction calling the SAC's transfer(from, to, stroops); `from` defaults to the signer. */
+async function sacTx(
+  c: Ctx,
+  signer: Keypair,
+  to: string,
+  asset: Asset,
+  stroops: bigint,
+  from = signer.publicKey(),
+) {
+  const op = sacTransferOperation({ asset, from, to, stroops, networkPassphrase: c.net.networkPassphrase });
+  return buildTx(c, signer, [op]);
+}
 
 async function opsOf(hash: string): Promise<Rec[]> {
   const page = await ctx.server.operations().forTransaction(hash).call();
@@ -96,26 +118,10 @@ describe('SAC transfers (devSacTransfers)', () => {
       ]),
     );
     const sent = await ctx.server.submitTransaction(
-      await buildTx(ctx, issuer, [
-        sacTransferOperation({
-          asset: usd,
-          from: issuer.publicKey(),
-          to: holder.publicKey(),
-          stroops: 10_000_000n,
-          networkPassphrase: pass,
-        }),
-      ]),
+      await sacTx(ctx, issuer, holder.publicKey(), usd, 10_000_000n),
     );
     const burned = await ctx.server.submitTransaction(
-      await buildTx(ctx, holder, [
-        sacTransferOperation({
-          asset: usd,
-          from: holder.publicKey(),
-          to: issuer.publicKey(),
-          stroops: 20_000_000n,
-          networkPassphrase: pass,
-        }),
-      ]),
+      await sacTx(ctx, holder, issuer.publicKey(), usd, 20_000_000n),
     );
     const change = async (hash: string) => ((await opsOf(hash))[0]!.asset_balance_changes as Rec[])[0];
     const usdFields = { asset_type: 'credit_alphanum4', asset_code: 'USD', asset_issuer: issuer.publicKey() };
@@ -148,15 +154,7 @@ describe('SAC transfers (devSacTransfers)', () => {
     const bobAccount = await ctx.server.loadAccount(bob.publicKey());
     const muxed = new MuxedAccount(bobAccount, '77').accountId();
     const res = await ctx.server.submitTransaction(
-      await buildTx(ctx, alice, [
-        sacTransferOperation({
-          asset: Asset.native(),
-          from: alice.publicKey(),
-          to: muxed,
-          stroops: 10_000_000n,
-          networkPassphrase: ctx.net.networkPassphrase,
-        }),
-      ]),
+      await sacTx(ctx, alice, muxed, Asset.native(), 10_000_000n),
     );
     const [op] = await opsOf(res.hash);
     expect(op!.asset_balance_changes).toEqual([
@@ -198,26 +196,10 @@ describe('SAC transfers (devSacTransfers)', () => {
   it('a transfer the SAC would refuse traps, charges the fee and moves nothing; another account as `from` traps (hz-op)', async () => {
     const [alice, bob, carol] = [await funded(ctx), await funded(ctx), await funded(ctx)];
     const usd = new Asset('USD', carol.publicKey());
-    const noTrust = await buildTx(ctx, alice, [
-      sacTransferOperation({
-        asset: usd,
-        from: alice.publicKey(),
-        to: bob.publicKey(),
-        stroops: 1n,
-        networkPassphrase: ctx.net.networkPassphrase,
-      }),
-    ]);
+    const noTrust = await sacTx(ctx, alice, bob.publicKey(), usd, 1n);
     const f1 = await submitExpectingFailure(ctx, noTrust);
     expect(f1.codes).toEqual({ transaction: 'tx_failed', operations: ['function_trapped'] });
-    const notMine = await buildTx(ctx, alice, [
-      sacTransferOperation({
-        asset: Asset.native(),
-        from: bob.publicKey(),
-        to: alice.publicKey(),
-        stroops: 1n,
-        networkPassphrase: ctx.net.networkPassphrase,
-      }),
-    ]);
+    const notMine = await sacTx(ctx, alice, alice.publicKey(), Asset.native(), 1n, bob.publicKey());
     const f2 = await submitExpectingFailure(ctx, notMine);
     expect(f2.codes).toEqual({ transaction: 'tx_failed', operations: ['function_trapped'] });
     const bobAcct = await ctx.server.loadAccount(bob.publicKey());
@@ -229,15 +211,7 @@ describe('SAC transfers (devSacTransfers)', () => {
 
   it('without devSacTransfers an invoke_host_function stays op_not_supported (localnet runs no Soroban)', async () => {
     const alice = await funded(plain);
-    const tx = await buildTx(plain, alice, [
-      sacTransferOperation({
-        asset: Asset.native(),
-        from: alice.publicKey(),
-        to: alice.publicKey(),
-        stroops: 1n,
-        networkPassphrase: plain.net.networkPassphrase,
-      }),
-    ]);
+    const tx = await sacTx(plain, alice, alice.publicKey(), Asset.native(), 1n);
     const f = await submitExpectingFailure(plain, tx);
     expect(f.codes).toEqual({ transaction: 'tx_failed', operations: ['op_not_supported'] });
   });
