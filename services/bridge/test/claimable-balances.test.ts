@@ -75,6 +75,7 @@ describe.skipIf(leg.unavailable)('claimable balances', () => {
     receiving: string,
     listener: Record<string, unknown>,
     assets: unknown[],
+    extra: Record<string, unknown> = {},
   ) {
     const database = await leg.create();
     await migrate(database);
@@ -91,6 +92,7 @@ describe.skipIf(leg.unavailable)('claimable balances', () => {
         claimable_poll_ms: 200,
         ...listener,
       },
+      ...extra,
     });
     cleanups.push(async () => {
       await bridge.close();
@@ -218,5 +220,28 @@ describe.skipIf(leg.unavailable)('claimable balances', () => {
       status: 409,
       body: { code: 'already_claimed' },
     });
+  });
+
+  it('claim over Stellar RPC: listed through the backfill Horizon, claimed over RPC, delivered once', async () => {
+    const base = await funded(net);
+    const sender = await funded(net);
+    const rpcNetwork = {
+      network: { backend: 'rpc', rpc_url: `${net.url}/rpc`, poll_interval_ms: 100, horizon_url: net.url },
+    };
+    const bridge = await bridgeFor(
+      base,
+      base.publicKey(),
+      { claimable_balances: 'claim' },
+      [{ code: 'XLM' }],
+      rpcNetwork,
+    );
+    const { id } = await createBalance(net, sender, base.publicKey(), Asset.native(), '6');
+    const call = await until(() => callbacks.requests.find((r) => r.form.claimable_balance_id === id));
+    expect(call.form).toMatchObject({ amount: '6.0000000', from: sender.publicKey() });
+    // The operation id computed from RPC's getTransaction is Horizon's id of the claim.
+    const claimOps = await horizon(net).operations().forTransaction(call.form.transaction_id!).call();
+    expect(claimOps.records[0]).toMatchObject({ id: call.form.id, type: 'claim_claimable_balance' });
+    expect(await rows(bridge, '?status=claimed')).toHaveLength(1);
+    expect(callbacks.requests.filter((r) => r.form.claimable_balance_id === id)).toHaveLength(1);
   });
 });
