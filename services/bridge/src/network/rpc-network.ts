@@ -83,8 +83,13 @@ export class RpcNetwork implements StellarNetwork {
   /** Per account: the cursor a Horizon backfill reached (at least RPC's window). */
   private readonly backfilled = new Map<string, string>();
 
+  /** RPC cannot search claimable balances by claimant: only a backfill Horizon can. */
+  readonly claimableBalances?: (accountId: string) => Promise<NetworkClaimableBalance[]>;
+
   constructor(private readonly options: RpcNetworkOptions) {
     this.server = new rpc.Server(options.url, { allowHttp: options.url.startsWith('http:') });
+    const horizon = options.backfill;
+    if (horizon) this.claimableBalances = (accountId) => horizon.claimableBalances(accountId);
   }
 
   async health(): Promise<void> {
@@ -232,15 +237,6 @@ export class RpcNetwork implements StellarNetwork {
   async mergedAmount(record: PaymentRecord): Promise<string> {
     // The merge's CAP-67 transfer event carries the merged balance.
     return String(record.amount ?? '0');
-  }
-
-  /** RPC cannot search claimable balances by claimant: only the backfill Horizon can. */
-  async claimableBalances(accountId: string): Promise<NetworkClaimableBalance[]> {
-    if (!this.options.backfill)
-      throw new Error(
-        'listing claimable balances needs a Horizon (network.horizon_url) with backend = "rpc"',
-      );
-    return this.options.backfill.claimableBalances(accountId);
   }
 
   async transactionMemo(hash: string): Promise<{ memo_type?: string; memo?: string }> {

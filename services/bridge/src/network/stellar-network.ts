@@ -96,8 +96,8 @@ export interface StellarNetwork {
   /** The lumens an account_merge credited to its destination. */
   mergedAmount(record: PaymentRecord): Promise<string>;
   /**
-   * The claimable balances `accountId` is a claimant of (Horizon's `/claimable_balances?claimant=`).
-   * @throws when the backend cannot list them (RPC without a Horizon to ask).
+   * The claimable balances `accountId` is a claimant of (Horizon's `/claimable_balances?claimant=`);
+   * absent when the backend cannot list them (RPC without a Horizon to ask).
    */
   claimableBalances?(accountId: string): Promise<NetworkClaimableBalance[]>;
   /** The memo of a transaction (when a record came without its transaction joined). */

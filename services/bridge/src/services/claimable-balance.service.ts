@@ -53,6 +53,13 @@ export class ClaimableBalanceService {
 
   start(): void {
     if (this.running) return;
+    if (!this.options.network.claimableBalances) {
+      this.options.logger.warn('this network backend cannot list claimable balances: none are looked for', {
+        backend: this.options.network.backend,
+        hint: 'with backend = "rpc", set network.horizon_url',
+      });
+      return;
+    }
     this.running = true;
     this.loop = (async () => {
       while (this.running) {
