@@ -361,6 +361,17 @@ function opSpecific(op: ParsedOp, src: AccountRef, applied: AppliedOp): Record<s
       return { balance_id: op.balanceId, claimant: source };
     case 'clawback_claimable_balance':
       return { balance_id: op.balanceId };
+    case 'invoke_host_function': {
+      // Horizon's InvokeHostFunction resource (address and salt only for create_contract).
+      const d = applied.details;
+      return {
+        function: d.function,
+        parameters: d.parameters,
+        address: d.address,
+        salt: d.salt,
+        asset_balance_changes: d.asset_balance_changes,
+      };
+    }
     default:
       return {};
   }

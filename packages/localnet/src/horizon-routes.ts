@@ -13,7 +13,8 @@ import {
   type PageQuery,
   type TxRow,
 } from './history-store.js';
-import { claimableBalanceJson, listBalances, parseBalanceId } from './claimable-balances.js';
+import { parseClaimableBalanceId as parseBalanceId } from '@anchor/protocol';
+import { claimableBalanceJson, listBalances } from './claimable-balances.js';
 import { accountJson, isoTime } from './horizon-json.js';
 import { BASE_FEE } from './ledger-state.js';
 import { PROTOCOL_VERSION, resultCodes, type ClosedLedger, type LedgerCloser } from './ledger-closer.js';

@@ -38,6 +38,13 @@ export interface LocalnetOptions {
    * operations, payments, effects and ledgers are dropped as ledgers close. Default 0 = all.
    */
   historyRetentionLedgers?: number;
+  /**
+   * DEVELOPMENT ONLY. Applies invoke_host_function calls of a classic asset's Stellar Asset Contract
+   * (`transfer(from, to, amount)`, the issuer's `mint(to, amount)`) as the SAC moves the classic
+   * balances, so clients can meet the real record shapes; see README "SAC transfers". Default false
+   * (such operations are op_not_supported). The real network also needs simulation and resource fees.
+   */
+  devSacTransfers?: boolean;
   logLevel?: LogLevel;
   logger?: Logger;
 }
@@ -103,6 +110,7 @@ export async function start(options: LocalnetOptions = {}): Promise<Localnet> {
     networkPassphrase,
     baseUrl: url,
     maxOperationsPerLedger: options.maxOperationsPerLedger ?? 10_000,
+    devSacTransfers: options.devSacTransfers ?? false,
     beforeClose: (_c, lc) => hooks.friendbot?.buildBatch(lc) ?? null,
   });
   const friendbot = new Friendbot(closer, networkPassphrase, friendbotAmount);
@@ -217,3 +225,4 @@ export type { ClosedLedger, LedgerHead, SubmitResult } from './ledger-closer.js'
 export { formatAmount, parseAmount } from './amount.js';
 export { toid } from './toid.js';
 export type { LogLevel, Logger } from './logger.js';
+export { sacMintOperation, sacTransferOperation } from './sac-operations.js';

@@ -7,7 +7,7 @@
 // submitters and streams about the new ledger.
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { Keypair, xdr } from '@stellar/stellar-sdk';
+import { Asset, Keypair, xdr } from '@stellar/stellar-sdk';
 import { BASE_FEE, BASE_RESERVE, LedgerState, TOTAL_COINS, newAccount } from './ledger-state.js';
 import { HistoryStore, type OpRow, type TxRow } from './history-store.js';
 import { effectJson, isPaymentType, ledgerJson, operationJson, transactionJson } from './horizon-json.js';
@@ -15,6 +15,7 @@ import { effectAccountRef, withTradeSellerMuxed } from './muxed-fields.js';
 import { minimalMetaXdr, type TxOutcome } from './result-xdr.js';
 import { FeeStatsWindow, declaredFee, pricedOperations } from './fee-stats.js';
 import { toid } from './toid.js';
+import type { SacContext } from './sac-transfer-appliers.js';
 import { applyTransaction, checkValid, type LedgerContext } from './transaction-validator.js';
 import { networkId, type ParsedTx } from './xdr-decode.js';
 
@@ -58,6 +59,8 @@ export interface LedgerCloserOptions {
   baseUrl: string;
   /** Operations per ledger before further transactions wait for the next one. */
   maxOperationsPerLedger: number;
+  /** Dev only: apply invoke_host_function calls of a classic asset's SAC (sac-transfer-appliers.ts). */
+  devSacTransfers?: boolean;
   /** Called just before a ledger is assembled, to contribute transactions first (friendbot). */
   beforeClose?: (closer: LedgerCloser, lc: LedgerContext) => ParsedTx | null;
   now?: () => number;
@@ -66,6 +69,24 @@ export interface LedgerCloserOptions {
 export interface AsyncSubmitStatus {
   status: 'PENDING' | 'DUPLICATE' | 'ERROR' | 'TRY_AGAIN_LATER';
   outcome?: TxOutcome;
+}
+
+/** Contract ids of the classic assets' SACs, computed once per asset. */
+function sacContext(passphrase: string): SacContext {
+  const ids = new Map<string, string>();
+  return {
+    contractIdOf(asset) {
+      const key = asset.type === 'native' ? 'native' : `${asset.code}:${asset.issuer}`;
+      let id = ids.get(key);
+      if (id === undefined) {
+        id = (asset.type === 'native' ? Asset.native() : new Asset(asset.code, asset.issuer)).contractId(
+          passphrase,
+        );
+        ids.set(key, id);
+      }
+      return id;
+    },
+  };
 }
 
 function zeroHash(): Buffer {
@@ -87,6 +108,7 @@ export class LedgerCloser extends EventEmitter {
   /** Synchronous submitters waiting for a hash to be applied (or rejected at close). */
   private readonly watchers = new Map<string, ((r: SubmitResult) => void)[]>();
   private readonly now: () => number;
+  private readonly sac?: SacContext;
 
   constructor(private readonly options: LedgerCloserOptions) {
     super();
@@ -94,6 +116,7 @@ export class LedgerCloser extends EventEmitter {
     this.networkId = networkId(options.networkPassphrase);
     this.root = Keypair.master(options.networkPassphrase);
     this.now = options.now ?? (() => Math.floor(Date.now() / 1000));
+    if (options.devSacTransfers) this.sac = sacContext(options.networkPassphrase);
     this.head = {
       sequence: 0,
       closeTime: 0,
@@ -122,7 +145,11 @@ export class LedgerCloser extends EventEmitter {
 
   /** Next ledger's context, used for validating at submission time. */
   nextContext(): LedgerContext {
-    return { ledger: this.head.sequence + 1, closeTime: Math.max(this.now(), this.head.closeTime) };
+    return {
+      ledger: this.head.sequence + 1,
+      closeTime: Math.max(this.now(), this.head.closeTime),
+      ...(this.sac ? { sac: this.sac } : {}),
+    };
   }
 
   hasQueued(source: string): boolean {
@@ -339,7 +366,9 @@ export class LedgerCloser extends EventEmitter {
         key: opKey,
         pagingToken: id,
         successful: o.successful,
-        isPayment: isPaymentType(op.typeName),
+        // An invoke_host_function is a payment when it moved a classic asset (IsPayment in Horizon).
+        isPayment:
+          isPaymentType(op.typeName) || (o.successful && Array.isArray(a.details.asset_balance_changes)),
         txHash: tx.envelopeHash,
         ...(typeof a.details.authorizedAfter === 'boolean'
           ? { authorizedAfter: a.details.authorizedAfter }

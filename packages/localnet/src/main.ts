@@ -24,6 +24,8 @@ Options:
   --max-ops-per-ledger <n>    operations per ledger; further transactions wait    [default: 10000]
   --rpc-retention <n>         ledgers Stellar RPC (POST /rpc) keeps               [default: 17280]
   --history-retention <n>     ledgers of Horizon history kept (0 = all)           [default: 0]
+  --dev-sac-transfers         DEVELOPMENT ONLY: apply SAC transfer/mint calls of
+                              classic assets (see README "SAC transfers")         [default: off]
   --log-level <level>         silent | error | warn | info | debug                [default: info]
   -h, --help                  show this help and exit
 
@@ -83,6 +85,9 @@ function parseArgs(argv: string[]): LocalnetOptions | 'help' {
         break;
       case '--history-retention':
         opts.historyRetentionLedgers = int(value());
+        break;
+      case '--dev-sac-transfers':
+        opts.devSacTransfers = true;
         break;
       case '--log-level': {
         const v = value();

@@ -27,6 +27,7 @@ export function accountFields(ref: AccountRef, name: string): Record<string, unk
  * create_account makes, trustors) are recorded unmuxed.
  */
 export function effectAccountRef(op: ParsedOp, source: AccountRef, e: EffectRecord): AccountRef | undefined {
+  if (e.muxed) return e.muxed;
   if (e.type === 'account_credited' && 'destination' in op && typeof op.destination === 'object') {
     return op.destination;
   }

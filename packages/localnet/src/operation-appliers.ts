@@ -31,12 +31,15 @@ import { manageOffer, pathPayment } from './offer-appliers.js';
 import { eraseOffer, offerLiabilitiesOnSeller, sameAsset, type Claim } from './offer-exchange.js';
 import { opNotSupported, opResult, opSuccess, type OpOutcome } from './result-xdr.js';
 import type { Threshold } from './signature-checker.js';
-import type { Asset, ParsedOp } from './xdr-decode.js';
+import { invokeHostFunction, type SacContext } from './sac-transfer-appliers.js';
+import type { AccountRef, Asset, ParsedOp } from './xdr-decode.js';
 
 export interface EffectRecord {
   type: string;
   account: string;
   fields: Record<string, unknown>;
+  /** The account as the operation spelled it (M…), when no envelope field says so (SAC transfers). */
+  muxed?: AccountRef;
 }
 
 export interface ApplyContext {
@@ -52,6 +55,8 @@ export interface ApplyContext {
   details: Record<string, unknown>;
   /** Offers crossed (for /trades) and the taker's offer left on the book, if any. */
   trade?: { claims: Claim[]; buyOfferId?: bigint };
+  /** Present only with the dev-only SAC transfers (LocalnetOptions.devSacTransfers). */
+  sac?: SacContext;
 }
 
 /** Threshold level an operation needs from its source account's signers. */
@@ -628,6 +633,8 @@ export function applyOperation(op: ParsedOp, sourceId: string, ctx: ApplyContext
       return claimClaimableBalance(op, sourceId, ctx);
     case 'clawback_claimable_balance':
       return clawbackClaimableBalance(op, sourceId, ctx);
+    case 'invoke_host_function':
+      return ctx.sac ? invokeHostFunction(op, sourceId, ctx) : opNotSupported();
     default:
       return opNotSupported();
   }

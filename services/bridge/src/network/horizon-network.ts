@@ -8,6 +8,7 @@ import type {
   LandedTransaction,
   LatestLedger,
   NetworkAccount,
+  NetworkClaimableBalance,
   PaymentStreamHandlers,
   StellarNetwork,
 } from './stellar-network.js';
@@ -64,6 +65,7 @@ export class HorizonNetwork implements StellarNetwork {
         ledger: Number(record.ledger_attr ?? record.ledger),
         envelope_xdr: String(record.envelope_xdr ?? ''),
         result_xdr: record.result_xdr as string | undefined,
+        toid: String(record.paging_token),
       };
     } catch (err) {
       if (isNotFound(err)) return undefined;
@@ -126,6 +128,17 @@ export class HorizonNetwork implements StellarNetwork {
       (e) => (e as unknown as { type: string }).type === 'account_credited',
     ) as unknown as { amount?: string } | undefined;
     return credited?.amount ?? '0';
+  }
+
+  async claimableBalances(accountId: string): Promise<NetworkClaimableBalance[]> {
+    const out: NetworkClaimableBalance[] = [];
+    let page = await this.server.claimableBalances().claimant(accountId).limit(200).call();
+    for (;;) {
+      for (const r of page.records)
+        out.push({ id: r.id, asset: r.asset, amount: r.amount, sponsor: String(r.sponsor ?? '') });
+      if (page.records.length < 200) return out;
+      page = await page.next();
+    }
   }
 
   async transactionMemo(hash: string): Promise<{ memo_type?: string; memo?: string }> {

@@ -31,6 +31,17 @@ export interface LandedTransaction {
 /** A transaction found by hash: landed, successful or not. */
 export interface FoundTransaction extends LandedTransaction {
   successful: boolean;
+  /** Its TOID (Horizon's paging_token): operation `i` (from 0) has id toid + i + 1. */
+  toid?: string;
+}
+
+/** A claimable balance as Horizon's /claimable_balances lists it (the fields the bridge reads). */
+export interface NetworkClaimableBalance {
+  id: string;
+  /** SEP-11: `native` or `CODE:ISSUER`. */
+  asset: string;
+  amount: string;
+  sponsor: string;
 }
 
 export interface LatestLedger {
@@ -84,6 +95,11 @@ export interface StellarNetwork {
   operation(operationId: string): Promise<PaymentRecord>;
   /** The lumens an account_merge credited to its destination. */
   mergedAmount(record: PaymentRecord): Promise<string>;
+  /**
+   * The claimable balances `accountId` is a claimant of (Horizon's `/claimable_balances?claimant=`);
+   * absent when the backend cannot list them (RPC without a Horizon to ask).
+   */
+  claimableBalances?(accountId: string): Promise<NetworkClaimableBalance[]>;
   /** The memo of a transaction (when a record came without its transaction joined). */
   transactionMemo(hash: string): Promise<{ memo_type?: string; memo?: string }>;
 }
