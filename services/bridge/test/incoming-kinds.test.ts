@@ -156,9 +156,9 @@ describe.skipIf(leg.unavailable).each(backends)('incoming kinds over $name', ({ 
     expect(Number(mergeCall.form.amount)).toBeGreaterThan(4.99);
   });
 
-  it.runIf(name === 'horizon')(
-    'a record kind the bridge does not understand is recorded, not delivered, and listed in the admin API',
-    async () => {
+  // Horizon only: a Horizon /payments record fed to the listener as is (RPC has no such record).
+  if (name === 'horizon')
+    it('a record kind the bridge does not understand is recorded, not delivered, and listed in the admin API', async () => {
       // A kind Horizon's /payments may list in a later version: fed to the real listener as is.
       const listener = bridge.bridge.listener!;
       const record = {
@@ -186,6 +186,5 @@ describe.skipIf(leg.unavailable).each(backends)('incoming kinds over $name', ({ 
       const deliveries = await fetch(`${bridge.url}/admin/received-payments`);
       const all = (await deliveries.json()) as { operation_id: string; deliveries: unknown[] }[];
       expect(all.find((r) => r.operation_id === '987654321')?.deliveries).toEqual([]);
-    },
-  );
+    });
 });
