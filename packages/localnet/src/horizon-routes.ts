@@ -13,7 +13,7 @@ import { PROTOCOL_VERSION, resultCodes, type ClosedLedger, type LedgerCloser } f
 import type { Logger } from './logger.js';
 import type { TxOutcome } from './result-xdr.js';
 import { orderBookRoute } from './order-book-routes.js';
-import { SseStream } from './sse.js';
+import { SseStream, type SseOptions } from './sse.js';
 import { toid } from './toid.js';
 import { MalformedEnvelopeError, decodeEnvelope, type ParsedTx } from './xdr-decode.js';
 
@@ -23,6 +23,8 @@ export interface HorizonContext {
   networkPassphrase: string;
   /** How long POST /transactions waits for its ledger before answering 504. */
   submitTimeoutMs: number;
+  /** Stream connection timeout and heartbeat. */
+  sse: SseOptions;
   log: Logger;
 }
 
@@ -131,8 +133,6 @@ type CursorKind = 'toid' | 'effect';
 interface ListParams extends PageQuery {
   includeFailed: boolean;
   joinTransactions: boolean;
-  /** Whether the client asked for an explicit limit (streams close after it). */
-  explicitLimit: boolean;
 }
 
 function parseCursor(raw: string, kind: CursorKind, closer: LedgerCloser): bigint | undefined {
@@ -191,7 +191,6 @@ function parseList(
     limit,
     includeFailed: inc === 'true',
     joinTransactions: join === 'transactions',
-    explicitLimit: limitRaw !== '',
   };
 }
 
@@ -257,7 +256,8 @@ function streamCollection(
   p: ListParams,
   spec: CollectionSpec,
 ): void {
-  const stream = new SseStream(res, p.explicitLimit ? p.limit : 0);
+  // Horizon's ServeStream closes after pq.Limit records: the explicit limit, else the page size 10.
+  const stream = new SseStream(res, p.limit, ctx.sse);
   let cursor = p.cursor;
   // A descending stream first replays its page newest-first, then follows new records.
   if (p.order === 'desc') {
@@ -575,7 +575,7 @@ function feeStats(ctx: HorizonContext): Record<string, unknown> {
 
 function streamAccount(ctx: HorizonContext, res: ServerResponse, id: string): void {
   // Horizon's object streams stop after 10 distinct versions; the SDK then reconnects.
-  const stream = new SseStream(res, 10);
+  const stream = new SseStream(res, 10, ctx.sse);
   const push = () => {
     const a = ctx.closer.state.get(id);
     if (a) stream.send(String(a.lastModifiedLedger), JSON.stringify(accountJson(ctx.closer.baseUrl, a)));
@@ -758,11 +758,15 @@ async function route(ctx: HorizonContext, req: IncomingMessage, res: ServerRespo
       const path = `/accounts/${id}`;
       if (seg.length === 2) {
         const acct = ctx.closer.state.get(id);
-        if (wantsStream(req)) return streamAccount(ctx, res, id);
+        // A stream too: Horizon's stream.Err before the preamble renders the plain 404 problem.
         if (!acct) throw notFound();
+        if (wantsStream(req)) return streamAccount(ctx, res, id);
         return sendJson(res, 200, accountJson(ctx.closer.baseUrl, acct));
       }
-      if (seg.length === 3) {
+      if (seg.length === 3 && ['transactions', 'operations', 'payments', 'effects'].includes(c!)) {
+        // Horizon's ForAccount looks the account up in history_accounts first: one it has never
+        // seen is 404, page or stream (db2/history/operation.go, transaction.go, effect.go).
+        if (!h.hasAccount(id) && !ctx.closer.state.get(id)) throw notFound();
         if (c === 'transactions')
           return collection(ctx, req, res, q, {
             path: `${path}/transactions`,

@@ -11,6 +11,7 @@ import { createLogger, type LogLevel, type Logger } from './logger.js';
 import { createRpcHandler, RPC_PATH } from './rpc/rpc-routes.js';
 import { ONE_DAY_OF_LEDGERS, RpcLedgerStore } from './rpc/rpc-ledger-store.js';
 import { readSnapshot, writeSnapshot } from './snapshot.js';
+import { DEFAULT_STREAM_TIMEOUT_MS } from './sse.js';
 
 export const STANDALONE_PASSPHRASE = 'Standalone Network ; February 2017';
 
@@ -38,6 +39,10 @@ export interface LocalnetOptions {
    * operations, payments, effects and ledgers are dropped as ledgers close. Default 0 = all.
    */
   historyRetentionLedgers?: number;
+  /** Every stream is closed with "byebye" after this (Horizon's --connection-timeout). Default 55000. */
+  streamTimeoutMs?: number;
+  /** `:heartbeat` comments on streams this often; Horizon sends none. Default 0 = off. */
+  sseHeartbeatMs?: number;
   logLevel?: LogLevel;
   logger?: Logger;
 }
@@ -128,6 +133,10 @@ export async function start(options: LocalnetOptions = {}): Promise<Localnet> {
     friendbot,
     networkPassphrase,
     submitTimeoutMs: options.submitTimeoutMs ?? 30_000,
+    sse: {
+      timeoutMs: options.streamTimeoutMs ?? DEFAULT_STREAM_TIMEOUT_MS,
+      heartbeatMs: options.sseHeartbeatMs ?? 0,
+    },
     log,
   });
   const rpcStore = new RpcLedgerStore(

@@ -24,6 +24,8 @@ Options:
   --max-ops-per-ledger <n>    operations per ledger; further transactions wait    [default: 10000]
   --rpc-retention <n>         ledgers Stellar RPC (POST /rpc) keeps               [default: 17280]
   --history-retention <n>     ledgers of Horizon history kept (0 = all)           [default: 0]
+  --connection-timeout <dur>  streams end with "byebye" after this (Horizon's flag) [default: 55s]
+  --sse-heartbeat <dur>       ":heartbeat" comments on streams (Horizon: none)    [default: off]
   --log-level <level>         silent | error | warn | info | debug                [default: info]
   -h, --help                  show this help and exit
 
@@ -83,6 +85,12 @@ function parseArgs(argv: string[]): LocalnetOptions | 'help' {
         break;
       case '--history-retention':
         opts.historyRetentionLedgers = int(value());
+        break;
+      case '--connection-timeout':
+        opts.streamTimeoutMs = parseDuration(value());
+        break;
+      case '--sse-heartbeat':
+        opts.sseHeartbeatMs = parseDuration(value());
         break;
       case '--log-level': {
         const v = value();
