@@ -14,6 +14,7 @@ import type { Logger } from './logger.js';
 import type { TxOutcome } from './result-xdr.js';
 import { orderBookRoute } from './order-book-routes.js';
 import { SseStream, type SseOptions } from './sse.js';
+import { rateLimitHeaders, type RateLimiter } from './rate-limiter.js';
 import { toid } from './toid.js';
 import { MalformedEnvelopeError, decodeEnvelope, type ParsedTx } from './xdr-decode.js';
 
@@ -25,6 +26,8 @@ export interface HorizonContext {
   submitTimeoutMs: number;
   /** Stream connection timeout and heartbeat. */
   sse: SseOptions;
+  /** Horizon's per-client request rate limit, when configured. */
+  rateLimiter?: RateLimiter;
   log: Logger;
 }
 
@@ -75,6 +78,49 @@ function adjustToHistory(p: ListParams, kind: CursorKind, h: HistoryStore): void
   if (opCursor > elder) return;
   if (p.order === 'desc') throw beforeHistory();
   p.cursor = undefined;
+}
+
+/** Horizon's RateLimitExceeded (internal/render/problem/problem.go). */
+function rateLimitExceeded(): Problem {
+  return new Problem(
+    429,
+    'rate_limit_exceeded',
+    'Rate Limit Exceeded',
+    'The rate limit for the requesting IP address is over its alloted limit.  The allowed limit and requests ' +
+      "left per time period are communicated to clients via the http response headers 'X-RateLimit-*' headers.",
+  );
+}
+
+/** Horizon's sse.ErrRateLimited text, written raw in the mid-stream error event. */
+const STREAM_RATE_LIMITED = 'Rate limit exceeded';
+
+/** Horizon keys its limiter by the remote IP (internal/httpx/rate_limiter.go VaryByRemoteIP). */
+function clientKey(req: IncomingMessage): string {
+  return req.socket.remoteAddress ?? '';
+}
+
+/**
+ * A stream's own charge, as sse.StreamHandler.ServeStream takes it: one token before the
+ * preamble (limited → the plain 429 problem) and one each time a new ledger wakes it; true
+ * means the token was granted.
+ */
+function streamCharge(ctx: HorizonContext, req: IncomingMessage): () => boolean {
+  const limiter = ctx.rateLimiter;
+  if (!limiter) return () => true;
+  const key = clientKey(req);
+  return () => !limiter.take(key).limited;
+}
+
+/** Opens a stream once its first token is granted. */
+function openStream(
+  ctx: HorizonContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  limit: number,
+): { stream: SseStream; charge: () => boolean } {
+  const charge = streamCharge(ctx, req);
+  if (!charge()) throw rateLimitExceeded();
+  return { stream: new SseStream(res, limit, ctx.sse), charge };
 }
 
 export function notFound(): Problem {
@@ -247,17 +293,18 @@ export function collection(
     send(res, 200, body);
     return;
   }
-  streamCollection(ctx, res, p, spec);
+  streamCollection(ctx, req, res, p, spec);
 }
 
 function streamCollection(
   ctx: HorizonContext,
+  req: IncomingMessage,
   res: ServerResponse,
   p: ListParams,
   spec: CollectionSpec,
 ): void {
   // Horizon's ServeStream closes after pq.Limit records: the explicit limit, else the page size 10.
-  const stream = new SseStream(res, p.limit, ctx.sse);
+  const { stream, charge } = openStream(ctx, req, res, p.limit);
   let cursor = p.cursor;
   // A descending stream first replays its page newest-first, then follows new records.
   if (p.order === 'desc') {
@@ -278,7 +325,7 @@ function streamCollection(
       if (records.length < batch) return;
     }
   };
-  const onLedger = () => pump();
+  const onLedger = () => (charge() ? pump() : stream.error(STREAM_RATE_LIMITED));
   ctx.closer.on('ledger', onLedger);
   stream.onClose(() => ctx.closer.off('ledger', onLedger));
   pump();
@@ -573,15 +620,16 @@ function feeStats(ctx: HorizonContext): Record<string, unknown> {
   return ctx.closer.feeStats.horizonJson(ctx.closer.head.sequence, BASE_FEE);
 }
 
-function streamAccount(ctx: HorizonContext, res: ServerResponse, id: string): void {
+function streamAccount(ctx: HorizonContext, req: IncomingMessage, res: ServerResponse, id: string): void {
   // Horizon's object streams stop after 10 distinct versions; the SDK then reconnects.
-  const stream = new SseStream(res, 10, ctx.sse);
+  const { stream, charge } = openStream(ctx, req, res, 10);
   const push = () => {
     const a = ctx.closer.state.get(id);
     if (a) stream.send(String(a.lastModifiedLedger), JSON.stringify(accountJson(ctx.closer.baseUrl, a)));
   };
   const onLedger = (l: ClosedLedger) => {
-    if (l.touched.has(id)) push();
+    if (!charge()) stream.error(STREAM_RATE_LIMITED);
+    else if (l.touched.has(id)) push();
   };
   ctx.closer.on('ledger', onLedger);
   stream.onClose(() => ctx.closer.off('ledger', onLedger));
@@ -760,7 +808,7 @@ async function route(ctx: HorizonContext, req: IncomingMessage, res: ServerRespo
         const acct = ctx.closer.state.get(id);
         // A stream too: Horizon's stream.Err before the preamble renders the plain 404 problem.
         if (!acct) throw notFound();
-        if (wantsStream(req)) return streamAccount(ctx, res, id);
+        if (wantsStream(req)) return streamAccount(ctx, req, res, id);
         return sendJson(res, 200, accountJson(ctx.closer.baseUrl, acct));
       }
       if (seg.length === 3 && ['transactions', 'operations', 'payments', 'effects'].includes(c!)) {
@@ -803,6 +851,21 @@ async function route(ctx: HorizonContext, req: IncomingMessage, res: ServerRespo
   throw notFound();
 }
 
+/**
+ * Horizon's rate-limit middleware (internal/httpx/router.go): every request but a stream takes
+ * a token and gets the X-RateLimit-* headers; a limited one is 429 rate_limit_exceeded. Streams
+ * charge themselves (streamCharge). Friendbot is exempt: on the real network it is its own
+ * service, not behind Horizon's limiter. False: answered here.
+ */
+function admitRequest(ctx: HorizonContext, req: IncomingMessage, res: ServerResponse): boolean {
+  if (!ctx.rateLimiter || wantsStream(req) || (req.url ?? '').startsWith('/friendbot')) return true;
+  const r = ctx.rateLimiter.take(clientKey(req));
+  for (const [name, value] of Object.entries(rateLimitHeaders(r))) res.setHeader(name, value);
+  if (!r.limited) return true;
+  sendProblem(res, rateLimitExceeded());
+  return false;
+}
+
 /** The request listener for node:http. Never throws; every failure becomes problem JSON. */
 export function createHorizonHandler(
   ctx: HorizonContext,
@@ -813,6 +876,7 @@ export function createHorizonHandler(
       res.end();
       return;
     }
+    if (!admitRequest(ctx, req, res)) return;
     route(ctx, req, res).catch((e: unknown) => {
       if (e instanceof Problem) {
         sendProblem(res, e);

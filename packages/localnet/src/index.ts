@@ -12,6 +12,7 @@ import { createRpcHandler, RPC_PATH } from './rpc/rpc-routes.js';
 import { ONE_DAY_OF_LEDGERS, RpcLedgerStore } from './rpc/rpc-ledger-store.js';
 import { readSnapshot, writeSnapshot } from './snapshot.js';
 import { DEFAULT_STREAM_TIMEOUT_MS } from './sse.js';
+import { RateLimiter } from './rate-limiter.js';
 
 export const STANDALONE_PASSPHRASE = 'Standalone Network ; February 2017';
 
@@ -43,6 +44,14 @@ export interface LocalnetOptions {
   streamTimeoutMs?: number;
   /** `:heartbeat` comments on streams this often; Horizon sends none. Default 0 = off. */
   sseHeartbeatMs?: number;
+  /**
+   * Horizon's --per-hour-rate-limit: requests per hour per client IP (GCRA, burst
+   * `rateLimitBurst`); over it 429 rate_limit_exceeded, and an open stream, charged one request
+   * per ledger, ends with `event: error`. Default 0 = no limit.
+   */
+  rateLimitPerHour?: number;
+  /** Requests a client may make at once beyond the hourly rate (Horizon's MaxBurst). Default 100. */
+  rateLimitBurst?: number;
   logLevel?: LogLevel;
   logger?: Logger;
 }
@@ -137,6 +146,9 @@ export async function start(options: LocalnetOptions = {}): Promise<Localnet> {
       timeoutMs: options.streamTimeoutMs ?? DEFAULT_STREAM_TIMEOUT_MS,
       heartbeatMs: options.sseHeartbeatMs ?? 0,
     },
+    ...(options.rateLimitPerHour
+      ? { rateLimiter: new RateLimiter(options.rateLimitPerHour, options.rateLimitBurst) }
+      : {}),
     log,
   });
   const rpcStore = new RpcLedgerStore(
