@@ -12,12 +12,57 @@ import type {
   StellarNetwork,
 } from './stellar-network.js';
 
+/** Horizon's mid-stream error text (stellar-horizon internal/render/sse/stream.go ErrRateLimited). */
+const STREAM_RATE_LIMITED = 'Rate limit exceeded';
+
+type HeaderBag = { get?: (name: string) => unknown } & Record<string, unknown>;
+
+function header(headers: HeaderBag | undefined, name: string): number | undefined {
+  const raw = typeof headers?.get === 'function' ? headers.get(name) : headers?.[name];
+  const n = Number(raw);
+  return raw === undefined || raw === null || raw === '' || !Number.isFinite(n) || n < 0 ? undefined : n;
+}
+
+/**
+ * How long a 429 asks the client to wait: until X-RateLimit-Reset (the whole allowance back, so
+ * the catch-up that follows does not run straight into the limit again), else Retry-After (the
+ * next single request), else `fallbackMs` (a stream's 429 carries no headers).
+ */
+export function rateLimitWaitMs(headers: HeaderBag | undefined, fallbackMs: number): number {
+  const seconds = header(headers, 'x-ratelimit-reset') ?? header(headers, 'retry-after');
+  return seconds === undefined ? fallbackMs : seconds * 1000;
+}
+
 export class HorizonNetwork implements StellarNetwork {
   readonly backend = 'horizon' as const;
   readonly server: Horizon.Server;
+  /** Epoch ms before which Horizon's rate limit said to stay away. */
+  private limitedUntil = 0;
 
-  constructor(url: string) {
+  /** `rateLimitFallbackMs`: the wait after a 429 that says nothing about when to come back. */
+  constructor(
+    url: string,
+    private readonly rateLimitFallbackMs = 60_000,
+  ) {
     this.server = new Horizon.Server(url, { allowHttp: url.startsWith('http:') });
+    this.server.httpClient.interceptors.response.use(
+      (response) => response,
+      (error: { response?: { status?: number; headers?: HeaderBag } }) => {
+        if (error?.response?.status === 429) this.noteRateLimited(error.response.headers);
+        return Promise.reject(error);
+      },
+    );
+  }
+
+  rateLimitedForMs(): number {
+    return Math.max(0, this.limitedUntil - Date.now());
+  }
+
+  private noteRateLimited(headers: HeaderBag | undefined): void {
+    this.limitedUntil = Math.max(
+      this.limitedUntil,
+      Date.now() + rateLimitWaitMs(headers, this.rateLimitFallbackMs),
+    );
   }
 
   async health(): Promise<void> {
@@ -110,8 +155,15 @@ export class HorizonNetwork implements StellarNetwork {
       .join('transactions')
       .stream({
         onmessage: (record) => handlers.onmessage(record as unknown as PaymentRecord),
-        onerror: (event) =>
-          handlers.onerror((event as { message?: string; status?: number } | undefined) ?? {}),
+        onerror: (event) => {
+          const e = (event ?? {}) as { message?: string; status?: number; data?: unknown };
+          // A mid-stream limit arrives as a server-sent `event: error`; a refused reconnect as a 429.
+          if (e.data === STREAM_RATE_LIMITED || e.status === 429) {
+            handlers.onerror({ message: STREAM_RATE_LIMITED, status: e.status, rateLimited: true });
+            return;
+          }
+          handlers.onerror({ message: e.message, status: e.status });
+        },
         reconnectTimeout: handlers.reconnectTimeout,
       });
   }
