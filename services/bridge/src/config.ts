@@ -162,6 +162,8 @@ export const bridgeConfigSchema = z.strictObject({
       callback_timeout_ms: z.number().int().min(1).default(60_000),
       /** Delivery failure log lines per minute; the rest are counted (metrics) and summarised. */
       failure_log_per_minute: z.number().int().min(1).default(10),
+      /** Follow every receiving account over one network-wide Horizon stream (README). */
+      one_stream: z.boolean().default(false),
     })
     .default({
       receiving_accounts: [],
@@ -176,6 +178,7 @@ export const bridgeConfigSchema = z.strictObject({
       lock_retry_ms: 5_000,
       callback_timeout_ms: 60_000,
       failure_log_per_minute: 10,
+      one_stream: false,
     }),
 });
 

@@ -2,14 +2,16 @@
 // has always used, gathered behind StellarNetwork. Also serves as the RPC adapter's backfill.
 import { Horizon, type Transaction } from '@stellar/stellar-sdk';
 import type { PaymentRecord } from '../services/listener.service.js';
+import { SharedPaymentStream } from './shared-payment-stream.js';
 import { isNotFound } from '../services/horizon-errors.js';
-import type {
-  FoundTransaction,
-  LandedTransaction,
-  LatestLedger,
-  NetworkAccount,
-  PaymentStreamHandlers,
-  StellarNetwork,
+import {
+  endOfLedgerCursor,
+  type FoundTransaction,
+  type LandedTransaction,
+  type LatestLedger,
+  type NetworkAccount,
+  type PaymentStreamHandlers,
+  type StellarNetwork,
 } from './stellar-network.js';
 
 /** Horizon's mid-stream error text (stellar-horizon internal/render/sse/stream.go ErrRateLimited). */
@@ -38,13 +40,24 @@ export class HorizonNetwork implements StellarNetwork {
   readonly server: Horizon.Server;
   /** Epoch ms before which Horizon's rate limit said to stay away. */
   private limitedUntil = 0;
+  private readonly rateLimitFallbackMs: number;
+  /** Set with `oneStream`: every account's payments come from one /payments stream. */
+  private readonly shared: SharedPaymentStream | undefined;
 
-  /** `rateLimitFallbackMs`: the wait after a 429 that says nothing about when to come back. */
-  constructor(
-    url: string,
-    private readonly rateLimitFallbackMs = 60_000,
-  ) {
+  /**
+   * `oneStream`: follow every account over one network-wide stream ([listener] one_stream).
+   * `rateLimitFallbackMs`: the wait after a 429 that says nothing about when to come back.
+   */
+  constructor(url: string, options: { oneStream?: boolean; rateLimitFallbackMs?: number } = {}) {
     this.server = new Horizon.Server(url, { allowHttp: url.startsWith('http:') });
+    this.rateLimitFallbackMs = options.rateLimitFallbackMs ?? 60_000;
+    this.shared = options.oneStream
+      ? new SharedPaymentStream({
+          open: (cursor, handlers) => this.stream(this.server.payments(), cursor, handlers),
+          page: (accountId, cursor, limit) => this.paymentsPage(accountId, cursor, limit),
+          nowCursor: async () => endOfLedgerCursor((await this.latestLedger()).sequence),
+        })
+      : undefined;
     this.server.httpClient.interceptors.response.use(
       (response) => response,
       (error: { response?: { status?: number; headers?: HeaderBag } }) => {
@@ -148,9 +161,16 @@ export class HorizonNetwork implements StellarNetwork {
   }
 
   streamPayments(accountId: string, cursor: string, handlers: PaymentStreamHandlers): () => void {
-    return this.server
-      .payments()
-      .forAccount(accountId)
+    if (this.shared) return this.shared.subscribe(accountId, cursor, handlers);
+    return this.stream(this.server.payments().forAccount(accountId), cursor, handlers);
+  }
+
+  private stream(
+    builder: ReturnType<Horizon.Server['payments']>,
+    cursor: string,
+    handlers: PaymentStreamHandlers,
+  ): () => void {
+    return builder
       .cursor(cursor)
       .join('transactions')
       .stream({

@@ -462,7 +462,7 @@ async function retry<T>(fn: () => Promise<T>, attempts = 3): Promise<T> {
   throw last;
 }
 
-function compareTokens(a: string, b: string): number {
+export function compareTokens(a: string, b: string): number {
   if (/^\d+$/.test(a) && /^\d+$/.test(b)) {
     const x = BigInt(a);
     const y = BigInt(b);
