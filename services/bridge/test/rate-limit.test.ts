@@ -4,20 +4,11 @@
 // stream, so the bridge is limited again and again: every payment is still delivered exactly
 // once, and after each 429 the bridge sends nothing until the time its headers named.
 // The test pays through Stellar RPC (POST /rpc has no limiter), so only the bridge spends the budget.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Asset, Operation, TransactionBuilder, rpc, type Keypair } from '@stellar/stellar-sdk';
-import { databaseLegs, type TestDatabase } from '@anchor/support/testing';
-import {
-  funded,
-  localnet,
-  migrate,
-  recorder,
-  runBridge,
-  until,
-  type Localnet,
-  type Recorder,
-  type RunningBridge,
-} from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { Asset, Operation, TransactionBuilder, rpc } from '@stellar/stellar-sdk';
+import { databaseLegs } from '@anchor/support/testing';
+import { until } from './helpers.js';
+import { useListenerBridge } from './listener-fixture.js';
 
 interface Seen {
   at: number;
@@ -28,59 +19,37 @@ interface Seen {
 }
 
 describe.each(databaseLegs(['sqlite3']))('listener under Horizon rate limits on $type', (leg) => {
-  let net: Localnet;
-  let database: TestDatabase;
-  let callbacks: Recorder;
-  let bridge: RunningBridge;
-  let receiving: Keypair;
-  let sender: Keypair;
   const seen: Seen[] = [];
-
-  beforeAll(async () => {
-    if (leg.unavailable) return;
-    // 2 requests a second, 4 at once: a stream alone (5 ledgers a second) runs out in about 2 s.
-    net = await localnet(200, { rateLimitPerHour: 7200, rateLimitBurst: 3 });
-    database = await leg.create();
-    await migrate(database);
-    [receiving, sender] = await Promise.all([funded(net), funded(net)]);
-    net.server.on('request', (req, res) => {
-      if (req.url?.startsWith('/rpc')) return;
-      const entry: Seen = { at: Date.now(), finishedAt: 0, status: 0, url: req.url ?? '' };
-      seen.push(entry);
-      res.on('finish', () => {
-        entry.finishedAt = Date.now();
-        entry.status = res.statusCode;
-        const reset = res.getHeader('x-ratelimit-reset');
-        if (reset !== undefined) entry.reset = Number(reset);
-      });
-    });
-    callbacks = await recorder();
-    bridge = await runBridge({
-      horizon: net.url,
-      database: { type: database.type, url: database.url },
-      accounts: { receiving_account_id: receiving.publicKey() },
-      assets: [{ code: 'XLM' }],
-      callbacks: { receive: `${callbacks.url}/receive` },
-      listener: { lock_retry_ms: 200, reconnect_min_ms: 50, reconnect_max_ms: 400 },
-    });
-  });
-  afterAll(async () => {
-    await bridge?.close();
-    await callbacks?.close();
-    await database?.drop();
-    await net?.close();
+  // 2 requests a second, 4 at once: a stream alone (5 ledgers a second) runs out in about 2 s.
+  const f = useListenerBridge(leg, {
+    net: { rateLimitPerHour: 7200, rateLimitBurst: 3 },
+    beforeBridge: ({ net }) =>
+      net.server.on('request', (req, res) => {
+        if (req.url?.startsWith('/rpc')) return;
+        const entry: Seen = { at: Date.now(), finishedAt: 0, status: 0, url: req.url ?? '' };
+        seen.push(entry);
+        res.on('finish', () => {
+          entry.finishedAt = Date.now();
+          entry.status = res.statusCode;
+          const reset = res.getHeader('x-ratelimit-reset');
+          if (reset !== undefined) entry.reset = Number(reset);
+        });
+      }),
   });
 
   async function payOverRpc(amount: string): Promise<void> {
-    const server = new rpc.Server(net.rpcUrl, { allowHttp: true });
-    const tx = new TransactionBuilder(await server.getAccount(sender.publicKey()), {
+    const [sender] = f.others;
+    const server = new rpc.Server(f.net.rpcUrl, { allowHttp: true });
+    const tx = new TransactionBuilder(await server.getAccount(sender!.publicKey()), {
       fee: '100',
-      networkPassphrase: net.networkPassphrase,
+      networkPassphrase: f.net.networkPassphrase,
     })
-      .addOperation(Operation.payment({ destination: receiving.publicKey(), asset: Asset.native(), amount }))
+      .addOperation(
+        Operation.payment({ destination: f.receiving[0]!.publicKey(), asset: Asset.native(), amount }),
+      )
       .setTimeout(60)
       .build();
-    tx.sign(sender);
+    tx.sign(sender!);
     const sent = await server.sendTransaction(tx);
     expect(sent.status).toBe('PENDING');
     await until(async () => (await server.getTransaction(sent.hash)).status === 'SUCCESS');
@@ -94,7 +63,7 @@ describe.each(databaseLegs(['sqlite3']))('listener under Horizon rate limits on 
         await payOverRpc(amount);
         await new Promise((r) => setTimeout(r, 700));
       }
-      const received = () => callbacks.requests.filter((r) => r.path === '/receive');
+      const received = f.received;
       await until(() => received().length >= amounts.length, 90_000);
       // Some more ledgers for a duplicate to show up, if any would.
       const before = seen.length;
