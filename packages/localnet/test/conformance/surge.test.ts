@@ -3,7 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Keypair, Operation, xdr, type Transaction } from '@stellar/stellar-sdk';
 import { QUEUE_SIZE_MULTIPLIER } from '../../src/ledger-closer.js';
-import { buildTx, startNet, type Ctx } from '../helpers.js';
+import { buildTx, postTx, startNet, type Ctx } from '../helpers.js';
 
 const SOURCES = {
   surge:
@@ -35,15 +35,6 @@ function bump(source: Keypair, fee: number): Promise<Transaction> {
   return buildTx(ctx, source, [Operation.bumpSequence({ bumpTo: '0' })], { fee: String(fee) });
 }
 
-async function postAsync(tx: Transaction): Promise<{ status: number; body: Record<string, string> }> {
-  const res = await fetch(`${ctx.net.url}/transactions_async`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-    body: `tx=${encodeURIComponent(tx.toEnvelope().toXDR('base64'))}`,
-  });
-  return { status: res.status, body: (await res.json()) as Record<string, string> };
-}
-
 async function feeCharged(tx: Transaction): Promise<string | undefined> {
   const res = await fetch(`${ctx.net.url}/transactions/${tx.hash().toString('hex')}`);
   return res.status === 200 ? ((await res.json()) as { fee_charged: string }).fee_charged : undefined;
@@ -53,7 +44,7 @@ describe('surge pricing conformance', () => {
   it(`over capacity the highest rates go first, each charged the lowest included rate; the rest wait (${SOURCES.surge})`, async () => {
     const [a, b, c] = await fundedNow(3);
     const txs = [await bump(a!, 100), await bump(b!, 300), await bump(c!, 200)];
-    for (const tx of txs) expect((await postAsync(tx)).body.tx_status).toBe('PENDING');
+    for (const tx of txs) expect((await postTx(ctx, tx)).body.tx_status).toBe('PENDING');
     const surged = ctx.net.closeLedger().sequence;
     expect(await feeCharged(txs[1]!)).toBe('200');
     expect(await feeCharged(txs[2]!)).toBe('200');
@@ -71,7 +62,7 @@ describe('surge pricing conformance', () => {
     const [a, b, c, d, e] = await fundedNow(5);
     const cheap = await bump(a!, 200);
     const dear = await bump(b!, 400);
-    for (const tx of [cheap, dear]) expect((await postAsync(tx)).status).toBe(201);
+    for (const tx of [cheap, dear]) expect((await postTx(ctx, tx)).status).toBe(201);
     // The queue holds CAPACITY × 2 = 4 operations; a 2-op transaction bidding 200 per op fills it.
     const low = await buildTx(
       ctx,
@@ -79,20 +70,20 @@ describe('surge pricing conformance', () => {
       [Operation.bumpSequence({ bumpTo: '0' }), Operation.bumpSequence({ bumpTo: '0' })],
       { fee: '500' },
     );
-    expect((await postAsync(low)).status).toBe(201);
+    expect((await postTx(ctx, low)).status).toBe(201);
     const refused = await bump(d!, 200);
-    const r = await postAsync(refused);
+    const r = await postTx(ctx, refused);
     expect(r.status).toBe(400);
     expect(r.body.tx_status).toBe('ERROR');
-    const result = xdr.TransactionResult.fromXDR(r.body.error_result_xdr!, 'base64');
+    const result = xdr.TransactionResult.fromXDR(String(r.body.error_result_xdr), 'base64');
     expect(result.result().switch().name).toBe('txInsufficientFee');
     expect(result.feeCharged().toString()).toBe('201');
     // Refused means banned, as core bans it: the same envelope is TRY_AGAIN_LATER for a while.
-    expect((await postAsync(refused)).body.tx_status).toBe('TRY_AGAIN_LATER');
+    expect((await postTx(ctx, refused)).body.tx_status).toBe('TRY_AGAIN_LATER');
     // A better bid from another source evicts the cheapest one, which is banned in turn.
     const better = await bump(e!, 250);
-    expect((await postAsync(better)).body.tx_status).toBe('PENDING');
-    expect((await postAsync(cheap)).body.tx_status).toBe('TRY_AGAIN_LATER');
+    expect((await postTx(ctx, better)).body.tx_status).toBe('PENDING');
+    expect((await postTx(ctx, cheap)).body.tx_status).toBe('TRY_AGAIN_LATER');
     for (let i = 0; i < 4; i++) ctx.net.closeLedger();
     expect(await feeCharged(cheap)).toBeUndefined();
     for (const tx of [dear, low, better]) expect(await feeCharged(tx)).toBeDefined();
@@ -105,7 +96,7 @@ describe('surge pricing conformance', () => {
     expect(empty.ledger_capacity_usage).toBe('0');
     expect(empty.fee_charged).toMatchObject({ p50: '100', max: '100', min: '100', mode: '100' });
     const txs = [await bump(a!, 100), await bump(b!, 300), await bump(c!, 200)];
-    for (const tx of txs) await postAsync(tx);
+    for (const tx of txs) await postTx(ctx, tx);
     ctx.net.closeLedger();
     const last = ctx.net.closeLedger().sequence;
     const stats = (await (await fetch(`${ctx.net.url}/fee_stats`)).json()) as Record<string, unknown>;
