@@ -28,9 +28,9 @@ function header(headers: HeaderBag | undefined, name: string): number | undefine
 /**
  * How long a 429 asks the client to wait: until X-RateLimit-Reset (the whole allowance back, so
  * the catch-up that follows does not run straight into the limit again), else Retry-After (the
- * next single request), else `fallbackMs` (a stream's 429 carries no headers).
+ * next single request), else `fallbackMs` (a 429 from something in front of Horizon, say).
  */
-export function rateLimitWaitMs(headers: HeaderBag | undefined, fallbackMs: number): number {
+function rateLimitWaitMs(headers: HeaderBag | undefined, fallbackMs: number): number {
   const seconds = header(headers, 'x-ratelimit-reset') ?? header(headers, 'retry-after');
   return seconds === undefined ? fallbackMs : seconds * 1000;
 }
