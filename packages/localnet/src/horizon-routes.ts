@@ -5,13 +5,20 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { StrKey } from '@stellar/stellar-sdk';
 import { parseAmount } from './amount.js';
 import type { Friendbot } from './friendbot.js';
-import { pageOf, type HistoryStore, type Keyed, type OpRow, type PageQuery } from './history-store.js';
+import {
+  pageOf,
+  type HistoryStore,
+  type Keyed,
+  type OpRow,
+  type PageQuery,
+  type TxRow,
+} from './history-store.js';
 import { claimableBalanceJson, listBalances, parseBalanceId } from './claimable-balances.js';
 import { accountJson, isoTime } from './horizon-json.js';
 import { BASE_FEE } from './ledger-state.js';
 import { PROTOCOL_VERSION, resultCodes, type ClosedLedger, type LedgerCloser } from './ledger-closer.js';
 import type { Logger } from './logger.js';
-import type { TxOutcome } from './result-xdr.js';
+import { txFailure, type TxOutcome } from './result-xdr.js';
 import { orderBookRoute } from './order-book-routes.js';
 import { SseStream, type SseOptions } from './sse.js';
 import { rateLimitHeaders, type RateLimiter } from './rate-limiter.js';
@@ -174,6 +181,21 @@ function recordText(r: Keyed): string {
   return r.text;
 }
 
+/**
+ * A transaction as found by `hash`. Asked for by its inner hash, a fee bump is rendered under that
+ * hash with the inner signatures, as Horizon's PopulateTransaction does when transactionHash is
+ * not the row's own; fee_bump_transaction and inner_transaction stay as they are.
+ */
+function transactionText(row: TxRow, hash: string): string {
+  if (hash === row.hash) return recordText(row);
+  const j = row.json;
+  const inner = j.inner_transaction as { signatures: string[] };
+  const links = JSON.parse(
+    JSON.stringify(j._links).replaceAll(`/transactions/${row.hash}`, `/transactions/${hash}`),
+  );
+  return JSON.stringify({ ...j, _links: links, id: hash, hash, signatures: inner.signatures });
+}
+
 type CursorKind = 'toid' | 'effect';
 
 interface ListParams extends PageQuery {
@@ -261,17 +283,34 @@ function render(ctx: HorizonContext, r: Keyed, p: ListParams): string {
   return recordText(r);
 }
 
-function pageLinks(base: string, path: string, p: ListParams, records: Keyed[]): Record<string, unknown> {
-  const href = (cursor: string, order: string) => ({
-    href: `${base}${path}?cursor=${cursor}&limit=${p.limit}&order=${order}`,
-  });
-  const first = records[0]?.pagingToken ?? '';
-  const last = records[records.length - 1]?.pagingToken ?? '';
+/**
+ * A page's links as hal.Page.PopulateLinks builds them: the request URL with every query parameter
+ * kept, cursor/limit/order set, keys sorted (Go's url.Values.Encode). An empty page's next is its
+ * self and its prev the reverse order from the same cursor.
+ */
+function pageLinks(
+  ctx: HorizonContext,
+  path: string,
+  q: URLSearchParams,
+  p: ListParams,
+  records: Keyed[],
+): Record<string, unknown> {
+  const raw = q.get('cursor') ?? '';
+  // getCursor resolves "now" to the paging token just after the latest ledger.
+  const cursor = raw === 'now' ? String(toid(ctx.closer.head.sequence + 1, 0, 0) - 1n) : raw;
+  const href = (c: string, order: string) => {
+    const u = new URLSearchParams(q);
+    u.set('cursor', c);
+    u.set('limit', String(p.limit));
+    u.set('order', order);
+    u.sort();
+    return { href: `${ctx.closer.baseUrl}${path}?${u.toString()}` };
+  };
   const reverse = p.order === 'asc' ? 'desc' : 'asc';
   return {
-    self: href(p.cursor === undefined ? '' : String(p.cursor), p.order),
-    next: href(last, p.order),
-    prev: href(first, reverse),
+    self: href(cursor, p.order),
+    next: href(records.length ? records[records.length - 1]!.pagingToken : cursor, p.order),
+    prev: href(records.length ? records[0]!.pagingToken : cursor, reverse),
   };
 }
 
@@ -288,7 +327,7 @@ export function collection(
   adjustToHistory(p, spec.kind, ctx.closer.history);
   if (!streaming) {
     const records = pageOf(spec.rows(p), p, spec.lo, spec.hi);
-    const links = JSON.stringify(pageLinks(ctx.closer.baseUrl, spec.path, p, records));
+    const links = JSON.stringify(pageLinks(ctx, spec.path, q, p, records));
     const body = `{"_links":${links},"_embedded":{"records":[${records.map((r) => render(ctx, r, p)).join(',')}]}}`;
     send(res, 200, body);
     return;
@@ -408,9 +447,12 @@ function accountId(raw: string): string {
   return raw;
 }
 
+/** Horizon's isTransactionHash (internal/actions/validators.go): lowercase hex only. */
 function txHash(raw: string): string {
-  if (!/^[0-9a-f]{64}$/i.test(raw)) throw badRequest('tx_id', 'transaction hash must be 64 hex characters');
-  return raw.toLowerCase();
+  if (!/^[0-9a-f]{64}$/.test(raw)) {
+    throw badRequest('tx_id', 'Transaction hash must be a hex-encoded, lowercase SHA-256 hash');
+  }
+  return raw;
 }
 
 function ledgerSeq(raw: string): number {
@@ -465,20 +507,25 @@ function readBody(req: IncomingMessage): Promise<string> {
 /**
  * The `tx` field of a submission. As in Horizon (`getString(r, "tx")`), a missing or empty field
  * is the empty envelope, which then fails to decode: 400 `transaction_malformed`, not `bad_request`.
+ * Horizon's validateBodyType (internal/actions/submit_transaction.go) refuses any declared content
+ * type but form bodies with 415 before reading the body.
  */
 async function envelopeFrom(req: IncomingMessage): Promise<string> {
-  const body = await readBody(req);
-  if ((req.headers['content-type'] ?? '').includes('application/json')) {
-    // A localnet convenience (Horizon reads only form bodies); unreadable JSON is an unreadable envelope.
-    try {
-      const parsed = JSON.parse(body) as unknown;
-      const tx = parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>).tx : undefined;
-      return typeof tx === 'string' ? tx : '';
-    } catch {
-      return '';
-    }
+  const type = req.headers['content-type'];
+  if (
+    type !== undefined &&
+    type !== '' &&
+    !/^\s*(application\/x-www-form-urlencoded|multipart\/form-data)\s*(;|$)/i.test(type)
+  ) {
+    throw new Problem(
+      415,
+      'unsupported_media_type',
+      'Unsupported Media Type',
+      'The request has an unsupported content type. Presently, the only supported content type is ' +
+        'application/x-www-form-urlencoded.',
+    );
   }
-  return new URLSearchParams(body).get('tx') ?? '';
+  return new URLSearchParams(await readBody(req)).get('tx') ?? '';
 }
 
 function decode(ctx: HorizonContext, envelope: string): ParsedTx {
@@ -520,6 +567,12 @@ function rejection(tx: ParsedTx, o: TxOutcome): Problem {
 
 async function submitSync(ctx: HorizonContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const tx = decode(ctx, await envelopeFrom(req));
+  // Horizon's txsub (internal/txsub/system.go, Submit) answers a sequence number that cannot be
+  // valid with its canned ErrBadSequence result (fee charged 0) before asking core at all.
+  const min = tx.cond.minSeqNum;
+  if (tx.seqNum < 0n || (min !== undefined && (min < 0n || min >= tx.seqNum))) {
+    throw rejection(tx, txFailure(0n, 'txBadSeq'));
+  }
   const result = await ctx.closer.submit(tx, ctx.submitTimeoutMs);
   if (result.kind === 'timeout') {
     // stellar/go services/horizon/internal/actions/submit_transaction.go: txsub.ErrTimeout.
@@ -536,7 +589,7 @@ async function submitSync(ctx: HorizonContext, req: IncomingMessage, res: Server
   if (result.kind === 'rejected') throw rejection(tx, result.outcome);
   const row = result.row;
   if (row.successful) {
-    send(res, 200, recordText(row));
+    send(res, 200, transactionText(row, tx.envelopeHash));
     return;
   }
   throw failedProblem(row.json.envelope_xdr as string, row.json.result_xdr as string, row.resultCodes!);
@@ -580,25 +633,50 @@ async function friendbot(ctx: HorizonContext, res: ServerResponse, q: URLSearchP
   send(res, 200, recordText(r.row));
 }
 
+const ASSET_PAIR =
+  'base_asset_type={base_asset_type}&base_asset_code={base_asset_code}&base_asset_issuer={base_asset_issuer}&' +
+  'counter_asset_type={counter_asset_type}&counter_asset_code={counter_asset_code}&counter_asset_issuer={counter_asset_issuer}';
+
 function rootDocument(ctx: HorizonContext): Record<string, unknown> {
   const base = ctx.closer.baseUrl;
   const head = ctx.closer.head;
   const first = ctx.closer.history.ledgers[0];
   const t = (p: string) => ({ href: `${base}${p}`, templated: true });
   return {
+    // resourceadapter/root.go (PopulateRoot) with actions/root.go's URI templates, all of them,
+    // also for the endpoints localnet does not serve (assets, liquidity pools, trade aggregations).
     _links: {
       account: t('/accounts/{account_id}'),
       accounts: t('/accounts{?signer,sponsor,asset,liquidity_pool,cursor,limit,order}'),
       account_transactions: t('/accounts/{account_id}/transactions{?cursor,limit,order}'),
+      claimable_balances: t('/claimable_balances{?asset,sponsor,claimant,cursor,limit,order}'),
+      assets: t('/assets{?asset_code,asset_issuer,cursor,limit,order}'),
       effects: t('/effects{?cursor,limit,order}'),
       fee_stats: { href: `${base}/fee_stats` },
       friendbot: t('/friendbot{?addr}'),
       ledger: t('/ledgers/{sequence}'),
       ledgers: t('/ledgers{?cursor,limit,order}'),
+      liquidity_pools: t('/liquidity_pools{?reserves,account,cursor,limit,order}'),
+      offer: t('/offers/{offer_id}'),
+      offers: t('/offers{?selling,buying,seller,sponsor,cursor,limit,order}'),
       operation: t('/operations/{id}'),
       operations: t('/operations{?cursor,limit,order,include_failed}'),
+      order_book: t(
+        '/order_book{?selling_asset_type,selling_asset_code,selling_asset_issuer,buying_asset_type,' +
+          'buying_asset_code,buying_asset_issuer,limit}',
+      ),
       payments: t('/payments{?cursor,limit,order,include_failed}'),
-      self: { href: base },
+      self: { href: `${base}/` },
+      strict_receive_paths: t(
+        '/paths/strict-receive{?source_assets,source_account,destination_account,destination_asset_type,' +
+          'destination_asset_issuer,destination_asset_code,destination_amount}',
+      ),
+      strict_send_paths: t(
+        '/paths/strict-send{?destination_account,destination_assets,source_asset_type,source_asset_issuer,' +
+          'source_asset_code,source_amount}',
+      ),
+      trade_aggregations: t(`/trade_aggregations?${ASSET_PAIR}`),
+      trades: t(`/trades?${ASSET_PAIR}`),
       transaction: t('/transactions/{hash}'),
       transactions: t('/transactions{?cursor,limit,order}'),
     },
@@ -652,14 +730,15 @@ function rangeCollection(
   range: { lo: bigint; hi: bigint },
   failedViewable: boolean,
 ): CollectionSpec | undefined {
-  if (sub === 'operations')
+  if (sub === 'operations' || sub === 'payments') {
+    const index = sub === 'operations' ? h.ops : h.payments;
     return {
-      path: `${path}/operations`,
+      path: `${path}/${sub}`,
       kind: 'toid',
-      rows: failedViewable ? (p) => h.ops.view(p.includeFailed) : () => h.ops.all,
+      rows: failedViewable ? (p) => index.view(p.includeFailed) : () => index.all,
       ...range,
     };
-  if (sub === 'payments') return { path: `${path}/payments`, kind: 'toid', rows: () => h.payments, ...range };
+  }
   // Effect ids are an operation's toid times 4096 plus the effect's index.
   if (sub === 'effects')
     return {
@@ -749,7 +828,7 @@ async function route(ctx: HorizonContext, req: IncomingMessage, res: ServerRespo
       const hash = txHash(b!);
       const row = h.transaction(hash);
       if (!row) throw notFound();
-      if (seg.length === 2) return send(res, 200, recordText(row));
+      if (seg.length === 2) return send(res, 200, transactionText(row, hash));
       const range = { lo: row.key, hi: row.key + 4096n };
       const path = `/transactions/${hash}`;
       if (seg.length === 3) {
@@ -784,7 +863,11 @@ async function route(ctx: HorizonContext, req: IncomingMessage, res: ServerRespo
     }
     case 'payments':
       if (seg.length === 1)
-        return collection(ctx, req, res, q, { path: '/payments', kind: 'toid', rows: () => h.payments });
+        return collection(ctx, req, res, q, {
+          path: '/payments',
+          kind: 'toid',
+          rows: (p) => h.payments.view(p.includeFailed),
+        });
       break;
     case 'effects':
       if (seg.length === 1)
@@ -831,7 +914,7 @@ async function route(ctx: HorizonContext, req: IncomingMessage, res: ServerRespo
           return collection(ctx, req, res, q, {
             path: `${path}/payments`,
             kind: 'toid',
-            rows: () => h.accountPayments(id),
+            rows: (p) => h.accountPayments(id, p.includeFailed),
           });
         if (c === 'effects')
           return collection(ctx, req, res, q, {

@@ -127,6 +127,8 @@ export async function start(options: LocalnetOptions = {}): Promise<Localnet> {
   if (restored) {
     for (const a of restored.accounts) closer.state.put(a);
     for (const b of restored.claimableBalances) closer.state.claimableBalances.set(b.id, b);
+    for (const o of restored.offers) closer.state.offers.set(o.id, o);
+    closer.state.idPool = restored.idPool;
     closer.restoreHead(restored.head);
     log.info('restored snapshot', {
       file: snapshotFile,

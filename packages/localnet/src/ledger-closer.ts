@@ -11,7 +11,7 @@ import { Keypair, xdr } from '@stellar/stellar-sdk';
 import { BASE_FEE, BASE_RESERVE, LedgerState, TOTAL_COINS, newAccount } from './ledger-state.js';
 import { HistoryStore, type OpRow, type TxRow } from './history-store.js';
 import { effectJson, isPaymentType, ledgerJson, operationJson, transactionJson } from './horizon-json.js';
-import { effectAccountRef } from './muxed-fields.js';
+import { effectAccountRef, withTradeSellerMuxed } from './muxed-fields.js';
 import { minimalMetaXdr, txFailure, type TxOutcome } from './result-xdr.js';
 import {
   FeeStatsWindow,
@@ -312,7 +312,7 @@ export class LedgerCloser extends EventEmitter {
     const chargedPerOp: bigint[] = [];
     const maxPerOp: bigint[] = [];
     for (const p of selected) {
-      const invalid = checkValid(p.tx, this.state, lc);
+      const invalid = checkValid(p.tx, this.state, lc, 'close');
       if (invalid) {
         results.push([p, { kind: 'rejected', outcome: invalid, tx: p.tx }]);
         continue;
@@ -376,6 +376,7 @@ export class LedgerCloser extends EventEmitter {
       pagingToken,
       json,
       hash: tx.envelopeHash,
+      ...(tx.feeBump ? { innerHash: tx.hash.toString('hex') } : {}),
       ledger: lc.ledger,
       successful: o.successful,
       ...(o.successful ? {} : { resultCodes: resultCodes(o) }),
@@ -391,6 +392,9 @@ export class LedgerCloser extends EventEmitter {
         successful: o.successful,
         isPayment: isPaymentType(op.typeName),
         txHash: tx.envelopeHash,
+        ...(typeof a.details.authorizedAfter === 'boolean'
+          ? { authorizedAfter: a.details.authorizedAfter }
+          : {}),
         json: operationJson({
           base,
           op,
@@ -404,7 +408,14 @@ export class LedgerCloser extends EventEmitter {
         effects: a.effects.map((e, j) => ({
           key: opKey * 4096n + BigInt(j + 1),
           pagingToken: `${id}-${j + 1}`,
-          json: effectJson(base, id, j + 1, e, lc.closeTime, effectAccountRef(op, op.source ?? tx.source, e)),
+          json: effectJson(
+            base,
+            id,
+            j + 1,
+            withTradeSellerMuxed(op.source ?? tx.source, e),
+            lc.closeTime,
+            effectAccountRef(op, op.source ?? tx.source, e),
+          ),
         })),
       };
       this.history.addOperation(opRow, a.participants);

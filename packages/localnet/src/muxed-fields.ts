@@ -32,3 +32,13 @@ export function effectAccountRef(op: ParsedOp, source: AccountRef, e: EffectReco
   }
   return e.account === source.account ? source : undefined;
 }
+
+/**
+ * A trade effect on the maker names the taker (the operation's source) as `seller`, with its muxed
+ * form when it was muxed: effects_processor.go tradeDetails, addAccountAndMuxedAccountDetails(sd,
+ * buyer, "seller"). The taker's own effect is muxed through effectAccountRef.
+ */
+export function withTradeSellerMuxed(source: AccountRef, e: EffectRecord): EffectRecord {
+  if (e.type !== 'trade' || e.account === source.account || e.fields.seller !== source.account) return e;
+  return { ...e, fields: { ...e.fields, ...muxedFields(source, 'seller') } };
+}

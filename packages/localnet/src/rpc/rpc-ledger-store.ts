@@ -185,8 +185,7 @@ export class RpcLedgerStore {
     const result = xdr.TransactionResult.fromXDR(resultXdr, 'base64');
     const opFacts = (i: number): OpFacts => {
       const op = h.operation(toid(ledger.sequence, order, i + 1).toString());
-      const flags = op?.effects.find((e) => e.json.type === 'trustline_flags_updated');
-      return flags ? { authorizedAfter: flags.json.authorized_flag === true } : {};
+      return op?.authorizedAfter === undefined ? {} : { authorizedAfter: op.authorizedAfter };
     };
     const ev = this.events.build(parsed, result, opFacts);
     const tx: RpcTx = {
