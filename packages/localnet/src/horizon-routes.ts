@@ -21,7 +21,8 @@ import { PROTOCOL_VERSION, resultCodes, type ClosedLedger, type LedgerCloser } f
 import type { Logger } from './logger.js';
 import { txFailure, type TxOutcome } from './result-xdr.js';
 import { orderBookRoute } from './order-book-routes.js';
-import { SseStream } from './sse.js';
+import { SseStream, type SseOptions } from './sse.js';
+import { rateLimitHeaders, type RateLimiter } from './rate-limiter.js';
 import { toid } from './toid.js';
 import { MalformedEnvelopeError, decodeEnvelope, type ParsedTx } from './xdr-decode.js';
 
@@ -31,6 +32,10 @@ export interface HorizonContext {
   networkPassphrase: string;
   /** How long POST /transactions waits for its ledger before answering 504. */
   submitTimeoutMs: number;
+  /** Stream connection timeout and heartbeat. */
+  sse: SseOptions;
+  /** Horizon's per-client request rate limit, when configured. */
+  rateLimiter?: RateLimiter;
   log: Logger;
 }
 
@@ -81,6 +86,49 @@ function adjustToHistory(p: ListParams, kind: CursorKind, h: HistoryStore): void
   if (opCursor > elder) return;
   if (p.order === 'desc') throw beforeHistory();
   p.cursor = undefined;
+}
+
+/** Horizon's RateLimitExceeded (internal/render/problem/problem.go). */
+function rateLimitExceeded(): Problem {
+  return new Problem(
+    429,
+    'rate_limit_exceeded',
+    'Rate Limit Exceeded',
+    'The rate limit for the requesting IP address is over its alloted limit.  The allowed limit and requests ' +
+      "left per time period are communicated to clients via the http response headers 'X-RateLimit-*' headers.",
+  );
+}
+
+/** Horizon's sse.ErrRateLimited text, written raw in the mid-stream error event. */
+const STREAM_RATE_LIMITED = 'Rate limit exceeded';
+
+/** Horizon keys its limiter by the remote IP (internal/httpx/rate_limiter.go VaryByRemoteIP). */
+function clientKey(req: IncomingMessage): string {
+  return req.socket.remoteAddress ?? '';
+}
+
+/**
+ * A stream's own charge, as sse.StreamHandler.ServeStream takes it: one token before the
+ * preamble (limited → the plain 429 problem) and one each time a new ledger wakes it; true
+ * means the token was granted.
+ */
+function streamCharge(ctx: HorizonContext, req: IncomingMessage): () => boolean {
+  const limiter = ctx.rateLimiter;
+  if (!limiter) return () => true;
+  const key = clientKey(req);
+  return () => !limiter.take(key).limited;
+}
+
+/** Opens a stream once its first token is granted. */
+function openStream(
+  ctx: HorizonContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  limit: number,
+): { stream: SseStream; charge: () => boolean } {
+  const charge = streamCharge(ctx, req);
+  if (!charge()) throw rateLimitExceeded();
+  return { stream: new SseStream(res, limit, ctx.sse), charge };
 }
 
 export function notFound(): Problem {
@@ -154,8 +202,6 @@ type CursorKind = 'toid' | 'effect';
 interface ListParams extends PageQuery {
   includeFailed: boolean;
   joinTransactions: boolean;
-  /** Whether the client asked for an explicit limit (streams close after it). */
-  explicitLimit: boolean;
 }
 
 function parseCursor(raw: string, kind: CursorKind, closer: LedgerCloser): bigint | undefined {
@@ -214,7 +260,6 @@ function parseList(
     limit,
     includeFailed: inc === 'true',
     joinTransactions: join === 'transactions',
-    explicitLimit: limitRaw !== '',
   };
 }
 
@@ -288,16 +333,18 @@ export function collection(
     send(res, 200, body);
     return;
   }
-  streamCollection(ctx, res, p, spec);
+  streamCollection(ctx, req, res, p, spec);
 }
 
 function streamCollection(
   ctx: HorizonContext,
+  req: IncomingMessage,
   res: ServerResponse,
   p: ListParams,
   spec: CollectionSpec,
 ): void {
-  const stream = new SseStream(res, p.explicitLimit ? p.limit : 0);
+  // Horizon's ServeStream closes after pq.Limit records: the explicit limit, else the page size 10.
+  const { stream, charge } = openStream(ctx, req, res, p.limit);
   let cursor = p.cursor;
   // A descending stream first replays its page newest-first, then follows new records.
   if (p.order === 'desc') {
@@ -318,7 +365,7 @@ function streamCollection(
       if (records.length < batch) return;
     }
   };
-  const onLedger = () => pump();
+  const onLedger = () => (charge() ? pump() : stream.error(STREAM_RATE_LIMITED));
   ctx.closer.on('ledger', onLedger);
   stream.onClose(() => ctx.closer.off('ledger', onLedger));
   pump();
@@ -652,15 +699,16 @@ function feeStats(ctx: HorizonContext): Record<string, unknown> {
   return ctx.closer.feeStats.horizonJson(ctx.closer.head.sequence, BASE_FEE);
 }
 
-function streamAccount(ctx: HorizonContext, res: ServerResponse, id: string): void {
+function streamAccount(ctx: HorizonContext, req: IncomingMessage, res: ServerResponse, id: string): void {
   // Horizon's object streams stop after 10 distinct versions; the SDK then reconnects.
-  const stream = new SseStream(res, 10);
+  const { stream, charge } = openStream(ctx, req, res, 10);
   const push = () => {
     const a = ctx.closer.state.get(id);
     if (a) stream.send(String(a.lastModifiedLedger), JSON.stringify(accountJson(ctx.closer.baseUrl, a)));
   };
   const onLedger = (l: ClosedLedger) => {
-    if (l.touched.has(id)) push();
+    if (!charge()) stream.error(STREAM_RATE_LIMITED);
+    else if (l.touched.has(id)) push();
   };
   ctx.closer.on('ledger', onLedger);
   stream.onClose(() => ctx.closer.off('ledger', onLedger));
@@ -842,11 +890,15 @@ async function route(ctx: HorizonContext, req: IncomingMessage, res: ServerRespo
       const path = `/accounts/${id}`;
       if (seg.length === 2) {
         const acct = ctx.closer.state.get(id);
-        if (wantsStream(req)) return streamAccount(ctx, res, id);
+        // A stream too: Horizon's stream.Err before the preamble renders the plain 404 problem.
         if (!acct) throw notFound();
+        if (wantsStream(req)) return streamAccount(ctx, req, res, id);
         return sendJson(res, 200, accountJson(ctx.closer.baseUrl, acct));
       }
-      if (seg.length === 3) {
+      if (seg.length === 3 && ['transactions', 'operations', 'payments', 'effects'].includes(c!)) {
+        // Horizon's ForAccount looks the account up in history_accounts first: one it has never
+        // seen is 404, page or stream (db2/history/operation.go, transaction.go, effect.go).
+        if (!h.hasAccount(id) && !ctx.closer.state.get(id)) throw notFound();
         if (c === 'transactions')
           return collection(ctx, req, res, q, {
             path: `${path}/transactions`,
@@ -883,6 +935,21 @@ async function route(ctx: HorizonContext, req: IncomingMessage, res: ServerRespo
   throw notFound();
 }
 
+/**
+ * Horizon's rate-limit middleware (internal/httpx/router.go): every request but a stream takes
+ * a token and gets the X-RateLimit-* headers; a limited one is 429 rate_limit_exceeded. Streams
+ * charge themselves (streamCharge). Friendbot is exempt: on the real network it is its own
+ * service, not behind Horizon's limiter. False: answered here.
+ */
+function admitRequest(ctx: HorizonContext, req: IncomingMessage, res: ServerResponse): boolean {
+  if (!ctx.rateLimiter || wantsStream(req) || (req.url ?? '').startsWith('/friendbot')) return true;
+  const r = ctx.rateLimiter.take(clientKey(req));
+  for (const [name, value] of Object.entries(rateLimitHeaders(r))) res.setHeader(name, value);
+  if (!r.limited) return true;
+  sendProblem(res, rateLimitExceeded());
+  return false;
+}
+
 /** The request listener for node:http. Never throws; every failure becomes problem JSON. */
 export function createHorizonHandler(
   ctx: HorizonContext,
@@ -893,6 +960,7 @@ export function createHorizonHandler(
       res.end();
       return;
     }
+    if (!admitRequest(ctx, req, res)) return;
     route(ctx, req, res).catch((e: unknown) => {
       if (e instanceof Problem) {
         sendProblem(res, e);

@@ -11,6 +11,8 @@ import { createLogger, type LogLevel, type Logger } from './logger.js';
 import { createRpcHandler, RPC_PATH } from './rpc/rpc-routes.js';
 import { ONE_DAY_OF_LEDGERS, RpcLedgerStore } from './rpc/rpc-ledger-store.js';
 import { readSnapshot, writeSnapshot } from './snapshot.js';
+import { DEFAULT_STREAM_TIMEOUT_MS } from './sse.js';
+import { RateLimiter } from './rate-limiter.js';
 
 export const STANDALONE_PASSPHRASE = 'Standalone Network ; February 2017';
 
@@ -45,6 +47,18 @@ export interface LocalnetOptions {
    * (such operations are op_not_supported). The real network also needs simulation and resource fees.
    */
   devSacTransfers?: boolean;
+  /** Every stream is closed with "byebye" after this (Horizon's --connection-timeout). Default 55000. */
+  streamTimeoutMs?: number;
+  /** `:heartbeat` comments on streams this often; Horizon sends none. Default 0 = off. */
+  sseHeartbeatMs?: number;
+  /**
+   * Horizon's --per-hour-rate-limit: requests per hour per client IP (GCRA, burst
+   * `rateLimitBurst`); over it 429 rate_limit_exceeded, and an open stream, charged one request
+   * per ledger, ends with `event: error`. Default 0 = no limit.
+   */
+  rateLimitPerHour?: number;
+  /** Requests a client may make at once beyond the hourly rate (Horizon's MaxBurst). Default 100. */
+  rateLimitBurst?: number;
   logLevel?: LogLevel;
   logger?: Logger;
 }
@@ -138,6 +152,13 @@ export async function start(options: LocalnetOptions = {}): Promise<Localnet> {
     friendbot,
     networkPassphrase,
     submitTimeoutMs: options.submitTimeoutMs ?? 30_000,
+    sse: {
+      timeoutMs: options.streamTimeoutMs ?? DEFAULT_STREAM_TIMEOUT_MS,
+      heartbeatMs: options.sseHeartbeatMs ?? 0,
+    },
+    ...(options.rateLimitPerHour
+      ? { rateLimiter: new RateLimiter(options.rateLimitPerHour, options.rateLimitBurst) }
+      : {}),
     log,
   });
   const rpcStore = new RpcLedgerStore(

@@ -12,8 +12,16 @@ import { BASE_FEE, BASE_RESERVE, LedgerState, TOTAL_COINS, newAccount } from './
 import { HistoryStore, type OpRow, type TxRow } from './history-store.js';
 import { effectJson, isPaymentType, ledgerJson, operationJson, transactionJson } from './horizon-json.js';
 import { effectAccountRef, withTradeSellerMuxed } from './muxed-fields.js';
-import { minimalMetaXdr, type TxOutcome } from './result-xdr.js';
-import { FeeStatsWindow, declaredFee, pricedOperations } from './fee-stats.js';
+import { minimalMetaXdr, txFailure, type TxOutcome } from './result-xdr.js';
+import {
+  FeeStatsWindow,
+  betterFee,
+  compareRates,
+  declaredFee,
+  feeRate,
+  pricedOperations,
+  type FeeRate,
+} from './fee-stats.js';
 import { toid } from './toid.js';
 import type { SacContext } from './sac-transfer-appliers.js';
 import { applyTransaction, checkValid, type LedgerContext } from './transaction-validator.js';
@@ -32,6 +40,11 @@ export type SubmitResult =
  */
 export const QUEUE_TIMEOUT_LEDGERS = 4;
 export const QUEUE_BAN_LEDGERS = 10;
+/**
+ * stellar-core's TRANSACTION_QUEUE_SIZE_MULTIPLIER (src/main/Config.cpp): the queue holds this
+ * many ledgers' worth of operations; past that a transaction must evict cheaper ones or is refused.
+ */
+export const QUEUE_SIZE_MULTIPLIER = 2;
 
 interface Pending {
   tx: ParsedTx;
@@ -193,10 +206,52 @@ export class LedgerCloser extends EventEmitter {
     if (this.isBanned(tx.envelopeHash)) return { status: 'TRY_AGAIN_LATER' };
     if (this.pendingByHash.has(tx.envelopeHash)) return { status: 'DUPLICATE' };
     if (this.hasQueued(tx.source.account)) return { status: 'TRY_AGAIN_LATER' };
+    const full = this.makeRoom(tx);
+    if (full) return full;
     const invalid = checkValid(tx, this.state, this.nextContext());
     if (invalid) return { status: 'ERROR', outcome: invalid };
     this.enqueue(tx);
     return { status: 'PENDING' };
+  }
+
+  /**
+   * stellar-core's TxQueueLimiter::canAddTx: the queue holds QUEUE_SIZE_MULTIPLIER ledgers of
+   * operations. A transaction that does not fit evicts the cheapest queued ones if its fee rate
+   * beats each of them strictly (they are banned, as core bans them); otherwise it is banned and
+   * refused with txINSUFFICIENT_FEE whose fee_charged is the least fee that would have won.
+   * (Core's rule that a newcomer must also beat bids evicted since the last close cannot bite
+   * here: localnet's queue frees room only at a close.) Null: it fits.
+   */
+  private makeRoom(tx: ParsedTx): AsyncSubmitStatus | null {
+    const limit = QUEUE_SIZE_MULTIPLIER * this.options.maxOperationsPerLedger;
+    const bid = feeRate(tx);
+    const refuse = (ref: FeeRate): AsyncSubmitStatus => {
+      this.banned.set(tx.envelopeHash, this.head.sequence + QUEUE_BAN_LEDGERS);
+      return { status: 'ERROR', outcome: txFailure(betterFee(ref, bid.ops), 'txInsufficientFee') };
+    };
+    const size = tx.operations.length;
+    let queued = this.queue.reduce((n, p) => n + p.tx.operations.length, 0);
+    if (queued + size <= limit) return null;
+    if (size > limit) return { status: 'TRY_AGAIN_LATER' };
+    // Cheapest first; among equal bids the newest goes first.
+    const cheapest = this.queue
+      .map((p, i) => ({ p, i }))
+      .sort((a, b) => compareRates(feeRate(a.p.tx), feeRate(b.p.tx)) || b.i - a.i)
+      .map((x) => x.p);
+    const evict: Pending[] = [];
+    for (const p of cheapest) {
+      if (queued + size <= limit) break;
+      if (compareRates(bid, feeRate(p.tx)) <= 0) return refuse(feeRate(p.tx));
+      evict.push(p);
+      queued -= p.tx.operations.length;
+    }
+    for (const p of evict) {
+      this.dequeue(p);
+      this.banned.set(p.tx.envelopeHash, this.head.sequence + QUEUE_BAN_LEDGERS);
+    }
+    const gone = new Set(evict);
+    this.queue = this.queue.filter((p) => !gone.has(p));
+    return null;
   }
 
   /**
@@ -251,12 +306,8 @@ export class LedgerCloser extends EventEmitter {
     const remaining = new Set<Pending>();
     let surged = false;
     // Highest fee per operation first (cross-multiplied, so no rounding); sort is stable.
-    const rate = (p: Pending) => ({ fee: declaredFee(p.tx), ops: pricedOperations(p.tx) });
-    const byRate = [...this.queue].sort((a, b) => {
-      const [x, y] = [rate(a), rate(b)];
-      const d = y.fee * x.ops - x.fee * y.ops;
-      return d > 0n ? 1 : d < 0n ? -1 : 0;
-    });
+    const rate = (p: Pending) => feeRate(p.tx);
+    const byRate = [...this.queue].sort((a, b) => compareRates(rate(b), rate(a)));
     let lowest: bigint | undefined;
     for (const p of byRate) {
       const src = p.tx.source.account;

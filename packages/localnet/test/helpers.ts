@@ -89,3 +89,17 @@ export async function submitExpectingFailure(
   }
   throw new Error('submission unexpectedly succeeded');
 }
+
+/** POSTs a signed transaction as Horizon's form body: `/transactions_async` or `/transactions`. */
+export async function postTx(
+  ctx: Ctx,
+  tx: { toEnvelope(): xdr.TransactionEnvelope },
+  endpoint: '/transactions_async' | '/transactions' = '/transactions_async',
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(`${ctx.net.url}${endpoint}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: `tx=${encodeURIComponent(tx.toEnvelope().toXDR('base64'))}`,
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}

@@ -166,6 +166,8 @@ export const bridgeConfigSchema = z.strictObject({
       claimable_balances: z.enum(['report', 'claim']).default('report'),
       /** How often the lock holder looks for claimable balances. */
       claimable_poll_ms: z.number().int().min(100).default(60_000),
+      /** Follow every receiving account over one network-wide Horizon stream (README). */
+      one_stream: z.boolean().default(false),
     })
     .default({
       receiving_accounts: [],
@@ -182,6 +184,7 @@ export const bridgeConfigSchema = z.strictObject({
       failure_log_per_minute: 10,
       claimable_balances: 'report',
       claimable_poll_ms: 60_000,
+      one_stream: false,
     }),
 });
 

@@ -52,8 +52,12 @@ export interface LatestLedger {
 
 export interface PaymentStreamHandlers {
   onmessage(record: PaymentRecord): void;
-  /** A failure that ends the stream; `message` empty for benign events. */
-  onerror(event: { message?: string; status?: number }): void;
+  /**
+   * A failure that ends the stream; `message` empty for benign events. `rateLimited`: the
+   * network refused or ended the stream for its rate limit (Horizon's 429 or mid-stream
+   * `event: error` "Rate limit exceeded").
+   */
+  onerror(event: { message?: string; status?: number; rateLimited?: boolean }): void;
   /** Reconnect after this much silence (Horizon's SSE client); polling adapters ignore it. */
   reconnectTimeout: number;
 }
@@ -82,6 +86,11 @@ export interface StellarNetwork {
    * (connection lost), exactly as Horizon's client does, so the submitter's rules apply unchanged.
    */
   submit(tx: Transaction): Promise<LandedTransaction>;
+  /**
+   * How long the network asked this client to stay away (ms; 0 = not limited): set by a 429
+   * from its rate limit, from the headers it came with. Only Horizon limits this way.
+   */
+  rateLimitedForMs?(): number;
   /** The transaction by hash; undefined when the network does not know it (yet). */
   findTransaction(hash: string): Promise<FoundTransaction | undefined>;
   latestLedger(): Promise<LatestLedger>;

@@ -165,6 +165,9 @@ export class PaymentListener {
     let backoff = this.options.reconnectMinMs;
     try {
       while (active()) {
+        // Horizon's rate limit is per client: one account's 429 holds back every account loop.
+        if (await this.waitOutRateLimit(account, log)) backoff = this.options.reconnectMinMs;
+        if (!active()) break;
         try {
           const progressed = await this.session(account, active, log);
           if (this.states.get(account)?.state === 'halted') return;
@@ -184,6 +187,7 @@ export class PaymentListener {
             return;
           }
           this.setState(account, { state: 'reconnecting', lastError: String((err as Error).message ?? err) });
+          if (this.rateLimitedForMs() > 0) continue; // the loop's top waits exactly as long as asked
           log.warn('listener session failed; reconnecting', { error: String(err), retry_in_ms: backoff });
           await this.sleep(backoff);
           backoff = Math.min(backoff * 2, this.options.reconnectMaxMs);
@@ -197,6 +201,20 @@ export class PaymentListener {
     } finally {
       clearInterval(checker);
     }
+  }
+
+  private rateLimitedForMs(): number {
+    return this.options.network.rateLimitedForMs?.() ?? 0;
+  }
+
+  /** Sleeps while the network's rate limit asks us to stay away; true if it did. */
+  private async waitOutRateLimit(account: string, log: Logger): Promise<boolean> {
+    const wait = this.rateLimitedForMs();
+    if (wait <= 0) return false;
+    this.setState(account, { state: 'reconnecting', lastError: 'rate limited by the network' });
+    log.warn('rate limited by the network; waiting as its headers ask', { retry_in_ms: wait });
+    await this.sleep(wait);
+    return true;
   }
 
   /** Resolves the starting cursor: stored, else "now" made durable, with the reset policy applied. */
@@ -452,7 +470,7 @@ async function retry<T>(fn: () => Promise<T>, attempts = 3): Promise<T> {
   throw last;
 }
 
-function compareTokens(a: string, b: string): number {
+export function compareTokens(a: string, b: string): number {
   if (/^\d+$/.test(a) && /^\d+$/.test(b)) {
     const x = BigInt(a);
     const y = BigInt(b);
