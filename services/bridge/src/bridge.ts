@@ -84,6 +84,7 @@ export async function createBridge(
     batchMaxOperations: config.submitter.batch_max_operations,
     transactionTimeoutSeconds: config.submitter.transaction_timeout_seconds,
     badSeqRetries: config.submitter.bad_seq_retries,
+    busySourceRebuilds: config.submitter.busy_source_rebuilds,
     baseFee: config.submitter.base_fee,
   });
   const payments = new PaymentService({

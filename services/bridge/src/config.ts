@@ -121,6 +121,11 @@ export const bridgeConfigSchema = z.strictObject({
       transaction_timeout_seconds: z.number().int().min(5).default(60),
       /** Resync-and-retry bound for tx_bad_seq. */
       bad_seq_retries: z.number().int().min(0).default(3),
+      /**
+       * Rebuilds after the source was busy (TRY_AGAIN_LATER / 504) and another transaction took
+       * the envelope's sequence number; apart from bad_seq_retries.
+       */
+      busy_source_rebuilds: z.number().int().min(0).default(10),
       /** Fee per operation in stroops. */
       base_fee: z.number().int().min(100).default(100),
       /**
@@ -135,6 +140,7 @@ export const bridgeConfigSchema = z.strictObject({
       batch_max_operations: 100,
       transaction_timeout_seconds: 60,
       bad_seq_retries: 3,
+      busy_source_rebuilds: 10,
       base_fee: 100,
       claim_stale_ms: 30_000,
     }),

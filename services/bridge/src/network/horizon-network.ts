@@ -12,6 +12,9 @@ import type {
   StellarNetwork,
 } from './stellar-network.js';
 
+/** How many of a source's latest transactions are searched for the user of a sequence number. */
+const SEQUENCE_SCAN = 100;
+
 export class HorizonNetwork implements StellarNetwork {
   readonly backend = 'horizon' as const;
   readonly server: Horizon.Server;
@@ -69,6 +72,28 @@ export class HorizonNetwork implements StellarNetwork {
       if (isNotFound(err)) return undefined;
       throw err;
     }
+  }
+
+  async sequenceUsedBy(
+    source: string,
+    sequence: string,
+    hash: string,
+  ): Promise<'this' | 'other' | undefined> {
+    const account = await this.server.loadAccount(source);
+    if (BigInt(account.sequenceNumber()) < BigInt(sequence)) return undefined;
+    // The source's latest transactions: the one that used the number names itself (a fee bump
+    // by its inner hash). Not among them (more traffic since, or ingestion lag): cannot tell.
+    const page = await this.server
+      .transactions()
+      .forAccount(source)
+      .order('desc')
+      .limit(SEQUENCE_SCAN)
+      .call();
+    const user = page.records.find(
+      (t) => t.source_account === source && String(t.source_account_sequence) === sequence,
+    ) as unknown as { hash: string; inner_transaction?: { hash: string } } | undefined;
+    if (!user) return undefined;
+    return user.hash === hash || user.inner_transaction?.hash === hash ? 'this' : 'other';
   }
 
   async latestLedger(): Promise<LatestLedger> {

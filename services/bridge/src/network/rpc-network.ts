@@ -153,6 +153,18 @@ export class RpcNetwork implements StellarNetwork {
     };
   }
 
+  async sequenceUsedBy(
+    source: string,
+    sequence: string,
+    hash: string,
+  ): Promise<'this' | 'other' | undefined> {
+    // RPC serves ledger entries and transactions from one ingestion of each ledger: once the
+    // account's sequence reached the number, getTransaction knows the transaction that used it.
+    const account = await this.loadAccount(source);
+    if (BigInt(account.sequence) < BigInt(sequence)) return undefined;
+    return (await this.findTransaction(hash)) ? 'this' : 'other';
+  }
+
   async latestLedger(): Promise<LatestLedger> {
     const res = await this.server._getLatestLedger();
     return { sequence: res.sequence, closedAt: Number(res.closeTime) };

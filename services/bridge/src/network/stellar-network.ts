@@ -73,6 +73,13 @@ export interface StellarNetwork {
   submit(tx: Transaction): Promise<LandedTransaction>;
   /** The transaction by hash; undefined when the network does not know it (yet). */
   findTransaction(hash: string): Promise<FoundTransaction | undefined>;
+  /**
+   * Which transaction used sequence number `sequence` of `source`: 'this' when the one with
+   * `hash` (or a fee bump of it) did, 'other' when another one did, undefined while the number is
+   * unused or the network cannot tell. Positive evidence only: a lagging by-hash lookup never
+   * turns into 'other'.
+   */
+  sequenceUsedBy(source: string, sequence: string, hash: string): Promise<'this' | 'other' | undefined>;
   latestLedger(): Promise<LatestLedger>;
   /** The cursor meaning "from now on" for a receiving account (first start, reset to now). */
   latestPaymentCursor(accountId: string): Promise<string>;

@@ -66,6 +66,11 @@ export interface SubmitterOptions {
   batchMaxOperations?: number;
   transactionTimeoutSeconds?: number;
   badSeqRetries?: number;
+  /**
+   * Rebuilds of an envelope superseded while its source was busy with another transaction (see
+   * EnvelopeExpired); counted apart from badSeqRetries, whose budget such a wait does not use.
+   */
+  busySourceRebuilds?: number;
   baseFee?: number;
 }
 
@@ -89,10 +94,20 @@ interface LaneGroup {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** An envelope whose outcome was unknown is proven never to land (expired, not on the ledger). */
+/**
+ * An envelope whose outcome was unknown is proven never to land: `expired` (a ledger closed after
+ * its maxTime and it is not on the ledger) or `superseded` (its source's sequence number moved
+ * past it and it is not on the ledger: another transaction of the same source took that number,
+ * e.g. one that was pending when ours was refused with TRY_AGAIN_LATER).
+ */
 export class EnvelopeExpired extends Error {
-  constructor(readonly hash: string) {
-    super(`transaction ${hash} expired without landing`);
+  constructor(
+    readonly hash: string,
+    readonly reason: 'expired' | 'superseded' = 'expired',
+  ) {
+    super(
+      `transaction ${hash} ${reason === 'expired' ? 'expired' : 'lost its sequence number'} without landing`,
+    );
     this.name = 'EnvelopeExpired';
   }
 }
@@ -129,6 +144,7 @@ export class TransactionSubmitter {
   private readonly batchMax: number;
   private readonly timeoutSeconds: number;
   private readonly badSeqRetries: number;
+  private readonly busySourceRebuilds: number;
   private readonly baseFee: number;
   private closed = false;
   /** Transactions submitted (for metrics and the benchmark). */
@@ -138,6 +154,7 @@ export class TransactionSubmitter {
     this.batchMax = options.batching ? (options.batchMaxOperations ?? 100) : 1;
     this.timeoutSeconds = options.transactionTimeoutSeconds ?? 60;
     this.badSeqRetries = options.badSeqRetries ?? 3;
+    this.busySourceRebuilds = options.busySourceRebuilds ?? 10;
     this.baseFee = options.baseFee ?? 100;
     if (options.channels && options.channels.length > 0) {
       this.channelGroup = { queue: [], lanes: options.channels.map((keypair) => ({ keypair, busy: false })) };
@@ -264,6 +281,7 @@ export class TransactionSubmitter {
 
   private async runBatch(group: LaneGroup, lane: Lane, batch: QueuedJob[]): Promise<void> {
     try {
+      let busyRebuilds = 0;
       for (let attempt = 0; ; attempt++) {
         const sequence = await this.nextSequence(lane);
         const tx = this.build(lane, sequence, batch);
@@ -317,8 +335,18 @@ export class TransactionSubmitter {
           const rejection = err instanceof HorizonRejection ? err : undefined;
           await this.options.store.markFailure(rowId, rejection?.resultXdr).catch(() => undefined);
           if (err instanceof EnvelopeExpired) {
-            // Proven never to land (expired by Horizon's ledger close time, not found): rebuild.
+            // Proven never to land (expired by Horizon's ledger close time, or its sequence number
+            // taken by another transaction, and not found): rebuild.
             lane.sequence = undefined;
+            if (err.reason === 'superseded' && busyRebuilds < this.busySourceRebuilds) {
+              busyRebuilds++;
+              attempt--;
+              this.options.logger.warn('source was busy and its sequence moved on; rebuilding', {
+                hash: err.hash,
+                source: lane.keypair.publicKey(),
+              });
+              continue;
+            }
             if (attempt < this.badSeqRetries) {
               this.options.logger.warn('transaction expired without landing; rebuilding', { hash: err.hash });
               continue;
@@ -387,8 +415,8 @@ export class TransactionSubmitter {
     let unknown = lookupFirst;
     for (;;) {
       if (unknown) {
-        const resolved = await this.resolveUnknown(hash, maxTime);
-        if (resolved === 'expired') throw new EnvelopeExpired(hash);
+        const resolved = await this.resolveUnknown(tx, maxTime);
+        if (resolved === 'expired' || resolved === 'superseded') throw new EnvelopeExpired(hash, resolved);
         if (resolved) return resolved;
       }
       try {
@@ -432,20 +460,25 @@ export class TransactionSubmitter {
   }
 
   /**
-   * For an envelope whose outcome is unknown: the transaction when Horizon has it, 'expired'
-   * when a ledger closed after `maxTime` is on Horizon and the transaction is still not found,
-   * undefined while it cannot be told (not found yet, or Horizon unreachable).
+   * For an envelope whose outcome is unknown: the transaction when the network has it, 'expired'
+   * when a ledger closed after `maxTime` is on the network and the transaction is still not
+   * found, 'superseded' when the network shows another transaction that used the envelope's
+   * sequence number (a number is used once), undefined while it cannot be told (not found yet,
+   * or the network unreachable).
    */
   private async resolveUnknown(
-    hash: string,
+    tx: Transaction,
     maxTime: number,
-  ): Promise<SubmitSuccess | 'expired' | undefined> {
+  ): Promise<SubmitSuccess | 'expired' | 'superseded' | undefined> {
+    const hash = tx.hash().toString('hex');
     try {
       // The close time first: a lookup answered after it covers every ledger the envelope could be in.
       const past = maxTime > 0 ? await this.ledgerClosedAfter(maxTime) : false;
       const found = await this.lookup(hash);
       if (found) return found;
-      return past ? 'expired' : undefined;
+      if (past) return 'expired';
+      const user = await this.options.network.sequenceUsedBy(tx.source, tx.sequence, hash);
+      return user === 'other' ? 'superseded' : undefined;
     } catch (err) {
       if (err instanceof HorizonRejection) throw err;
       this.options.logger.warn('transaction lookup failed; outcome still unknown', {
