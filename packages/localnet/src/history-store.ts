@@ -148,6 +148,10 @@ export class HistoryStore {
   addTransaction(row: TxRow, participants: Iterable<string>): void {
     this.txs.add(row);
     this.txByHash.set(row.hash, row);
+    // Horizon finds a fee bump by its inner hash too (history.TransactionByHash matches
+    // transaction_hash or inner_transaction_hash).
+    const inner = innerHashOf(row);
+    if (inner) this.txByHash.set(inner, row);
     for (const p of participants) this.account(p).txs.add(row);
   }
 
@@ -183,6 +187,8 @@ export class HistoryStore {
     }
     for (const t of cut(this.txs.all, bound)) {
       this.txByHash.delete(t.hash);
+      const inner = innerHashOf(t);
+      if (inner) this.txByHash.delete(inner);
       this.dropped.txs += 1;
     }
     cut(this.txs.ok, bound);
@@ -231,4 +237,8 @@ export class HistoryStore {
   accountEffects(id: string): EffectRow[] {
     return this.accounts.get(id)?.effects ?? [];
   }
+}
+
+function innerHashOf(row: TxRow): string | undefined {
+  return (row.json.inner_transaction as { hash?: string } | undefined)?.hash;
 }

@@ -12,7 +12,7 @@ import { BASE_FEE, BASE_RESERVE, LedgerState, TOTAL_COINS, newAccount } from './
 import { HistoryStore, type OpRow, type TxRow } from './history-store.js';
 import { effectJson, isPaymentType, ledgerJson, operationJson, transactionJson } from './horizon-json.js';
 import { effectAccountRef } from './muxed-fields.js';
-import { minimalMetaXdr, type TxOutcome } from './result-xdr.js';
+import { minimalMetaXdr, txFailure, type TxOutcome } from './result-xdr.js';
 import { FeeStatsWindow, declaredFee, pricedOperations } from './fee-stats.js';
 import { toid } from './toid.js';
 import { applyTransaction, checkValid, type LedgerContext } from './transaction-validator.js';
@@ -31,6 +31,16 @@ export type SubmitResult =
  */
 export const QUEUE_TIMEOUT_LEDGERS = 4;
 export const QUEUE_BAN_LEDGERS = 10;
+/**
+ * stellar-core's fee rules of the queue: a fee bump replaces the pending transaction of the same
+ * source and sequence number only at ≥ 10 × its fee rate (TransactionQueue.cpp FEE_MULTIPLIER,
+ * canReplaceByFee), and the queue holds at most 2 ledgers' operations (Config.cpp
+ * TRANSACTION_QUEUE_SIZE_MULTIPLIER, enforced by TxQueueLimiter): past that a transaction must
+ * outbid, and then evicts (and bans), the lowest-rate ones, or is refused tx_insufficient_fee
+ * with the fee it would need as fee charged.
+ */
+export const FEE_MULTIPLIER = 10n;
+export const QUEUE_SIZE_MULTIPLIER = 2;
 
 interface Pending {
   tx: ParsedTx;
@@ -165,11 +175,70 @@ export class LedgerCloser extends EventEmitter {
   admit(tx: ParsedTx): AsyncSubmitStatus {
     if (this.isBanned(tx.envelopeHash)) return { status: 'TRY_AGAIN_LATER' };
     if (this.pendingByHash.has(tx.envelopeHash)) return { status: 'DUPLICATE' };
-    if (this.hasQueued(tx.source.account)) return { status: 'TRY_AGAIN_LATER' };
+    const current = this.hasQueued(tx.source.account)
+      ? this.queue.find((p) => p.tx.source.account === tx.source.account)
+      : undefined;
+    if (current) {
+      // A pending fee bump's inner transaction sent again is the same transaction.
+      if (current.tx.feeBump && !tx.feeBump && current.tx.hash.equals(tx.hash))
+        return { status: 'DUPLICATE' };
+      if (!tx.feeBump || tx.seqNum !== current.tx.seqNum) return { status: 'TRY_AGAIN_LATER' };
+      const minFee = replaceByFeeMinimum(tx, current.tx);
+      if (minFee !== undefined) return { status: 'ERROR', outcome: txFailure(minFee, 'txInsufficientFee') };
+    }
     const invalid = checkValid(tx, this.state, this.nextContext());
     if (invalid) return { status: 'ERROR', outcome: invalid };
-    this.enqueue(tx);
+    const room = this.makeRoom(tx, current);
+    if (room !== true) return room;
+    if (current) this.replace(current, tx);
+    else this.enqueue(tx);
     return { status: 'PENDING' };
+  }
+
+  /**
+   * TxQueueLimiter: evicts (and bans) the lowest-rate transactions of other sources when `tx`
+   * would overflow the queue and outbids them; otherwise the refusal to answer.
+   */
+  private makeRoom(tx: ParsedTx, replacing: Pending | undefined): true | AsyncSubmitStatus {
+    const limit = this.options.maxOperationsPerLedger * QUEUE_SIZE_MULTIPLIER;
+    const queued = this.queue.reduce((n, p) => (p === replacing ? n : n + p.tx.operations.length), 0);
+    let excess = queued + tx.operations.length - limit;
+    if (excess <= 0) return true;
+    const rateOf = (p: ParsedTx) => [declaredFee(p), pricedOperations(p)] as const;
+    const lower = (a: ParsedTx, b: ParsedTx) => {
+      const [[fa, oa], [fb, ob]] = [rateOf(a), rateOf(b)];
+      return fa * ob < fb * oa;
+    };
+    const evictable = this.queue
+      .filter((p) => p !== replacing && p.tx.source.account !== tx.source.account)
+      .sort((a, b) => (lower(a.tx, b.tx) ? -1 : lower(b.tx, a.tx) ? 1 : 0));
+    const victims: Pending[] = [];
+    for (const p of evictable) {
+      if (excess <= 0) break;
+      victims.push(p);
+      excess -= p.tx.operations.length;
+    }
+    if (excess > 0) return { status: 'TRY_AGAIN_LATER' };
+    const top = victims[victims.length - 1]!.tx;
+    if (!lower(top, tx)) {
+      // The fee that beats the highest rate it would have to evict: one stroop more per operation.
+      const [fee, ops] = rateOf(top);
+      const needed = (fee / ops + 1n) * pricedOperations(tx);
+      return { status: 'ERROR', outcome: txFailure(needed, 'txInsufficientFee') };
+    }
+    for (const p of victims) {
+      this.queue = this.queue.filter((q) => q !== p);
+      this.dequeue(p);
+      this.banned.set(p.tx.envelopeHash, this.head.sequence + QUEUE_BAN_LEDGERS);
+    }
+    return true;
+  }
+
+  /** A fee bump takes its inner transaction's place (and age) in the queue; nothing is banned. */
+  private replace(current: Pending, tx: ParsedTx): void {
+    this.pendingByHash.delete(current.tx.envelopeHash);
+    current.tx = tx;
+    this.pendingByHash.set(tx.envelopeHash, current);
   }
 
   /**
@@ -434,6 +503,18 @@ export class LedgerCloser extends EventEmitter {
     });
     this.head = { ...this.head, sequence: lc.ledger, closeTime: lc.closeTime, hash };
   }
+}
+
+/**
+ * stellar-core's canReplaceByFee: undefined when `tx` bids at least FEE_MULTIPLIER × the fee rate
+ * of the pending `old`, else the fee it would need.
+ */
+function replaceByFeeMinimum(tx: ParsedTx, old: ParsedTx): bigint | undefined {
+  const [newFee, newOps] = [declaredFee(tx), pricedOperations(tx)];
+  const [oldFee, oldOps] = [declaredFee(old), pricedOperations(old)];
+  const minFeeN = oldFee * newOps * FEE_MULTIPLIER;
+  if (newFee * oldOps >= minFeeN) return undefined;
+  return (minFeeN + oldOps - 1n) / oldOps;
 }
 
 /** Horizon's extras.result_codes for a non-successful outcome. */
