@@ -24,6 +24,7 @@ import { PaymentService } from './services/payment.service.js';
 import { TransactionSubmitter } from './services/submitter.service.js';
 import { isNotFound } from './services/horizon-errors.js';
 import { createAccountLock } from './stores/listener-lock.store.js';
+import { FeeBidder } from './services/fee-bidder.js';
 import { KnexReceivedPaymentStore } from './stores/received-payment.store.js';
 import { KnexSentTransactionStore, NullSentTransactionStore } from './stores/sent-transaction.store.js';
 
@@ -86,6 +87,14 @@ export async function createBridge(
     badSeqRetries: config.submitter.bad_seq_retries,
     busySourceRebuilds: config.submitter.busy_source_rebuilds,
     baseFee: config.submitter.base_fee,
+    fees: new FeeBidder({
+      network,
+      logger: logger.child({ component: 'fees' }),
+      percentile: config.fees.percentile,
+      maxFee: config.fees.max_fee,
+      floor: config.submitter.base_fee,
+    }),
+    bumpAfterLedgers: config.fees.bump_after_ledgers,
   });
   const payments = new PaymentService({
     submitter,

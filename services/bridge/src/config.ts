@@ -7,6 +7,7 @@
 // Secrets also come from the environment (BRIDGE_* variables).
 import { z } from 'zod';
 import { isAmount } from '@anchor/protocol';
+import { FEE_PERCENTILES } from './services/fee-bidder.js';
 import {
   accountIdSchema,
   httpClientSchema,
@@ -144,6 +145,16 @@ export const bridgeConfigSchema = z.strictObject({
       base_fee: 100,
       claim_stale_ms: 30_000,
     }),
+  fees: z
+    .strictObject({
+      /** The bid: this percentile of recent ledgers' bids per operation (fee_stats / getFeeStats). */
+      percentile: z.enum(FEE_PERCENTILES).default('p70'),
+      /** The most the bridge bids per operation, in stroops: bids, raises and fee bumps stop here. */
+      max_fee: z.number().int().min(100).default(10_000),
+      /** Ledgers a transaction may wait unincluded before it is fee-bumped. */
+      bump_after_ledgers: z.number().int().min(1).default(2),
+    })
+    .default({ percentile: 'p70', max_fee: 10_000, bump_after_ledgers: 2 }),
   listener: z
     .strictObject({
       /** More receiving accounts (accounts.receiving_account_id is added to these). */

@@ -1,9 +1,10 @@
 // The network port over Horizon (@stellar/stellar-sdk Horizon.Server): the code paths the bridge
 // has always used, gathered behind StellarNetwork. Also serves as the RPC adapter's backfill.
-import { Horizon, type Transaction } from '@stellar/stellar-sdk';
+import { Horizon, type FeeBumpTransaction, type Transaction } from '@stellar/stellar-sdk';
 import type { PaymentRecord } from '../services/listener.service.js';
 import { isNotFound } from '../services/horizon-errors.js';
 import type {
+  FeeStats,
   FoundTransaction,
   LandedTransaction,
   LatestLedger,
@@ -44,7 +45,12 @@ export class HorizonNetwork implements StellarNetwork {
     return { accountId, sequence: account.sequenceNumber(), data: { ...account.data_attr } };
   }
 
-  async submit(tx: Transaction): Promise<LandedTransaction> {
+  async feeStats(): Promise<FeeStats> {
+    const stats = await this.server.feeStats();
+    return { baseFee: Number(stats.last_ledger_base_fee), bids: numbers(stats.max_fee) };
+  }
+
+  async submit(tx: Transaction | FeeBumpTransaction): Promise<LandedTransaction> {
     // The bank decides memos: SEP-29's memo-required check is not the bridge's to make.
     const res = await this.server.submitTransaction(tx, { skipMemoRequiredCheck: true });
     return {
@@ -159,4 +165,9 @@ export class HorizonNetwork implements StellarNetwork {
       memo?: string;
     };
   }
+}
+
+/** A fee distribution's strings as numbers. */
+export function numbers(distribution: object): Record<string, number> {
+  return Object.fromEntries(Object.entries(distribution).map(([k, v]) => [k, Number(v)]));
 }
