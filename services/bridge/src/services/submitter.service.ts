@@ -196,8 +196,6 @@ export class TransactionSubmitter {
   private readonly busySourceRebuilds: number;
   private readonly baseFee: number;
   private closed = false;
-  /** Per envelope being fee-bumped: the ledger of its last bump. */
-  private readonly lastBumpLedger = new WeakMap<Transaction, number>();
   /** Transactions submitted (for metrics and the benchmark). */
   submitted = 0;
 
@@ -487,15 +485,19 @@ export class TransactionSubmitter {
     let current: Transaction | FeeBumpTransaction = tx;
     let currentRate = Number(tx.fee) / Math.max(1, tx.operations.length);
     const bumps: string[] = [];
-    const sentAt = feeSource && this.options.fees ? this.ledgerNow() : undefined;
+    // The ledger it was first sent in (or last bumped in): its wait is counted from there.
+    let waitingSince = feeSource && this.options.fees ? this.ledgerNow() : undefined;
     for (;;) {
       if (unknown) {
         const resolved = await this.resolveUnknown(tx, maxTime, bumps);
         if (resolved === 'expired' || resolved === 'superseded') throw new EnvelopeExpired(hash, resolved);
         if (resolved) return resolved;
         const bump =
-          feeSource && sentAt ? await this.bumpIfStuck(tx, currentRate, feeSource, sentAt) : undefined;
+          feeSource && waitingSince
+            ? await this.bumpIfStuck(tx, currentRate, feeSource, await waitingSince)
+            : undefined;
         if (bump) {
+          waitingSince = Promise.resolve(bump.ledger);
           this.options.logger.warn('transaction stuck unincluded; fee-bumping it', {
             hash,
             bump: bump.hash,
@@ -598,24 +600,21 @@ export class TransactionSubmitter {
   }
 
   /**
-   * A fee bump of `tx` when it has waited unincluded for `bumpAfterLedgers` ledgers since
-   * `sentAt` (or since the last bump) and the fee cap allows outbidding its current rate.
+   * A fee bump of `tx` when it has waited unincluded for `bumpAfterLedgers` ledgers since ledger
+   * `since` and the fee cap allows outbidding its current rate.
    */
   private async bumpIfStuck(
     tx: Transaction,
     currentRate: number,
     feeSource: Keypair,
-    sentAt: Promise<number | undefined>,
-  ): Promise<{ tx: FeeBumpTransaction; hash: string; rate: number } | undefined> {
+    since: number | undefined,
+  ): Promise<{ tx: FeeBumpTransaction; hash: string; rate: number; ledger: number } | undefined> {
     const fees = this.options.fees;
-    const since = await sentAt;
     const now = await this.ledgerNow();
     if (!fees || since === undefined || now === undefined) return undefined;
-    const waited = now - (this.lastBumpLedger.get(tx) ?? since);
-    if (waited < (this.options.bumpAfterLedgers ?? 2)) return undefined;
+    if (now - since < (this.options.bumpAfterLedgers ?? 2)) return undefined;
     const rate = await fees.bumpRate(currentRate);
     if (rate === undefined) return undefined;
-    this.lastBumpLedger.set(tx, now);
     const bump = TransactionBuilder.buildFeeBumpTransaction(
       feeSource,
       String(rate),
@@ -623,7 +622,7 @@ export class TransactionSubmitter {
       this.options.networkPassphrase,
     );
     bump.sign(feeSource);
-    return { tx: bump, hash: bump.hash().toString('hex'), rate };
+    return { tx: bump, hash: bump.hash().toString('hex'), rate, ledger: now };
   }
 
   /** Whether Horizon's latest ledger closed after `unixSeconds` (Horizon's clock, not ours). */
