@@ -134,7 +134,7 @@ async function closingUntil<T>(
   }
 }
 
-describe.each([
+const BACKENDS = [
   { name: 'horizon', source: SOURCES.feeStats, config: (net: Localnet) => ({ horizon: net.url }) },
   {
     name: 'rpc',
@@ -143,7 +143,9 @@ describe.each([
       network: { backend: 'rpc', rpc_url: net.rpcUrl, poll_interval_ms: 50, submit_timeout_ms: 300 },
     }),
   },
-])('the bid on $name', ({ source, config }) => {
+];
+
+describe.each(BACKENDS)('the bid on $name', ({ source, config }) => {
   it.each([
     { maxFee: 10_000, expected: 300 },
     { maxFee: 250, expected: 250 },
@@ -173,7 +175,7 @@ describe.each([
   );
 });
 
-describe('a full queue', () => {
+describe.each(BACKENDS)('a full queue on $name', ({ config }) => {
   /** Fills the 2-operation queue (capacity 1) with two other sources' transactions at 1000. */
   async function fillQueue(net: Localnet) {
     const a = await fundNow(net, Keypair.random());
@@ -184,7 +186,7 @@ describe('a full queue', () => {
 
   it(`tx_insufficient_fee → rebuilt with the fee the network asked for, under max_fee; paid once — ${SOURCES.limiter}`, async () => {
     const { net, bridge, database } = await setup({ maxOperationsPerLedger: 1 }, (n) => ({
-      horizon: n.url,
+      ...config(n),
       fees: { max_fee: 5000 },
     }));
     const to = await fundNow(net, Keypair.random(), '100');
@@ -206,7 +208,7 @@ describe('a full queue', () => {
 
   it(`the cap reached: 503 fee_cap_reached, nothing paid — ${SOURCES.limiter}`, async () => {
     const { net, bridge } = await setup({ maxOperationsPerLedger: 1 }, (n) => ({
-      horizon: n.url,
+      ...config(n),
       fees: { max_fee: 500 },
     }));
     const to = await fundNow(net, Keypair.random(), '100');
@@ -223,10 +225,10 @@ describe('a full queue', () => {
   });
 });
 
-describe('surge pricing', () => {
+describe.each(BACKENDS)('surge pricing on $name', ({ config }) => {
   it(`a transaction stuck behind higher bids is fee-bumped: it lands once, under its inner hash — ${SOURCES.surge}; ${SOURCES.replace}`, async () => {
     const { net, bridge, database, base } = await setup({ maxOperationsPerLedger: 1 }, (n) => ({
-      horizon: n.url,
+      ...config(n),
       fees: { percentile: 'p70', max_fee: 5000, bump_after_ledgers: 2 },
     }));
     const to = await fundNow(net, Keypair.random(), '100');
@@ -263,7 +265,7 @@ describe('surge pricing', () => {
 
   it(`a fee-bumped batch whose inner transaction failed (tx_fee_bump_inner_failed): only the failing payment fails, the other lands — ${SOURCES.replace}`, async () => {
     const { net, bridge } = await setup({ maxOperationsPerLedger: 2 }, (n) => ({
-      horizon: n.url,
+      ...config(n),
       submitter: { batching: true },
       fees: { percentile: 'p10', max_fee: 5000, bump_after_ledgers: 2 },
     }));
