@@ -41,6 +41,15 @@ export type SubmitResult =
 export const QUEUE_TIMEOUT_LEDGERS = 4;
 export const QUEUE_BAN_LEDGERS = 10;
 /**
+ * stellar-core's fee rules of the queue: a fee bump replaces the pending transaction of the same
+ * source and sequence number only at ≥ 10 × its fee rate (TransactionQueue.cpp FEE_MULTIPLIER,
+ * canReplaceByFee), and the queue holds at most 2 ledgers' operations (Config.cpp
+ * TRANSACTION_QUEUE_SIZE_MULTIPLIER, enforced by TxQueueLimiter): past that a transaction must
+ * outbid, and then evicts (and bans), the lowest-rate ones, or is refused tx_insufficient_fee
+ * with the fee it would need as fee charged.
+ */
+export const FEE_MULTIPLIER = 10n;
+/**
  * stellar-core's TRANSACTION_QUEUE_SIZE_MULTIPLIER (src/main/Config.cpp): the queue holds this
  * many ledgers' worth of operations; past that a transaction must evict cheaper ones or is refused.
  */
@@ -205,12 +214,23 @@ export class LedgerCloser extends EventEmitter {
   admit(tx: ParsedTx): AsyncSubmitStatus {
     if (this.isBanned(tx.envelopeHash)) return { status: 'TRY_AGAIN_LATER' };
     if (this.pendingByHash.has(tx.envelopeHash)) return { status: 'DUPLICATE' };
-    if (this.hasQueued(tx.source.account)) return { status: 'TRY_AGAIN_LATER' };
-    const full = this.makeRoom(tx);
-    if (full) return full;
+    const current = this.hasQueued(tx.source.account)
+      ? this.queue.find((p) => p.tx.source.account === tx.source.account)
+      : undefined;
+    if (current) {
+      // A pending fee bump's inner transaction sent again is the same transaction.
+      if (current.tx.feeBump && !tx.feeBump && current.tx.hash.equals(tx.hash))
+        return { status: 'DUPLICATE' };
+      if (!tx.feeBump || tx.seqNum !== current.tx.seqNum) return { status: 'TRY_AGAIN_LATER' };
+      const minFee = replaceByFeeMinimum(tx, current.tx);
+      if (minFee !== undefined) return { status: 'ERROR', outcome: txFailure(minFee, 'txInsufficientFee') };
+    }
     const invalid = checkValid(tx, this.state, this.nextContext());
     if (invalid) return { status: 'ERROR', outcome: invalid };
-    this.enqueue(tx);
+    const full = this.makeRoom(tx, current);
+    if (full) return full;
+    if (current) this.replace(current, tx);
+    else this.enqueue(tx);
     return { status: 'PENDING' };
   }
 
@@ -220,9 +240,10 @@ export class LedgerCloser extends EventEmitter {
    * beats each of them strictly (they are banned, as core bans them); otherwise it is banned and
    * refused with txINSUFFICIENT_FEE whose fee_charged is the least fee that would have won.
    * (Core's rule that a newcomer must also beat bids evicted since the last close cannot bite
-   * here: localnet's queue frees room only at a close.) Null: it fits.
+   * here: localnet's queue frees room only at a close.) Null: it fits. `replacing`: the
+   * pending transaction a fee bump takes the place of, whose operations are not counted.
    */
-  private makeRoom(tx: ParsedTx): AsyncSubmitStatus | null {
+  private makeRoom(tx: ParsedTx, replacing?: Pending): AsyncSubmitStatus | null {
     const limit = QUEUE_SIZE_MULTIPLIER * this.options.maxOperationsPerLedger;
     const bid = feeRate(tx);
     const refuse = (ref: FeeRate): AsyncSubmitStatus => {
@@ -230,12 +251,14 @@ export class LedgerCloser extends EventEmitter {
       return { status: 'ERROR', outcome: txFailure(betterFee(ref, bid.ops), 'txInsufficientFee') };
     };
     const size = tx.operations.length;
-    let queued = this.queue.reduce((n, p) => n + p.tx.operations.length, 0);
+    let queued = this.queue.reduce((n, p) => (p === replacing ? n : n + p.tx.operations.length), 0);
     if (queued + size <= limit) return null;
     if (size > limit) return { status: 'TRY_AGAIN_LATER' };
     // Cheapest first; among equal bids the newest goes first.
     const cheapest = this.queue
       .map((p, i) => ({ p, i }))
+      // Neither the transaction a fee bump replaces nor the source's own are evictable.
+      .filter(({ p }) => p !== replacing && p.tx.source.account !== tx.source.account)
       .sort((a, b) => compareRates(feeRate(a.p.tx), feeRate(b.p.tx)) || b.i - a.i)
       .map((x) => x.p);
     const evict: Pending[] = [];
@@ -245,6 +268,7 @@ export class LedgerCloser extends EventEmitter {
       evict.push(p);
       queued -= p.tx.operations.length;
     }
+    if (queued + size > limit) return { status: 'TRY_AGAIN_LATER' };
     for (const p of evict) {
       this.dequeue(p);
       this.banned.set(p.tx.envelopeHash, this.head.sequence + QUEUE_BAN_LEDGERS);
@@ -252,6 +276,13 @@ export class LedgerCloser extends EventEmitter {
     const gone = new Set(evict);
     this.queue = this.queue.filter((p) => !gone.has(p));
     return null;
+  }
+
+  /** A fee bump takes its inner transaction's place (and age) in the queue; nothing is banned. */
+  private replace(current: Pending, tx: ParsedTx): void {
+    this.pendingByHash.delete(current.tx.envelopeHash);
+    current.tx = tx;
+    this.pendingByHash.set(tx.envelopeHash, current);
   }
 
   /**
@@ -525,6 +556,18 @@ export class LedgerCloser extends EventEmitter {
     });
     this.head = { ...this.head, sequence: lc.ledger, closeTime: lc.closeTime, hash };
   }
+}
+
+/**
+ * stellar-core's canReplaceByFee: undefined when `tx` bids at least FEE_MULTIPLIER × the fee rate
+ * of the pending `old`, else the fee it would need.
+ */
+function replaceByFeeMinimum(tx: ParsedTx, old: ParsedTx): bigint | undefined {
+  const [newFee, newOps] = [declaredFee(tx), pricedOperations(tx)];
+  const [oldFee, oldOps] = [declaredFee(old), pricedOperations(old)];
+  const minFeeN = oldFee * newOps * FEE_MULTIPLIER;
+  if (newFee * oldOps >= minFeeN) return undefined;
+  return (minFeeN + oldOps - 1n) / oldOps;
 }
 
 /** Horizon's extras.result_codes for a non-successful outcome. */

@@ -26,6 +26,7 @@ import { isNotFound } from './services/horizon-errors.js';
 import { createAccountLock } from './stores/listener-lock.store.js';
 import { KnexClaimableBalanceStore } from './stores/claimable-balance.store.js';
 import { ClaimableBalanceService } from './services/claimable-balance.service.js';
+import { FeeBidder } from './services/fee-bidder.js';
 import { KnexReceivedPaymentStore } from './stores/received-payment.store.js';
 import { KnexSentTransactionStore, NullSentTransactionStore } from './stores/sent-transaction.store.js';
 
@@ -86,7 +87,16 @@ export async function createBridge(
     batchMaxOperations: config.submitter.batch_max_operations,
     transactionTimeoutSeconds: config.submitter.transaction_timeout_seconds,
     badSeqRetries: config.submitter.bad_seq_retries,
+    busySourceRebuilds: config.submitter.busy_source_rebuilds,
     baseFee: config.submitter.base_fee,
+    fees: new FeeBidder({
+      network,
+      logger: logger.child({ component: 'fees' }),
+      percentile: config.fees.percentile,
+      maxFee: config.fees.max_fee,
+      floor: config.submitter.base_fee,
+    }),
+    bumpAfterLedgers: config.fees.bump_after_ledgers,
   });
   const payments = new PaymentService({
     submitter,

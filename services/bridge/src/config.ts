@@ -7,6 +7,7 @@
 // Secrets also come from the environment (BRIDGE_* variables).
 import { z } from 'zod';
 import { isAmount } from '@anchor/protocol';
+import { FEE_PERCENTILES } from './services/fee-bidder.js';
 import {
   accountIdSchema,
   httpClientSchema,
@@ -121,6 +122,11 @@ export const bridgeConfigSchema = z.strictObject({
       transaction_timeout_seconds: z.number().int().min(5).default(60),
       /** Resync-and-retry bound for tx_bad_seq. */
       bad_seq_retries: z.number().int().min(0).default(3),
+      /**
+       * Rebuilds after the source was busy (TRY_AGAIN_LATER / 504) and another transaction took
+       * the envelope's sequence number; apart from bad_seq_retries.
+       */
+      busy_source_rebuilds: z.number().int().min(0).default(10),
       /** Fee per operation in stroops. */
       base_fee: z.number().int().min(100).default(100),
       /**
@@ -135,9 +141,20 @@ export const bridgeConfigSchema = z.strictObject({
       batch_max_operations: 100,
       transaction_timeout_seconds: 60,
       bad_seq_retries: 3,
+      busy_source_rebuilds: 10,
       base_fee: 100,
       claim_stale_ms: 30_000,
     }),
+  fees: z
+    .strictObject({
+      /** The bid: this percentile of recent ledgers' bids per operation (fee_stats / getFeeStats). */
+      percentile: z.enum(FEE_PERCENTILES).default('p70'),
+      /** The most the bridge bids per operation, in stroops: bids, raises and fee bumps stop here. */
+      max_fee: z.number().int().min(100).default(10_000),
+      /** Ledgers a transaction may wait unincluded before it is fee-bumped. */
+      bump_after_ledgers: z.number().int().min(1).default(2),
+    })
+    .default({ percentile: 'p70', max_fee: 10_000, bump_after_ledgers: 2 }),
   listener: z
     .strictObject({
       /** More receiving accounts (accounts.receiving_account_id is added to these). */

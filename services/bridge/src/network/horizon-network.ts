@@ -1,11 +1,12 @@
 // The network port over Horizon (@stellar/stellar-sdk Horizon.Server): the code paths the bridge
 // has always used, gathered behind StellarNetwork. Also serves as the RPC adapter's backfill.
-import { Horizon, type Transaction } from '@stellar/stellar-sdk';
+import { Horizon, type FeeBumpTransaction, type Transaction } from '@stellar/stellar-sdk';
 import type { PaymentRecord } from '../services/listener.service.js';
 import { SharedPaymentStream } from './shared-payment-stream.js';
 import { isNotFound } from '../services/horizon-errors.js';
 import {
   endOfLedgerCursor,
+  type FeeStats,
   type FoundTransaction,
   type LandedTransaction,
   type LatestLedger,
@@ -35,6 +36,9 @@ function rateLimitWaitMs(headers: HeaderBag | undefined, fallbackMs: number): nu
   const seconds = header(headers, 'x-ratelimit-reset') ?? header(headers, 'retry-after');
   return seconds === undefined ? fallbackMs : seconds * 1000;
 }
+
+/** How many of a source's latest transactions are searched for the user of a sequence number. */
+const SEQUENCE_SCAN = 100;
 
 export class HorizonNetwork implements StellarNetwork {
   readonly backend = 'horizon' as const;
@@ -100,7 +104,12 @@ export class HorizonNetwork implements StellarNetwork {
     return { accountId, sequence: account.sequenceNumber(), data: { ...account.data_attr } };
   }
 
-  async submit(tx: Transaction): Promise<LandedTransaction> {
+  async feeStats(): Promise<FeeStats> {
+    const stats = await this.server.feeStats();
+    return { baseFee: Number(stats.last_ledger_base_fee), bids: numbers(stats.max_fee) };
+  }
+
+  async submit(tx: Transaction | FeeBumpTransaction): Promise<LandedTransaction> {
     // The bank decides memos: SEP-29's memo-required check is not the bridge's to make.
     const res = await this.server.submitTransaction(tx, { skipMemoRequiredCheck: true });
     return {
@@ -129,6 +138,28 @@ export class HorizonNetwork implements StellarNetwork {
       if (isNotFound(err)) return undefined;
       throw err;
     }
+  }
+
+  async sequenceUsedBy(
+    source: string,
+    sequence: string,
+    hash: string,
+  ): Promise<'this' | 'other' | undefined> {
+    const account = await this.server.loadAccount(source);
+    if (BigInt(account.sequenceNumber()) < BigInt(sequence)) return undefined;
+    // The source's latest transactions: the one that used the number names itself (a fee bump
+    // by its inner hash). Not among them (more traffic since, or ingestion lag): cannot tell.
+    const page = await this.server
+      .transactions()
+      .forAccount(source)
+      .order('desc')
+      .limit(SEQUENCE_SCAN)
+      .call();
+    const user = page.records.find(
+      (t) => t.source_account === source && String(t.source_account_sequence) === sequence,
+    ) as unknown as { hash: string; inner_transaction?: { hash: string } } | undefined;
+    if (!user) return undefined;
+    return user.hash === hash || user.inner_transaction?.hash === hash ? 'this' : 'other';
   }
 
   async latestLedger(): Promise<LatestLedger> {
@@ -219,4 +250,9 @@ export class HorizonNetwork implements StellarNetwork {
       memo?: string;
     };
   }
+}
+
+/** A fee distribution's strings as numbers. */
+export function numbers(distribution: object): Record<string, number> {
+  return Object.fromEntries(Object.entries(distribution).map(([k, v]) => [k, Number(v)]));
 }

@@ -6,10 +6,10 @@
 // - gap policy: a cursor older than RPC's window is backfilled from Horizon when one is
 //   configured, otherwise HistoryGapError (the listener halts that account; never a silent skip).
 import { MEMO_REQUIRED_KEY } from '../services/memo-required.js';
-import { rpc, xdr, Keypair, type Transaction } from '@stellar/stellar-sdk';
+import { rpc, xdr, Keypair, type FeeBumpTransaction, type Transaction } from '@stellar/stellar-sdk';
 import type { Logger } from '@anchor/support';
 import type { PaymentRecord } from '../services/listener.service.js';
-import type { HorizonNetwork } from './horizon-network.js';
+import { numbers, type HorizonNetwork } from './horizon-network.js';
 import {
   creditTopics,
   decodeCredit,
@@ -25,6 +25,7 @@ import {
   HistoryGapError,
   cursorLedger,
   endOfLedgerCursor,
+  type FeeStats,
   type FoundTransaction,
   type LandedTransaction,
   type LatestLedger,
@@ -69,6 +70,8 @@ class Rejected extends Error {
   }
 }
 
+/** stellar-core's minimum base fee per operation, in stroops. */
+const MIN_BASE_FEE = 100;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const EVENTS_LIMIT = 200;
 /** RPC's "outside the ledger range" error (JSON-RPC -32600). */
@@ -128,7 +131,13 @@ export class RpcNetwork implements StellarNetwork {
     return { accountId, sequence: account.account().seqNum().toString(), data };
   }
 
-  async submit(tx: Transaction): Promise<LandedTransaction> {
+  async feeStats(): Promise<FeeStats> {
+    // getFeeStats has no base fee; classic's has been the protocol minimum since launch.
+    const stats = await this.server.getFeeStats();
+    return { baseFee: MIN_BASE_FEE, bids: numbers(stats.inclusionFee) };
+  }
+
+  async submit(tx: Transaction | FeeBumpTransaction): Promise<LandedTransaction> {
     const hash = tx.hash().toString('hex');
     const sent = await this.server._sendTransaction(tx);
     if (sent.status === 'ERROR') throw new Rejected(String(sent.errorResultXdr ?? ''));
@@ -160,6 +169,18 @@ export class RpcNetwork implements StellarNetwork {
       // The transaction's own TOID: the id of its operation "-1".
       toid: operationId(Number(res.ledger), Number(res.applicationOrder), -1),
     };
+  }
+
+  async sequenceUsedBy(
+    source: string,
+    sequence: string,
+    hash: string,
+  ): Promise<'this' | 'other' | undefined> {
+    // RPC serves ledger entries and transactions from one ingestion of each ledger: once the
+    // account's sequence reached the number, getTransaction knows the transaction that used it.
+    const account = await this.loadAccount(source);
+    if (BigInt(account.sequence) < BigInt(sequence)) return undefined;
+    return (await this.findTransaction(hash)) ? 'this' : 'other';
   }
 
   async latestLedger(): Promise<LatestLedger> {

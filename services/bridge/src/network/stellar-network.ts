@@ -6,7 +6,7 @@
 // - A payment record has Horizon's payment-record shape (PaymentRecord) with the memo joined.
 // - A cursor is an operation id (Horizon's TOID paging token) on both backends, so a cursor
 //   stored by one backend is resumed by the other, and a received operation keeps its id.
-import { NotFoundError, type Transaction } from '@stellar/stellar-sdk';
+import { NotFoundError, type FeeBumpTransaction, type Transaction } from '@stellar/stellar-sdk';
 import type { PaymentRecord } from '../services/listener.service.js';
 
 export interface NetworkAccount {
@@ -50,6 +50,14 @@ export interface LatestLedger {
   closedAt: number;
 }
 
+/** Recent fee bids per operation, in stroops (Horizon's fee_stats max_fee, RPC's inclusionFee). */
+export interface FeeStats {
+  /** The ledger's base fee: no bid below it is valid. */
+  baseFee: number;
+  /** p10 … p99 of the bids of recent ledgers' transactions. */
+  bids: Record<string, number>;
+}
+
 export interface PaymentStreamHandlers {
   onmessage(record: PaymentRecord): void;
   /**
@@ -85,14 +93,23 @@ export interface StellarNetwork {
    * unknown outcome throws an error carrying `response.status` 502/503/504/429 or none at all
    * (connection lost), exactly as Horizon's client does, so the submitter's rules apply unchanged.
    */
-  submit(tx: Transaction): Promise<LandedTransaction>;
+  submit(tx: Transaction | FeeBumpTransaction): Promise<LandedTransaction>;
   /**
    * How long the network asked this client to stay away (ms; 0 = not limited): set by a 429
    * from its rate limit, from the headers it came with. Only Horizon limits this way.
    */
   rateLimitedForMs?(): number;
+  /** What recent transactions bid per operation (fee bids, fee bumps). */
+  feeStats(): Promise<FeeStats>;
   /** The transaction by hash; undefined when the network does not know it (yet). */
   findTransaction(hash: string): Promise<FoundTransaction | undefined>;
+  /**
+   * Which transaction used sequence number `sequence` of `source`: 'this' when the one with
+   * `hash` (or a fee bump of it) did, 'other' when another one did, undefined while the number is
+   * unused or the network cannot tell. Positive evidence only: a lagging by-hash lookup never
+   * turns into 'other'.
+   */
+  sequenceUsedBy(source: string, sequence: string, hash: string): Promise<'this' | 'other' | undefined>;
   latestLedger(): Promise<LatestLedger>;
   /** The cursor meaning "from now on" for a receiving account (first start, reset to now). */
   latestPaymentCursor(accountId: string): Promise<string>;

@@ -17,7 +17,15 @@
 //   safe, so a payment can never land twice.
 // - Every transaction is recorded in sent_transaction before submission.
 import { randomUUID } from 'node:crypto';
-import { Account, Keypair, Memo, TransactionBuilder, type Transaction, type xdr } from '@stellar/stellar-sdk';
+import {
+  Account,
+  Keypair,
+  Memo,
+  TransactionBuilder,
+  xdr,
+  type FeeBumpTransaction,
+  type Transaction,
+} from '@stellar/stellar-sdk';
 import type { Logger } from '@anchor/support';
 import { AppError, UpstreamError } from '@anchor/support';
 import {
@@ -35,6 +43,7 @@ import {
   type OperationKind,
 } from './horizon-errors.js';
 import type { StellarNetwork } from '../network/stellar-network.js';
+import type { FeeBidder } from './fee-bidder.js';
 
 export interface SubmitJob {
   /** Operation with its source already set to the paying account. */
@@ -66,7 +75,16 @@ export interface SubmitterOptions {
   batchMaxOperations?: number;
   transactionTimeoutSeconds?: number;
   badSeqRetries?: number;
+  /**
+   * Rebuilds of an envelope superseded while its source was busy with another transaction (see
+   * EnvelopeExpired); counted apart from badSeqRetries, whose budget such a wait does not use.
+   */
+  busySourceRebuilds?: number;
   baseFee?: number;
+  /** Bids from fee stats, raises them after tx_insufficient_fee, bumps stuck transactions. */
+  fees?: FeeBidder;
+  /** Ledgers an envelope may wait unincluded (its outcome unknown) before it is fee-bumped. */
+  bumpAfterLedgers?: number;
 }
 
 interface QueuedJob {
@@ -89,10 +107,20 @@ interface LaneGroup {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** An envelope whose outcome was unknown is proven never to land (expired, not on the ledger). */
+/**
+ * An envelope whose outcome was unknown is proven never to land: `expired` (a ledger closed after
+ * its maxTime and it is not on the ledger) or `superseded` (its source's sequence number moved
+ * past it and it is not on the ledger: another transaction of the same source took that number,
+ * e.g. one that was pending when ours was refused with TRY_AGAIN_LATER).
+ */
 export class EnvelopeExpired extends Error {
-  constructor(readonly hash: string) {
-    super(`transaction ${hash} expired without landing`);
+  constructor(
+    readonly hash: string,
+    readonly reason: 'expired' | 'superseded' = 'expired',
+  ) {
+    super(
+      `transaction ${hash} ${reason === 'expired' ? 'expired' : 'lost its sequence number'} without landing`,
+    );
     this.name = 'EnvelopeExpired';
   }
 }
@@ -120,6 +148,42 @@ function unexpectedError(err: unknown): AppError {
   );
 }
 
+/**
+ * The code that says what happened: a fee bump's own code only says its inner transaction failed
+ * (tx_fee_bump_inner_failed); the inner's code (tx_failed, tx_bad_seq, …) is the verdict.
+ */
+export function verdictCode(codes: { transaction: string; inner_transaction?: string }): string {
+  return codes.transaction === 'tx_fee_bump_inner_failed'
+    ? (codes.inner_transaction ?? codes.transaction)
+    : codes.transaction;
+}
+
+/** The network wants more per operation than `[fees] max_fee` allows. */
+const feeCapError = (maxFee: number, required: number | undefined, err: unknown) =>
+  new AppError(
+    503,
+    'fee_cap_reached',
+    'The network asks a higher fee than fees.max_fee allows; nothing was paid. Try again later.',
+    {
+      data: { max_fee: String(maxFee), ...(required ? { required_fee: String(required) } : {}) },
+      cause: err,
+    },
+  );
+
+/** The fee per operation a refused transaction's result says it would have needed. */
+function requiredRate(rejection: HorizonRejection, operations: number): number | undefined {
+  try {
+    const charged = Number(
+      xdr.TransactionResult.fromXDR(rejection.resultXdr ?? '', 'base64')
+        .feeCharged()
+        .toString(),
+    );
+    return charged > 0 ? Math.ceil(charged / operations) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 const expiredError = (err: unknown) =>
   new UpstreamError('transaction_timeout', 'The transaction was not included before it expired.', err, 504);
 
@@ -129,6 +193,7 @@ export class TransactionSubmitter {
   private readonly batchMax: number;
   private readonly timeoutSeconds: number;
   private readonly badSeqRetries: number;
+  private readonly busySourceRebuilds: number;
   private readonly baseFee: number;
   private closed = false;
   /** Transactions submitted (for metrics and the benchmark). */
@@ -138,6 +203,7 @@ export class TransactionSubmitter {
     this.batchMax = options.batching ? (options.batchMaxOperations ?? 100) : 1;
     this.timeoutSeconds = options.transactionTimeoutSeconds ?? 60;
     this.badSeqRetries = options.badSeqRetries ?? 3;
+    this.busySourceRebuilds = options.busySourceRebuilds ?? 10;
     this.baseFee = options.baseFee ?? 100;
     if (options.channels && options.channels.length > 0) {
       this.channelGroup = { queue: [], lanes: options.channels.map((keypair) => ({ keypair, busy: false })) };
@@ -245,11 +311,11 @@ export class TransactionSubmitter {
     return lane.sequence;
   }
 
-  private build(lane: Lane, sequence: bigint, batch: QueuedJob[]): Transaction {
+  private build(lane: Lane, sequence: bigint, batch: QueuedJob[], feePerOp: number): Transaction {
     const account = new Account(lane.keypair.publicKey(), (sequence - 1n).toString());
     const now = Math.floor(Date.now() / 1000);
     const builder = new TransactionBuilder(account, {
-      fee: String(this.baseFee),
+      fee: String(feePerOp),
       networkPassphrase: this.options.networkPassphrase,
       timebounds: { minTime: 0, maxTime: now + this.timeoutSeconds },
       memo: (batch[0] as QueuedJob).job.memo,
@@ -264,9 +330,11 @@ export class TransactionSubmitter {
 
   private async runBatch(group: LaneGroup, lane: Lane, batch: QueuedJob[]): Promise<void> {
     try {
+      let busyRebuilds = 0;
+      let feePerOp = this.options.fees ? await this.options.fees.bid() : this.baseFee;
       for (let attempt = 0; ; attempt++) {
         const sequence = await this.nextSequence(lane);
-        const tx = this.build(lane, sequence, batch);
+        const tx = this.build(lane, sequence, batch, feePerOp);
         const envelopeXdr = tx.toEnvelope().toXDR('base64');
         const rowId = await this.options.store
           .insert({
@@ -309,7 +377,7 @@ export class TransactionSubmitter {
         }
         this.submitted++;
         try {
-          const result = await this.submitSame(tx, false);
+          const result = await this.submitSame(tx, false, lane.keypair);
           await this.options.store.markSuccess(rowId, result.ledger, result.result_xdr);
           batch.forEach((q, i) => q.resolve({ ...result, operationIndex: i }));
           return;
@@ -317,8 +385,18 @@ export class TransactionSubmitter {
           const rejection = err instanceof HorizonRejection ? err : undefined;
           await this.options.store.markFailure(rowId, rejection?.resultXdr).catch(() => undefined);
           if (err instanceof EnvelopeExpired) {
-            // Proven never to land (expired by Horizon's ledger close time, not found): rebuild.
+            // Proven never to land (expired by Horizon's ledger close time, or its sequence number
+            // taken by another transaction, and not found): rebuild.
             lane.sequence = undefined;
+            if (err.reason === 'superseded' && busyRebuilds < this.busySourceRebuilds) {
+              busyRebuilds++;
+              attempt--;
+              this.options.logger.warn('source was busy and its sequence moved on; rebuilding', {
+                hash: err.hash,
+                source: lane.keypair.publicKey(),
+              });
+              continue;
+            }
             if (attempt < this.badSeqRetries) {
               this.options.logger.warn('transaction expired without landing; rebuilding', { hash: err.hash });
               continue;
@@ -329,7 +407,18 @@ export class TransactionSubmitter {
             lane.sequence = undefined;
             throw err;
           }
-          const txCode = rejection.codes.transaction;
+          const txCode = verdictCode(rejection.codes);
+          if (txCode === 'tx_insufficient_fee' && this.options.fees) {
+            // Refused, so never queued: rebuild with a higher bid, under the cap.
+            lane.sequence = undefined;
+            const required = requiredRate(rejection, tx.operations.length);
+            const next = this.options.fees.raise(feePerOp, required);
+            if (next === undefined) throw feeCapError(this.options.fees.maxFee, required, rejection);
+            this.options.logger.warn('tx_insufficient_fee: bidding higher', { fee: feePerOp, next });
+            feePerOp = next;
+            attempt--;
+            continue;
+          }
           if (txCode === 'tx_bad_seq') {
             lane.sequence = undefined;
             if (attempt < this.badSeqRetries) {
@@ -376,31 +465,68 @@ export class TransactionSubmitter {
    * it is safe to rebuild. A later tx_bad_seq / tx_too_late of that envelope is not a verdict (it
    * may have landed while the lookup lags): it is resolved the same way. A lookup error means
    * "unknown", never "absent".
+   * With `feeSource` (the lane's account), an envelope still not in a ledger `bumpAfterLedgers`
+   * ledgers after it was first sent is wrapped in a fee bump (signed by `feeSource`) at a higher
+   * rate: a fee bump carries the same inner transaction, so whichever lands, it lands once, under
+   * the inner hash that is resolved and returned. A refused bump leaves the envelope as it was.
    * @throws HorizonRejection when Horizon rejected it, EnvelopeExpired (see above).
    */
-  private async submitSame(tx: Transaction, lookupFirst: boolean): Promise<SubmitSuccess> {
+  private async submitSame(
+    tx: Transaction,
+    lookupFirst: boolean,
+    feeSource?: Keypair,
+  ): Promise<SubmitSuccess> {
     const hash = tx.hash().toString('hex');
     const maxTime = Number(tx.timeBounds?.maxTime ?? 0);
     const envelope = tx.toEnvelope().toXDR('base64');
     let delay = 250;
     // A replayed envelope may have been submitted before: its outcome is unknown from the start.
     let unknown = lookupFirst;
+    let current: Transaction | FeeBumpTransaction = tx;
+    let currentRate = Number(tx.fee) / Math.max(1, tx.operations.length);
+    const bumps: string[] = [];
+    // The ledger it was first sent in (or last bumped in): its wait is counted from there.
+    let waitingSince = feeSource && this.options.fees ? this.ledgerNow() : undefined;
     for (;;) {
       if (unknown) {
-        const resolved = await this.resolveUnknown(hash, maxTime);
-        if (resolved === 'expired') throw new EnvelopeExpired(hash);
+        const resolved = await this.resolveUnknown(tx, maxTime, bumps);
+        if (resolved === 'expired' || resolved === 'superseded') throw new EnvelopeExpired(hash, resolved);
         if (resolved) return resolved;
+        const bump =
+          feeSource && waitingSince
+            ? await this.bumpIfStuck(tx, currentRate, feeSource, await waitingSince)
+            : undefined;
+        if (bump) {
+          waitingSince = Promise.resolve(bump.ledger);
+          this.options.logger.warn('transaction stuck unincluded; fee-bumping it', {
+            hash,
+            bump: bump.hash,
+            rate: bump.rate,
+          });
+          current = bump.tx;
+          currentRate = bump.rate;
+          bumps.push(bump.hash);
+          this.submitted++;
+        }
       }
       try {
-        const res = await this.options.network.submit(tx);
-        return { ...res, envelope_xdr: res.envelope_xdr || envelope, operationIndex: 0 };
+        const res = await this.options.network.submit(current);
+        return { ...res, hash, envelope_xdr: res.envelope_xdr || envelope, operationIndex: 0 };
       } catch (err) {
         const rejection = asRejection(err);
         const status = horizonStatus(err);
-        if (rejection && status !== 504) {
+        if (rejection && status !== 504 && current !== tx && !rejection.codes.inner_transaction) {
+          // The bump itself was refused (its fee, its fee source): the inner envelope stands.
+          this.options.logger.warn('fee bump refused; resending the transaction as it was', {
+            hash,
+            code: rejection.codes.transaction,
+          });
+          current = tx;
+          currentRate = Number(tx.fee) / Math.max(1, tx.operations.length);
+        } else if (rejection && status !== 504) {
           // After an unknown outcome, tx_bad_seq / tx_too_late can mean "it already landed":
           // resolve by hash and ledger close time, never rebuild on it.
-          if (unknown && ['tx_bad_seq', 'tx_too_late'].includes(rejection.codes.transaction)) {
+          if (unknown && ['tx_bad_seq', 'tx_too_late'].includes(verdictCode(rejection.codes))) {
             this.options.logger.warn('resubmission rejected after an unknown outcome; resolving by hash', {
               hash,
               code: rejection.codes.transaction,
@@ -432,20 +558,29 @@ export class TransactionSubmitter {
   }
 
   /**
-   * For an envelope whose outcome is unknown: the transaction when Horizon has it, 'expired'
-   * when a ledger closed after `maxTime` is on Horizon and the transaction is still not found,
-   * undefined while it cannot be told (not found yet, or Horizon unreachable).
+   * For an envelope whose outcome is unknown: the transaction when the network has it, 'expired'
+   * when a ledger closed after `maxTime` is on the network and the transaction is still not
+   * found, 'superseded' when the network shows another transaction that used the envelope's
+   * sequence number (a number is used once), undefined while it cannot be told (not found yet,
+   * or the network unreachable).
    */
   private async resolveUnknown(
-    hash: string,
+    tx: Transaction,
     maxTime: number,
-  ): Promise<SubmitSuccess | 'expired' | undefined> {
+    bumps: string[] = [],
+  ): Promise<SubmitSuccess | 'expired' | 'superseded' | undefined> {
+    const hash = tx.hash().toString('hex');
     try {
       // The close time first: a lookup answered after it covers every ledger the envelope could be in.
       const past = maxTime > 0 ? await this.ledgerClosedAfter(maxTime) : false;
-      const found = await this.lookup(hash);
-      if (found) return found;
-      return past ? 'expired' : undefined;
+      // By the inner hash (Horizon finds a fee bump by it), and by each bump's own hash.
+      for (const h of [hash, ...bumps]) {
+        const found = await this.lookup(h);
+        if (found) return { ...found, hash };
+      }
+      if (past) return 'expired';
+      const user = await this.options.network.sequenceUsedBy(tx.source, tx.sequence, hash);
+      return user === 'other' ? 'superseded' : undefined;
     } catch (err) {
       if (err instanceof HorizonRejection) throw err;
       this.options.logger.warn('transaction lookup failed; outcome still unknown', {
@@ -454,6 +589,40 @@ export class TransactionSubmitter {
       });
       return undefined;
     }
+  }
+
+  /** The latest ledger's sequence, or undefined when the network does not answer. */
+  private ledgerNow(): Promise<number | undefined> {
+    return this.options.network
+      .latestLedger()
+      .then((l) => l.sequence)
+      .catch(() => undefined);
+  }
+
+  /**
+   * A fee bump of `tx` when it has waited unincluded for `bumpAfterLedgers` ledgers since ledger
+   * `since` and the fee cap allows outbidding its current rate.
+   */
+  private async bumpIfStuck(
+    tx: Transaction,
+    currentRate: number,
+    feeSource: Keypair,
+    since: number | undefined,
+  ): Promise<{ tx: FeeBumpTransaction; hash: string; rate: number; ledger: number } | undefined> {
+    const fees = this.options.fees;
+    const now = await this.ledgerNow();
+    if (!fees || since === undefined || now === undefined) return undefined;
+    if (now - since < (this.options.bumpAfterLedgers ?? 2)) return undefined;
+    const rate = await fees.bumpRate(currentRate);
+    if (rate === undefined) return undefined;
+    const bump = TransactionBuilder.buildFeeBumpTransaction(
+      feeSource,
+      String(rate),
+      tx,
+      this.options.networkPassphrase,
+    );
+    bump.sign(feeSource);
+    return { tx: bump, hash: bump.hash().toString('hex'), rate, ledger: now };
   }
 
   /** Whether Horizon's latest ledger closed after `unixSeconds` (Horizon's clock, not ours). */
