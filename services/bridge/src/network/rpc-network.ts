@@ -6,7 +6,7 @@
 // - gap policy: a cursor older than RPC's window is backfilled from Horizon when one is
 //   configured, otherwise HistoryGapError (the listener halts that account; never a silent skip).
 import { MEMO_REQUIRED_KEY } from '../services/memo-required.js';
-import { rpc, xdr, Keypair, type Transaction } from '@stellar/stellar-sdk';
+import { Asset, rpc, xdr, Keypair, type Transaction } from '@stellar/stellar-sdk';
 import type { Logger } from '@anchor/support';
 import type { PaymentRecord } from '../services/listener.service.js';
 import type { HorizonNetwork } from './horizon-network.js';
@@ -42,6 +42,11 @@ export interface RpcNetworkOptions {
   pollIntervalMs: number;
   /** How long a submission waits for its ledger before its outcome counts as unknown (Horizon: 30 s). */
   submitTimeoutMs: number;
+  /**
+   * The credit assets the bridge accepts: their trustlines are read with the account entry to
+   * tell the last ledger that changed a receiving account (RPC cannot list an account's lines).
+   */
+  assets?: readonly { code: string; issuer?: string }[];
 }
 
 /**
@@ -94,9 +99,20 @@ export class RpcNetwork implements StellarNetwork {
     return (await this.server.getHealth()).oldestLedger;
   }
 
-  async lastChangedLedger(): Promise<number> {
-    // Trustline entries would need one key per asset: assume the account changed (a gap halts).
-    return (await this.latestLedger()).sequence;
+  async lastChangedLedger(accountId: string): Promise<number> {
+    // The account entry and the trustlines of the accepted assets (getLedgerEntries needs exact
+    // keys): a credit changes one of them. A missing account counts as changed now.
+    const owner = Keypair.fromPublicKey(accountId).xdrPublicKey();
+    const keys = [xdr.LedgerKey.account(new xdr.LedgerKeyAccount({ accountId: owner }))];
+    for (const a of this.options.assets ?? []) {
+      if (!a.issuer) continue;
+      const asset = new Asset(a.code, a.issuer).toTrustLineXDRObject();
+      keys.push(xdr.LedgerKey.trustline(new xdr.LedgerKeyTrustLine({ accountId: owner, asset })));
+    }
+    const res = await this.server._getLedgerEntries(...keys);
+    const entries = res.entries ?? [];
+    if (!entries.some((e) => e.key === keys[0]?.toXDR('base64'))) return res.latestLedger;
+    return Math.max(...entries.map((e) => e.lastModifiedLedgerSeq ?? res.latestLedger));
   }
 
   async loadAccount(accountId: string): Promise<NetworkAccount> {
@@ -312,6 +328,10 @@ export class RpcNetwork implements StellarNetwork {
     const need = cursor === '0' || !/^\d+$/.test(cursor) ? 2 : endOfLedger ? ledger + 1 : ledger;
     if (need < health.oldestLedger) {
       if (this.options.backfill) return 'backfill';
+      // Nothing changed the account since the cursor's ledger: the forgotten ledgers credited it
+      // nothing (e.g. a quiet account, or an RPC restarted with a fresh window).
+      if (ledger > 0 && (await this.lastChangedLedger(accountId)) <= ledger)
+        return { startLedger: health.oldestLedger };
       throw new HistoryGapError(accountId, ledger, health.oldestLedger);
     }
     if (need > health.latestLedger) return 'nothing yet';
