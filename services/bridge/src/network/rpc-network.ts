@@ -17,6 +17,7 @@ import {
   memoOf,
   operationParts,
   paymentRecord,
+  paysDestination,
   type RpcTransaction,
 } from './rpc-records.js';
 import {
@@ -220,6 +221,7 @@ export class RpcNetwork implements StellarNetwork {
       const txs = page.transactions ?? [];
       const hit = txs.find((t) => t.ledger === ledger && t.applicationOrder === order);
       if (hit) {
+        const tx = hit.envelopeXdr && envelopeTransaction(hit.envelopeXdr, this.options.networkPassphrase);
         const credit = (hit.events?.contractEventsXdr?.[opIndex] ?? [])
           .map((e) => xdr.ContractEvent.fromXDR(e, 'base64').body().v0())
           .map((b) =>
@@ -228,11 +230,9 @@ export class RpcNetwork implements StellarNetwork {
               value: b.data().toXDR('base64'),
             }),
           )
-          .find((c) => c !== undefined);
-        if (credit && hit.envelopeXdr) {
-          const tx = envelopeTransaction(hit.envelopeXdr, this.options.networkPassphrase);
-          return paymentRecord(hit, tx, opIndex, credit);
-        }
+          .filter((c) => c !== undefined && tx && paysDestination(tx, opIndex, c))
+          .pop();
+        if (credit && tx) return paymentRecord(hit, tx, opIndex, credit);
         break;
       }
       if (txs.length === 0 || (txs[txs.length - 1]?.ledger ?? 0) > ledger) break;
@@ -278,8 +278,6 @@ export class RpcNetwork implements StellarNetwork {
         throw err;
       });
     const txs = new Map<string, Promise<RpcTransaction & { envelopeXdr?: string }>>();
-    const records: PaymentRecord[] = [];
-    const seen = new Set<string>();
     const events = res.events ?? [];
     const resolved = await Promise.all(
       events.map(async (e) => {
@@ -294,22 +292,17 @@ export class RpcNetwork implements StellarNetwork {
         }
         const t = await info;
         if (!t.envelopeXdr) throw new Error(`rpc: transaction ${e.txHash} of event ${e.id} not found`);
-        return paymentRecord(
-          t,
-          envelopeTransaction(t.envelopeXdr, this.options.networkPassphrase),
-          e.operationIndex,
-          credit,
-        );
+        const tx = envelopeTransaction(t.envelopeXdr, this.options.networkPassphrase);
+        // Trades a path payment or an offer made with us are not payments to us (Horizon's
+        // payments list them neither): only the operation's own movement to its destination.
+        if (!paysDestination(tx, e.operationIndex, credit)) return undefined;
+        return paymentRecord(t, tx, e.operationIndex, credit);
       }),
     );
-    for (const r of resolved) {
-      // One record per operation (an operation may credit us twice, e.g. crossing our own offer).
-      if (r && !seen.has(r.id)) {
-        seen.add(r.id);
-        records.push(r);
-      }
-    }
-    return { records, next: { eventCursor: res.cursor } };
+    // One record per operation, its last credit (a path payment's final transfer comes last).
+    const byOperation = new Map<string, PaymentRecord>();
+    for (const r of resolved) if (r) byOperation.set(r.id, r);
+    return { records: [...byOperation.values()], next: { eventCursor: res.cursor } };
   }
 
   /** The getEvents range for `position`, 'backfill' when it lies before RPC's window. */

@@ -5,7 +5,9 @@
 // its kind and memo come from the transaction's envelope.
 import {
   Address,
+  Asset,
   FeeBumpTransaction,
+  MuxedAccount,
   TransactionBuilder,
   nativeToScVal,
   scValToNative,
@@ -92,6 +94,23 @@ const KINDS: Record<string, string> = {
   accountMerge: 'account_merge',
   createAccount: 'create_account',
 };
+
+/**
+ * Whether `credit` is operation `opIndex`'s own payment to its destination (and not, say, one side
+ * of an offer the path payment crossed, CAP-67's eventsForClaimAtoms): the operation pays,
+ * its destination is the credited account and the asset is the one it delivers. A path payment
+ * emits its final transfer last, so callers keep the last matching event of an operation.
+ */
+export function paysDestination(tx: Transaction, opIndex: number, credit: Credit): boolean {
+  const op = tx.operations[opIndex] as
+    { type: string; destination?: string; asset?: Asset; destAsset?: Asset } | undefined;
+  if (!op || !(op.type in KINDS) || !op.destination) return false;
+  const to = op.destination.startsWith('M')
+    ? MuxedAccount.fromAddress(op.destination, '0').baseAccount().accountId()
+    : op.destination;
+  const asset = op.destAsset ?? op.asset ?? Asset.native();
+  return to === credit.to && asset.toString() === credit.asset;
+}
 
 /** The (inner) transaction of an envelope. */
 export function envelopeTransaction(envelopeXdr: string, networkPassphrase: string): Transaction {
