@@ -4,7 +4,8 @@
 //   submitter resubmits the same envelope or resolves it by hash, never rebuilding it early);
 // - payments: getEvents with CAP-67 credits to the account (see rpc-records.ts), polled;
 // - gap policy: a cursor older than RPC's window is backfilled from Horizon when one is
-//   configured, otherwise HistoryGapError (the listener halts that account; never a silent skip).
+//   configured, otherwise HistoryGapError (reported by the listener's HistoryGapGuard exactly as a
+//   Horizon gap is; never a silent skip).
 import { MEMO_REQUIRED_KEY } from '../services/memo-required.js';
 import { Asset, rpc, xdr, Keypair, type Transaction } from '@stellar/stellar-sdk';
 import type { Logger } from '@anchor/support';
@@ -259,24 +260,29 @@ export class RpcNetwork implements StellarNetwork {
     position: Position,
     limit: number,
   ): Promise<{ records: PaymentRecord[]; next: Position }> {
-    const query = await this.eventQuery(accountId, position);
-    if (query === 'backfill') {
-      const cursor = (position as { opCursor: string }).opCursor;
-      return this.backfill(accountId, cursor, limit);
+    let res: rpc.Api.RawGetEventsResponse | undefined;
+    for (let attempt = 0; !res; attempt++) {
+      const query = await this.eventQuery(accountId, position);
+      if (query === 'backfill') {
+        const cursor = (position as { opCursor: string }).opCursor;
+        return this.backfill(accountId, cursor, limit);
+      }
+      if (query === 'nothing yet') return { records: [], next: position };
+      res = await this.server
+        ._getEvents({
+          ...query,
+          filters: [{ type: 'contract', topics: creditTopics(accountId) }],
+          limit,
+        } as rpc.Api.GetEventsRequest)
+        .catch((err: unknown) => {
+          // The window moved past us between the range check and the query: check again (a gap
+          // is then reported as one); an event cursor left behind ends the session.
+          if (isOutsideRange(err) && 'opCursor' in position && attempt < 3) return undefined;
+          if (isOutsideRange(err))
+            throw new Error(`rpc: cursor left the window: ${String((err as Error).message)}`);
+          throw err;
+        });
     }
-    if (query === 'nothing yet') return { records: [], next: position };
-    const res = await this.server
-      ._getEvents({
-        ...query,
-        filters: [{ type: 'contract', topics: creditTopics(accountId) }],
-        limit,
-      } as rpc.Api.GetEventsRequest)
-      .catch((err: unknown) => {
-        // The window moved past us between the range check and the query: the next call decides.
-        if (isOutsideRange(err))
-          throw new Error(`rpc: cursor left the window: ${String((err as Error).message)}`);
-        throw err;
-      });
     const txs = new Map<string, Promise<RpcTransaction & { envelopeXdr?: string }>>();
     const events = res.events ?? [];
     const resolved = await Promise.all(
@@ -325,7 +331,7 @@ export class RpcNetwork implements StellarNetwork {
       // nothing (e.g. a quiet account, or an RPC restarted with a fresh window).
       if (ledger > 0 && (await this.lastChangedLedger(accountId)) <= ledger)
         return { startLedger: health.oldestLedger };
-      throw new HistoryGapError(accountId, ledger, health.oldestLedger);
+      throw new HistoryGapError(accountId, cursor, ledger, health.oldestLedger);
     }
     if (need > health.latestLedger) return 'nothing yet';
     if (endOfLedger || need === 2) return { startLedger: need };

@@ -107,6 +107,7 @@ export class AccountNotFound extends NotFoundError {
 export class HistoryGapError extends Error {
   constructor(
     readonly accountId: string,
+    readonly cursor: string,
     readonly cursorLedger: number,
     readonly oldestLedger: number,
   ) {
