@@ -35,6 +35,11 @@ export interface BankPlan {
 
 export interface DemoNetwork {
   horizonUrl: string;
+  /**
+   * Stellar RPC endpoint (localnet: `<url>/rpc`); when set, the bridges run with
+   * `[network] backend = "rpc"` and no Horizon at all.
+   */
+  rpcUrl?: string;
   networkPassphrase: string;
   usd: Asset;
   /** Public base URL of every bank domain, e.g. https://bank-b.test or http://bank-b.test */
@@ -136,9 +141,12 @@ export function writeBankFiles(runDir: string, plan: BankPlan, network: DemoNetw
     ],
     bridge: [
       `port = ${plan.ports.bridge}`,
-      `horizon = ${toml(network.horizonUrl)}`,
+      ...(network.rpcUrl ? [] : [`horizon = ${toml(network.horizonUrl)}`]),
       `network_passphrase = ${toml(network.networkPassphrase)}`,
       `compliance = ${toml(local(plan.ports.complianceInternal))}`,
+      ...(network.rpcUrl
+        ? ['[network]', 'backend = "rpc"', `rpc_url = ${toml(network.rpcUrl)}`, 'poll_interval_ms = 250']
+        : []),
       '[[assets]]',
       'code = "USD"',
       `issuer = ${toml(network.usd.getIssuer())}`,

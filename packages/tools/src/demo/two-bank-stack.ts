@@ -34,6 +34,8 @@ export interface StackOptions {
   databasePrefix?: string;
   /** nginx's TLS port; default 8443 with fixedPorts, else a free port. 443 lets unmodified clients in. */
   httpsPort?: number;
+  /** The bridges' network: Horizon (default) or localnet's Stellar RPC with no Horizon at all. */
+  network?: 'horizon' | 'rpc';
   /** Customers to register per bank (callbacks --seed format). */
   customers: { a: Record<string, string>[]; b: Record<string, string>[] };
   log?: (line: string) => void;
@@ -169,6 +171,7 @@ export async function startTwoBankStack(options: StackOptions): Promise<RunningS
 
     const network: DemoNetwork = {
       horizonUrl: localnet.url,
+      rpcUrl: options.network === 'rpc' ? localnet.rpcUrl : undefined,
       networkPassphrase: localnet.networkPassphrase,
       usd: setup.usd,
       scheme: front.scheme,
