@@ -49,7 +49,7 @@ describe.skipIf(!nginx).each(['horizon', 'rpc'] as const)(
       stack = await startTwoBankStack({
         runDir: mkdtempSync(join(tmpdir(), 'anchor-e2e-')),
         closeIntervalMs: 300,
-        backend,
+        network: backend,
         nginx: 'require',
         // On 443 an unmodified client (the stellar-sdk) reaches https://bank-b.test.
         httpsPort: isRoot ? 443 : undefined,

@@ -203,7 +203,8 @@ function assetCode(buf: Buffer): string {
   return buf.subarray(0, end < 0 ? buf.length : end).toString('latin1');
 }
 
-function asset(a: xdr.Asset): Asset {
+/** An XDR asset in localnet's terms (also decodes the claim atoms of operation results). */
+export function asset(a: xdr.Asset): Asset {
   switch (a.switch().name) {
     case 'assetTypeNative':
       return { type: 'native' };

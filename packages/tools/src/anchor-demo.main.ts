@@ -22,6 +22,7 @@ Options:
   --mysql <url>          use this MySQL server (e.g. mysql://root@127.0.0.1:3306) instead of SQLite
   --no-nginx             serve the banks over plain HTTP even when nginx is installed
   --close-interval <ms>  ledger close interval (default 1000)
+  --network <n>          the bridges' network: horizon (default) or rpc (Stellar RPC only, no Horizon)
   --dir <path>           where configs, databases and logs go (default .tmp/demo)
   -h, --help             this help`;
 
@@ -31,6 +32,7 @@ const { values } = parseArgs({
     mysql: { type: 'string' },
     'no-nginx': { type: 'boolean', default: false },
     'close-interval': { type: 'string', default: '1000' },
+    network: { type: 'string', default: 'horizon' },
     dir: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
@@ -39,6 +41,12 @@ if (values.help) {
   process.stdout.write(`${USAGE}\n`);
   process.exit(0);
 }
+
+if (values.network !== 'horizon' && values.network !== 'rpc') {
+  process.stderr.write(`--network must be horizon or rpc, not ${String(values.network)}\n${USAGE}\n`);
+  process.exit(2);
+}
+const network = values.network;
 
 const say = (line = '') => process.stdout.write(`${line}\n`);
 const step = (n: number, text: string) => say(`\n[${n}] ${text}`);
@@ -68,10 +76,16 @@ try {
     nginx: values['no-nginx'] ? 'off' : 'auto',
     fixedPorts: true,
     mysqlServerUrl: values.mysql,
+    network,
     customers: DEMO_CUSTOMERS,
     log: (line) => detail(line),
   });
   const { a, b } = stack.banks;
+  detail(
+    network === 'rpc'
+      ? `both bridges talk to Stellar RPC only (${stack.localnet.rpcUrl}): no Horizon`
+      : `both bridges talk to Horizon (${stack.localnet.url})`,
+  );
   const usd = stack.setup.usd;
   const paymentId = `demo-${Date.now()}`;
   const payment = {

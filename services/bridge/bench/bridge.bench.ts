@@ -1,7 +1,8 @@
 // pnpm bench:bridge — the bridge on localnet with 5 s ledgers (BENCH_LEDGER_MS):
-//  (a) one source account, one payment per transaction (the legacy design);
-//  (b) channel accounts + batching;
-//  (c) the listener catching up on a backlog, delivering to a loopback callback.
+//  (a) one source account, one payment per transaction (the legacy design; Horizon);
+//  (b) channel accounts + batching, outgoing payments per ledger;
+//  (c) the listener catching up on a backlog, delivering to a loopback callback;
+// (b) and (c) once over Horizon and once over Stellar RPC (BENCH_NETWORKS=horizon,rpc), side by side.
 // Writes the figures and the machine to services/bridge/BENCHMARKS.md.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -20,6 +21,17 @@ const CHANNELS = Number(process.env.BENCH_CHANNELS ?? 10);
 const BATCH_PAYMENTS = Number(process.env.BENCH_BATCH_PAYMENTS ?? 3000);
 const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 2000);
 const SINGLE_SECONDS = Number(process.env.BENCH_SINGLE_SECONDS ?? 25);
+const NETWORKS = (process.env.BENCH_NETWORKS ?? 'horizon,rpc').split(',') as Backend[];
+/** RPC polling (getTransaction after sendTransaction, getEvents) in the benchmark. */
+const RPC_POLL_MS = Number(process.env.BENCH_RPC_POLL_MS ?? 250);
+
+type Backend = 'horizon' | 'rpc';
+
+/** The bridge's network keys for `backend`: Horizon, or localnet's RPC with no Horizon at all. */
+function networkConfig(net: Localnet, backend: Backend): Record<string, unknown> {
+  if (backend === 'horizon') return { horizon: net.url };
+  return { network: { backend: 'rpc', rpc_url: net.rpcUrl, poll_interval_ms: RPC_POLL_MS } };
+}
 
 const dir = mkdtempSync(join(os.tmpdir(), 'bridge-bench-'));
 let dbCount = 0;
@@ -31,10 +43,10 @@ async function database() {
   return db;
 }
 
-async function bridgeFor(net: Localnet, raw: Record<string, unknown>) {
+async function bridgeFor(net: Localnet, raw: Record<string, unknown>, backend: Backend = 'horizon') {
   const config = parseBridgeConfig({
     port: 0,
-    horizon: net.url,
+    ...networkConfig(net, backend),
     network_passphrase: net.networkPassphrase,
     ...raw,
   });
@@ -92,15 +104,23 @@ async function benchSingle(net: Localnet) {
   return perLedger(results);
 }
 
-async function benchBatched(net: Localnet) {
+async function benchBatched(net: Localnet, backend: Backend) {
   const base = (await fundMany(net, 1, '1000000'))[0] as Keypair;
   const channels = await fundMany(net, CHANNELS, '100');
   const targets = await fundMany(net, 20);
-  const b = await bridgeFor(net, {
-    database: await database(),
-    accounts: { base_seed: base.secret() },
-    submitter: { channel_seeds: channels.map((c) => c.secret()), batching: true, batch_max_operations: 100 },
-  });
+  const b = await bridgeFor(
+    net,
+    {
+      database: await database(),
+      accounts: { base_seed: base.secret() },
+      submitter: {
+        channel_seeds: channels.map((c) => c.secret()),
+        batching: true,
+        batch_max_operations: 100,
+      },
+    },
+    backend,
+  );
   const started = Date.now();
   const results = await Promise.all(
     Array.from({ length: BATCH_PAYMENTS }, (_, i) =>
@@ -118,7 +138,7 @@ async function benchBatched(net: Localnet) {
   };
 }
 
-async function benchCatchUp(net: Localnet) {
+async function benchCatchUp(net: Localnet, backend: Backend) {
   const receiving = (await fundMany(net, 1))[0] as Keypair;
   const senders = await fundMany(net, Math.ceil(BACKLOG / 100), '10000');
   let delivered = 0;
@@ -148,7 +168,7 @@ async function benchCatchUp(net: Localnet) {
     listener: { delivery_concurrency: 16 },
   };
   // First start records the cursor ("now"); stop; build the backlog; restart and time the catch-up.
-  let b = await bridgeFor(net, config);
+  let b = await bridgeFor(net, config, backend);
   while (b.bridge.listener?.states.get(receiving.publicKey())?.state !== 'streaming')
     await new Promise((r) => setTimeout(r, 50));
   await b.close();
@@ -169,8 +189,15 @@ async function benchCatchUp(net: Localnet) {
       await server.submitTransaction(tx, { skipMemoRequiredCheck: true });
     }),
   );
+  // Localnet builds its RPC view lazily, on the next RPC request (real RPC ingests each ledger as
+  // it closes): take the backlog in before the clock starts, so the figure is the bridge's.
+  await fetch(net.rpcUrl, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'getLatestLedger' }),
+  });
   const started = Date.now();
-  b = await bridgeFor(net, config);
+  b = await bridgeFor(net, config, backend);
   await all;
   const seconds = (Date.now() - started) / 1000;
   await b.close();
@@ -184,10 +211,37 @@ async function main() {
     console.log(`localnet ${net.url}, ledgers every ${LEDGER_MS} ms`);
     const single = await benchSingle(net);
     console.log('(a) single source', single);
-    const batched = await benchBatched(net);
-    console.log('(b) channels + batching', batched);
-    const catchUp = await benchCatchUp(net);
-    console.log('(c) listener catch-up', catchUp);
+    const results = new Map<
+      Backend,
+      { batched: Awaited<ReturnType<typeof benchBatched>>; catchUp: Awaited<ReturnType<typeof benchCatchUp>> }
+    >();
+    for (const backend of NETWORKS) {
+      const batched = await benchBatched(net, backend);
+      console.log(`(b) ${backend}: channels + batching`, batched);
+      const catchUp = await benchCatchUp(net, backend);
+      console.log(`(c) ${backend}: listener catch-up`, catchUp);
+      results.set(backend, { batched, catchUp });
+    }
+    const row = (label: string, cell: (r: NonNullable<ReturnType<typeof results.get>>) => string) =>
+      `| ${label} | ${NETWORKS.map((n) => cell(results.get(n) as NonNullable<ReturnType<typeof results.get>>)).join(' | ')} |`;
+    const horizon = results.get('horizon');
+    const rpcRun = results.get('rpc');
+    const ratio = horizon && rpcRun ? (rpcRun.catchUp.rate / horizon.catchUp.rate).toFixed(2) : 'n/a';
+    const side = [
+      `| scenario | ${NETWORKS.join(' | ')} |`,
+      `|---|${NETWORKS.map(() => '---|').join('')}`,
+      row(
+        `(b) ${CHANNELS} channel accounts + batching (≤100 ops/tx), ${BATCH_PAYMENTS} payments: outgoing payments per ledger`,
+        (r) =>
+          `**${r.batched.mean.toFixed(0)}** mean, ${r.batched.max} max (${r.batched.landed} landed in ${r.batched.ledgers} ledgers, ${r.batched.transactions} transactions, ${r.batched.failed} failed, ${r.batched.seconds.toFixed(1)} s)`,
+      ),
+      row(
+        `(c) listener catch-up on a ${BACKLOG}-payment backlog to a loopback callback`,
+        (r) =>
+          `**${r.catchUp.rate.toFixed(0)} payments/s** (${r.catchUp.delivered} in ${r.catchUp.seconds.toFixed(1)} s)`,
+      ),
+    ].join('\n');
+    console.log(side);
     const cpus = os.cpus();
     const md = `# Bridge benchmarks
 
@@ -200,12 +254,15 @@ ${os.type()} ${os.release()}, Node ${process.version}. Date: ${new Date().toISOS
 
 | scenario | result |
 |---|---|
-| (a) one source account, one payment per transaction (legacy design) | **${single.mean.toFixed(2)} payments/ledger** (${single.landed} payments over ${single.ledgers} ledgers) |
-| (b) ${CHANNELS} channel accounts + batching (≤100 ops/tx), ${BATCH_PAYMENTS} payments | **${batched.mean.toFixed(0)} payments/ledger** mean, ${batched.max} max (${batched.landed} landed in ${batched.ledgers} ledgers, ${batched.transactions} transactions, ${batched.failed} failed, ${batched.seconds.toFixed(1)} s) |
-| (b) / (a) | **${single.mean > 0 ? (batched.mean / single.mean).toFixed(0) : 'n/a'}×** |
-| (c) listener catch-up on a ${BACKLOG}-payment backlog to a loopback callback | **${catchUp.rate.toFixed(0)} payments/s** (${catchUp.delivered} delivered in ${catchUp.seconds.toFixed(1)} s, each recorded + outboxed + posted) |
+| (a) one source account, one payment per transaction (legacy design, Horizon) | **${single.mean.toFixed(2)} payments/ledger** (${single.landed} payments over ${single.ledgers} ledgers) |
 
-Goals (issue #5): (b) ≥ 500 payments per ledger and ≥ 100× (a); catch-up ≥ 200 payments/s.
+Horizon and Stellar RPC side by side (same run, same localnet; RPC polls every ${RPC_POLL_MS} ms):
+
+${side}
+
+RPC catch-up / Horizon catch-up: **${ratio}**. Goals: (b) ≥ 500 payments per ledger and ≥ 100× (a)
+(issue #5); catch-up ≥ 200 payments/s (issue #5); over RPC ≥ 1,000 payments/s and ≥ 0.8× Horizon
+(issue #11).
 
 Notes: (a) is bounded by the network rule of one transaction per source account per ledger, so
 it is ~1 payment per ledger whatever the hardware. (b) scales with channels × 100 operations;

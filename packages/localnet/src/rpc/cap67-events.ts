@@ -1,11 +1,21 @@
 // CAP-67 unified asset events for the classic operations localnet applies, built the way
-// stellar-core's OpEventManager builds them: a `fee` transaction event, and per operation
-// `transfer` / `mint` / `burn` (issuer on one side) / `set_authorized`, each published under the
+// stellar-core's OpEventManager builds them (src/transactions/EventManager.cpp; the spec is
+// stellar-protocol core/cap-0067.md): a `fee` transaction event, and per operation `transfer` /
+// `mint` / `burn` (issuer on one side) / `clawback` / `set_authorized`, each published under the
 // asset's Stellar Asset Contract id, muxed destinations and memos carried as `to_muxed_id`.
+// Offers crossed by path payments and manage-offer operations emit both sides of every trade
+// (eventsForClaimAtoms); claimable balances appear as SC_ADDRESS_TYPE_CLAIMABLE_BALANCE addresses.
 import { Address, Asset as SdkAsset, StrKey, nativeToScVal, xdr } from '@stellar/stellar-sdk';
 import { parseAmount } from '../amount.js';
 import type { BalanceChange } from '../sac-transfer-appliers.js';
-import type { AccountRef, Asset, Memo, ParsedTx } from '../xdr-decode.js';
+import {
+  asset as decodeAsset,
+  gAddress,
+  type AccountRef,
+  type Asset,
+  type Memo,
+  type ParsedTx,
+} from '../xdr-decode.js';
 
 /** What an operation did that the envelope alone does not say. */
 export interface OpFacts {
@@ -13,6 +23,8 @@ export interface OpFacts {
   authorizedAfter?: boolean;
   /** What a dev-only SAC call moved (its Horizon `asset_balance_changes`). */
   balanceChanges?: BalanceChange[];
+  /** The balance a claim_claimable_balance / clawback_claimable_balance removed (the entry is gone). */
+  claimed?: { asset: Asset; amount: bigint };
 }
 
 export interface TxEvents {
@@ -21,6 +33,15 @@ export interface TxEvents {
   /** One list per operation; empty lists for a failed transaction. */
   operations: xdr.ContractEvent[][];
 }
+
+/**
+ * One side of a movement: an account (its G address, with the muxed id of an M… destination) or
+ * a claimable balance (never an issuer, never carries a memo).
+ */
+type Party = { account: string; muxedId?: string } | { balanceId: string };
+
+const account = (ref: AccountRef | string): Party =>
+  typeof ref === 'string' ? { account: ref } : { account: ref.account, muxedId: ref.muxedId };
 
 export class Cap67EventBuilder {
   private readonly contractIds = new Map<string, Buffer>();
@@ -46,33 +67,76 @@ export class Cap67EventBuilder {
       const out: xdr.ContractEvent[] = [];
       const source = (op.source ?? tx.source).account;
       const inner = opResults[i]!.tr();
+      // The memo travels only on movements to the operation's destination (allowMuxedIdOrMemo).
+      const memo = tx.memo;
       switch (op.type) {
         case 'create_account':
           out.push(
             this.transfer(
               { type: 'native' },
-              source,
-              { account: op.destination },
+              account(source),
+              account(op.destination),
               op.startingBalance,
-              tx.memo,
+              memo,
             ),
           );
           break;
         case 'payment':
-          out.push(this.transfer(op.asset, source, op.destination, op.amount, tx.memo));
+          out.push(this.transfer(op.asset, account(source), account(op.destination), op.amount, memo));
           break;
-        case 'path_payment_strict_receive':
-          // localnet crosses no offers, so the only movement is the final one to the destination.
-          out.push(this.transfer(op.destAsset, source, op.destination, op.destAmount, tx.memo));
+        case 'path_payment_strict_receive': {
+          const success = inner.pathPaymentStrictReceiveResult().success();
+          out.push(...this.claimAtoms(source, success.offers()));
+          out.push(
+            this.transfer(op.destAsset, account(source), account(op.destination), op.destAmount, memo),
+          );
           break;
+        }
         case 'path_payment_strict_send': {
-          const received = toBig(inner.pathPaymentStrictSendResult().success().last().amount());
-          out.push(this.transfer(op.destAsset, source, op.destination, received, tx.memo));
+          const success = inner.pathPaymentStrictSendResult().success();
+          out.push(...this.claimAtoms(source, success.offers()));
+          const received = toBig(success.last().amount());
+          out.push(this.transfer(op.destAsset, account(source), account(op.destination), received, memo));
+          break;
+        }
+        case 'manage_sell_offer':
+        case 'create_passive_sell_offer':
+        case 'manage_buy_offer': {
+          const res =
+            op.type === 'manage_buy_offer' ? inner.manageBuyOfferResult() : inner.manageSellOfferResult();
+          out.push(...this.claimAtoms(source, res.success().offersClaimed()));
           break;
         }
         case 'account_merge': {
           const merged = toBig(inner.accountMergeResult().sourceAccountBalance());
-          out.push(this.transfer({ type: 'native' }, source, op.destination, merged, tx.memo));
+          out.push(this.transfer({ type: 'native' }, account(source), account(op.destination), merged, memo));
+          break;
+        }
+        case 'create_claimable_balance': {
+          const balanceId = inner.createClaimableBalanceResult().balanceId().toXDR('hex');
+          out.push(this.transfer(op.asset, account(source), { balanceId }, op.amount));
+          break;
+        }
+        case 'claim_claimable_balance': {
+          const claimed = opFacts(i).claimed;
+          // The claimant is the operation's source, muxed or not.
+          const claimant = account(op.source ?? tx.source);
+          if (claimed)
+            out.push(
+              this.transfer(claimed.asset, { balanceId: op.balanceId }, claimant, claimed.amount, memo),
+            );
+          break;
+        }
+        case 'clawback_claimable_balance': {
+          const claimed = opFacts(i).claimed;
+          if (claimed)
+            out.push(
+              this.event(
+                claimed.asset,
+                [sym('clawback'), partyAddress({ balanceId: op.balanceId }), assetString(claimed.asset)],
+                i128(claimed.amount),
+              ),
+            );
           break;
         }
         case 'allow_trust':
@@ -111,7 +175,11 @@ export class Cap67EventBuilder {
               account: c.to ?? issuer,
               ...(c.destination_muxed_id !== undefined ? { muxedId: c.destination_muxed_id } : {}),
             };
-            out.push(this.transfer(asset, c.from ?? issuer, to, parseAmount(c.amount), { type: 'none' }));
+            out.push(
+              this.transfer(asset, account(c.from ?? issuer), account(to), parseAmount(c.amount), {
+                type: 'none',
+              }),
+            );
           }
           break;
         default:
@@ -134,22 +202,35 @@ export class Cap67EventBuilder {
     return id;
   }
 
-  /** transfer, or mint / burn when the issuer is on exactly one side (eventForTransferWithIssuerCheck). */
-  private transfer(
-    asset: Asset,
-    from: string,
-    to: AccountRef,
-    amount: bigint,
-    memo: Memo,
-  ): xdr.ContractEvent {
+  /**
+   * Both sides of every trade, in the order of the result's claim atoms (eventsForClaimAtoms):
+   * what the offer bought, source → seller, then what it sold, seller → source; no memo.
+   */
+  private claimAtoms(source: string, atoms: xdr.ClaimAtom[]): xdr.ContractEvent[] {
+    return atoms.flatMap((atom) => {
+      const a = atom.orderBook();
+      const seller = account(gAddress(a.sellerId().ed25519()));
+      return [
+        this.transfer(decodeAsset(a.assetBought()), account(source), seller, toBig(a.amountBought())),
+        this.transfer(decodeAsset(a.assetSold()), seller, account(source), toBig(a.amountSold())),
+      ];
+    });
+  }
+
+  /**
+   * transfer, or mint / burn when the issuer is on exactly one side
+   * (eventForTransferWithIssuerCheck). `memo` only where core allows the muxed id or memo.
+   */
+  private transfer(asset: Asset, from: Party, to: Party, amount: bigint, memo?: Memo): xdr.ContractEvent {
     const issuer = asset.type === 'native' ? undefined : asset.issuer;
-    const fromIssuer = from === issuer;
-    const toIssuer = to.account === issuer;
+    const fromIssuer = 'account' in from && from.account === issuer;
+    const toIssuer = 'account' in to && to.account === issuer;
     const name = assetString(asset);
-    if (toIssuer && !fromIssuer) return this.event(asset, [sym('burn'), address(from), name], i128(amount));
+    if (toIssuer && !fromIssuer)
+      return this.event(asset, [sym('burn'), partyAddress(from), name], i128(amount));
     const data = muxedData(to, amount, memo);
-    if (fromIssuer && !toIssuer) return this.event(asset, [sym('mint'), address(to.account), name], data);
-    return this.event(asset, [sym('transfer'), address(from), address(to.account), name], data);
+    if (fromIssuer && !toIssuer) return this.event(asset, [sym('mint'), partyAddress(to), name], data);
+    return this.event(asset, [sym('transfer'), partyAddress(from), partyAddress(to), name], data);
   }
 
   private event(asset: Asset, topics: xdr.ScVal[], data: xdr.ScVal): xdr.ContractEvent {
@@ -175,13 +256,17 @@ function innerResults(result: xdr.TransactionResult): xdr.OperationResult[] | nu
   }
 }
 
-/** `amount`, or `{amount, to_muxed_id}` for a muxed destination or a transaction memo (getPossibleMuxedData). */
-function muxedData(to: AccountRef, amount: bigint, memo: Memo): xdr.ScVal {
+/**
+ * `amount`, or `{amount, to_muxed_id}` for a muxed destination or a transaction memo
+ * (getPossibleMuxedData); a claimable balance destination never carries either.
+ */
+function muxedData(to: Party, amount: bigint, memo: Memo | undefined): xdr.ScVal {
+  if (!('account' in to)) return i128(amount);
   let id: xdr.ScVal | undefined;
   if (to.muxedId !== undefined) id = xdr.ScVal.scvU64(xdr.Uint64.fromString(to.muxedId));
-  else if (memo.type === 'id') id = xdr.ScVal.scvU64(xdr.Uint64.fromString(memo.value));
-  else if (memo.type === 'text') id = xdr.ScVal.scvString(memo.bytes);
-  else if (memo.type === 'hash' || memo.type === 'return') id = xdr.ScVal.scvBytes(memo.bytes);
+  else if (memo?.type === 'id') id = xdr.ScVal.scvU64(xdr.Uint64.fromString(memo.value));
+  else if (memo?.type === 'text') id = xdr.ScVal.scvString(memo.bytes);
+  else if (memo?.type === 'hash' || memo?.type === 'return') id = xdr.ScVal.scvBytes(memo.bytes);
   if (!id) return i128(amount);
   return xdr.ScVal.scvMap([
     new xdr.ScMapEntry({ key: sym('amount'), val: i128(amount) }),
@@ -204,6 +289,13 @@ function address(g: string): xdr.ScVal {
     addresses.set(g, v);
   }
   return v;
+}
+
+/** An account's address, or a claimable balance's (Horizon's hex id = the XDR ClaimableBalanceID). */
+function partyAddress(p: Party): xdr.ScVal {
+  if ('account' in p) return address(p.account);
+  const id = xdr.ClaimableBalanceId.fromXDR(p.balanceId, 'hex');
+  return xdr.ScVal.scvAddress(xdr.ScAddress.scAddressTypeClaimableBalance(id));
 }
 
 function i128(v: bigint): xdr.ScVal {

@@ -1,15 +1,22 @@
-// getLedgerEntries' view of localnet's state: a LedgerKey (account, trustline or data; localnet
-// holds no offers, claimable balances, pools or contract state, so those keys are never found)
+// getLedgerEntries' view of localnet's state: a LedgerKey (account, trustline, data, offer or
+// claimable balance; localnet holds no pools or contract state, so those keys are never found)
 // mapped to the LedgerEntry stellar-core would store for it.
 import { StrKey, xdr } from '@stellar/stellar-sdk';
-import { trustlineKey, type AccountEntry, type AccountReader } from '../ledger-state.js';
+import { offerEntryXdr } from '../offer-appliers.js';
+import { xdrAsset } from '../operation-appliers.js';
+import { trustlineKey, type AccountEntry, type LedgerState } from '../ledger-state.js';
 
 export interface FoundEntry {
   data: xdr.LedgerEntryData;
   lastModifiedLedgerSeq: number;
+  /** The LedgerEntry extension (a claimable balance's sponsor); absent = v0. */
+  ext?: xdr.LedgerEntryExt;
 }
 
-export function lookupEntry(state: AccountReader, key: xdr.LedgerKey): FoundEntry | undefined {
+/** CLAIMABLE_BALANCE_CLAWBACK_ENABLED_FLAG (Stellar-ledger-entries.x). */
+const CLAWBACK_ENABLED = 1;
+
+export function lookupEntry(state: LedgerState, key: xdr.LedgerKey): FoundEntry | undefined {
   switch (key.switch().name) {
     case 'account': {
       const a = state.get(StrKey.encodeEd25519PublicKey(key.account().accountId().ed25519()));
@@ -52,9 +59,60 @@ export function lookupEntry(state: AccountReader, key: xdr.LedgerKey): FoundEntr
       });
       return { data: xdr.LedgerEntryData.data(entry), lastModifiedLedgerSeq: d.lastModifiedLedger };
     }
+    case 'offer': {
+      const k = key.offer();
+      const o = state.offer(BigInt(k.offerId().toString()));
+      if (!o || o.seller !== StrKey.encodeEd25519PublicKey(k.sellerId().ed25519())) return undefined;
+      return {
+        data: xdr.LedgerEntryData.offer(offerEntryXdr(o)),
+        lastModifiedLedgerSeq: o.lastModifiedLedger,
+      };
+    }
+    case 'claimableBalance': {
+      const id = key.claimableBalance().balanceId();
+      const b = state.claimableBalances.get(id.toXDR('hex'));
+      if (!b) return undefined;
+      const entry = new xdr.ClaimableBalanceEntry({
+        balanceId: id,
+        claimants: b.claimants.map((c) =>
+          xdr.Claimant.claimantTypeV0(
+            new xdr.ClaimantV0({ destination: publicKey(c.destination), predicate: c.predicate }),
+          ),
+        ),
+        asset: xdrAsset(b.asset),
+        amount: xdr.Int64.fromString(b.amount.toString()),
+        // Core sets the v1 extension only to carry flags.
+        ext: b.clawbackEnabled
+          ? new xdr.ClaimableBalanceEntryExt(
+              1,
+              new xdr.ClaimableBalanceEntryExtensionV1({
+                ext: new xdr.ClaimableBalanceEntryExtensionV1Ext(0),
+                flags: CLAWBACK_ENABLED,
+              }),
+            )
+          : new xdr.ClaimableBalanceEntryExt(0),
+      });
+      // A claimable balance is always sponsored (by its creator): LedgerEntryExtensionV1.sponsoringId.
+      const ext = new xdr.LedgerEntryExt(
+        1,
+        new xdr.LedgerEntryExtensionV1({
+          sponsoringId: publicKey(b.sponsor),
+          ext: new xdr.LedgerEntryExtensionV1Ext(0),
+        }),
+      );
+      return {
+        data: xdr.LedgerEntryData.claimableBalance(entry),
+        lastModifiedLedgerSeq: b.lastModifiedLedger,
+        ext,
+      };
+    }
     default:
       return undefined;
   }
+}
+
+function publicKey(g: string): xdr.PublicKey {
+  return xdr.PublicKey.publicKeyTypeEd25519(StrKey.decodeEd25519PublicKey(g));
 }
 
 function accountXdr(a: AccountEntry): xdr.AccountEntry {

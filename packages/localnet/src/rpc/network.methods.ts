@@ -159,7 +159,7 @@ export function getLedgerEntries(ctx: RpcContext, p: Params): unknown {
       key: text,
       xdr: found.data.toXDR('base64'),
       lastModifiedLedgerSeq: found.lastModifiedLedgerSeq,
-      extXdr: new xdr.LedgerEntryExt(0).toXDR('base64'),
+      extXdr: (found.ext ?? new xdr.LedgerEntryExt(0)).toXDR('base64'),
     });
   }
   return { entries, latestLedger: ctx.store.latest.sequence };

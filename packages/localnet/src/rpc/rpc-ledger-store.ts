@@ -7,7 +7,8 @@ import { xdr } from '@stellar/stellar-sdk';
 import type { TxRow } from '../history-store.js';
 import type { LedgerCloser } from '../ledger-closer.js';
 import { toid } from '../toid.js';
-import { decodeEnvelope } from '../xdr-decode.js';
+import { parseAmount } from '../amount.js';
+import { decodeEnvelope, type Asset } from '../xdr-decode.js';
 import { Cap67EventBuilder, type OpFacts, type TxEvents } from './cap67-events.js';
 
 /** RPC's default history-retention-window: one day of 5-second ledgers. */
@@ -186,11 +187,19 @@ export class RpcLedgerStore {
     const result = xdr.TransactionResult.fromXDR(resultXdr, 'base64');
     const opFacts = (i: number): OpFacts => {
       const op = h.operation(toid(ledger.sequence, order, i + 1).toString());
+      const facts: OpFacts = {};
+      if (op?.authorizedAfter !== undefined) facts.authorizedAfter = op.authorizedAfter;
       const changes = op?.json.asset_balance_changes as BalanceChange[] | null | undefined;
-      return {
-        ...(op?.authorizedAfter === undefined ? {} : { authorizedAfter: op.authorizedAfter }),
-        ...(changes ? { balanceChanges: changes } : {}),
-      };
+      if (changes) facts.balanceChanges = changes;
+      // A claim or clawback of a claimable balance credits its amount (the entry is gone by now).
+      const kind = parsed.operations[i]?.type;
+      const credited = op?.effects.find((e) => e.json.type === 'account_credited');
+      if (credited && (kind === 'claim_claimable_balance' || kind === 'clawback_claimable_balance'))
+        facts.claimed = {
+          asset: effectAsset(credited.json),
+          amount: parseAmount(String(credited.json.amount)),
+        };
+      return facts;
     };
     const ev = this.events.build(parsed, result, opFacts);
     const tx: RpcTx = {
@@ -295,4 +304,15 @@ export function headerEntry(l: RpcLedger): xdr.LedgerHeaderHistoryEntry {
     header: l.header,
     ext: new xdr.LedgerHeaderHistoryEntryExt(0),
   });
+}
+
+/** The asset of an effect's `asset_type` / `asset_code` / `asset_issuer` fields. */
+function effectAsset(json: Record<string, unknown>): Asset {
+  const type = String(json.asset_type);
+  if (type === 'native') return { type: 'native' };
+  return {
+    type: type as 'credit_alphanum4' | 'credit_alphanum12',
+    code: String(json.asset_code),
+    issuer: String(json.asset_issuer),
+  };
 }

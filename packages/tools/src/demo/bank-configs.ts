@@ -35,7 +35,10 @@ export interface BankPlan {
 
 export interface DemoNetwork {
   horizonUrl: string;
-  /** When set, the bridges use Stellar RPC here (`[network] backend = "rpc"`) and no Horizon. */
+  /**
+   * Stellar RPC endpoint (localnet: `<url>/rpc`); when set, the bridges run with
+   * `[network] backend = "rpc"` and no Horizon at all.
+   */
   rpcUrl?: string;
   networkPassphrase: string;
   usd: Asset;
@@ -141,6 +144,9 @@ export function writeBankFiles(runDir: string, plan: BankPlan, network: DemoNetw
       ...(network.rpcUrl ? [] : [`horizon = ${toml(network.horizonUrl)}`]),
       `network_passphrase = ${toml(network.networkPassphrase)}`,
       `compliance = ${toml(local(plan.ports.complianceInternal))}`,
+      ...(network.rpcUrl
+        ? ['[network]', 'backend = "rpc"', `rpc_url = ${toml(network.rpcUrl)}`, 'poll_interval_ms = 250']
+        : []),
       '[[assets]]',
       'code = "USD"',
       `issuer = ${toml(network.usd.getIssuer())}`,
@@ -160,7 +166,6 @@ export function writeBankFiles(runDir: string, plan: BankPlan, network: DemoNetw
       // A fresh demo network: start from the first ledger, nothing is missed.
       'retry_min_ms = 500',
       'retry_max_ms = 5000',
-      ...(network.rpcUrl ? ['[network]', 'backend = "rpc"', `rpc_url = ${toml(network.rpcUrl)}`] : []),
     ],
   };
   const configs = {} as BankFiles['configs'];

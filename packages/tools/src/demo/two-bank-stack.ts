@@ -24,8 +24,6 @@ export interface StackOptions {
   runDir: string;
   /** Ledger close interval; the demo uses 1 s to keep the walk-through short. */
   closeIntervalMs?: number;
-  /** The bridges' network: localnet's Horizon API (default) or its Stellar RPC at /rpc. */
-  backend?: 'horizon' | 'rpc';
   /** 'auto' uses nginx when installed. */
   nginx?: 'auto' | 'require' | 'off';
   /** Fixed ports (the demo, so URLs are stable); tests pass false to pick free ones. */
@@ -36,6 +34,8 @@ export interface StackOptions {
   databasePrefix?: string;
   /** nginx's TLS port; default 8443 with fixedPorts, else a free port. 443 lets unmodified clients in. */
   httpsPort?: number;
+  /** The bridges' network: Horizon (default) or localnet's Stellar RPC with no Horizon at all. */
+  network?: 'horizon' | 'rpc';
   /** Customers to register per bank (callbacks --seed format). */
   customers: { a: Record<string, string>[]; b: Record<string, string>[] };
   log?: (line: string) => void;
@@ -171,7 +171,7 @@ export async function startTwoBankStack(options: StackOptions): Promise<RunningS
 
     const network: DemoNetwork = {
       horizonUrl: localnet.url,
-      ...(options.backend === 'rpc' ? { rpcUrl: `${localnet.url}/rpc` } : {}),
+      rpcUrl: options.network === 'rpc' ? localnet.rpcUrl : undefined,
       networkPassphrase: localnet.networkPassphrase,
       usd: setup.usd,
       scheme: front.scheme,

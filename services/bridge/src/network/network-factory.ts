@@ -17,5 +17,6 @@ export function createNetwork(config: BridgeConfig, logger: Logger): StellarNetw
     backfill: net.horizonUrl ? new HorizonNetwork(net.horizonUrl) : undefined,
     pollIntervalMs: net.pollIntervalMs,
     submitTimeoutMs: net.submitTimeoutMs,
+    assets: config.assets,
   });
 }

@@ -4,9 +4,10 @@
 //   submitter resubmits the same envelope or resolves it by hash, never rebuilding it early);
 // - payments: getEvents with CAP-67 credits to the account (see rpc-records.ts), polled;
 // - gap policy: a cursor older than RPC's window is backfilled from Horizon when one is
-//   configured, otherwise HistoryGapError (the listener halts that account; never a silent skip).
+//   configured, otherwise HistoryGapError (reported by the listener's HistoryGapGuard exactly as a
+//   Horizon gap is; never a silent skip).
 import { MEMO_REQUIRED_KEY } from '../services/memo-required.js';
-import { rpc, xdr, Keypair, type FeeBumpTransaction, type Transaction } from '@stellar/stellar-sdk';
+import { Asset, rpc, xdr, Keypair, type FeeBumpTransaction, type Transaction } from '@stellar/stellar-sdk';
 import type { Logger } from '@anchor/support';
 import type { PaymentRecord } from '../services/listener.service.js';
 import { numbers, type HorizonNetwork } from './horizon-network.js';
@@ -18,6 +19,7 @@ import {
   operationId,
   operationParts,
   paymentRecord,
+  paysDestination,
   type RpcTransaction,
 } from './rpc-records.js';
 import {
@@ -45,6 +47,11 @@ export interface RpcNetworkOptions {
   pollIntervalMs: number;
   /** How long a submission waits for its ledger before its outcome counts as unknown (Horizon: 30 s). */
   submitTimeoutMs: number;
+  /**
+   * The credit assets the bridge accepts: their trustlines are read with the account entry to
+   * tell the last ledger that changed a receiving account (RPC cannot list an account's lines).
+   */
+  assets?: readonly { code: string; issuer?: string }[];
 }
 
 /**
@@ -104,9 +111,20 @@ export class RpcNetwork implements StellarNetwork {
     return (await this.server.getHealth()).oldestLedger;
   }
 
-  async lastChangedLedger(): Promise<number> {
-    // Trustline entries would need one key per asset: assume the account changed (a gap halts).
-    return (await this.latestLedger()).sequence;
+  async lastChangedLedger(accountId: string): Promise<number> {
+    // The account entry and the trustlines of the accepted assets (getLedgerEntries needs exact
+    // keys): a credit changes one of them. A missing account counts as changed now.
+    const owner = Keypair.fromPublicKey(accountId).xdrPublicKey();
+    const keys = [xdr.LedgerKey.account(new xdr.LedgerKeyAccount({ accountId: owner }))];
+    for (const a of this.options.assets ?? []) {
+      if (!a.issuer) continue;
+      const asset = new Asset(a.code, a.issuer).toTrustLineXDRObject();
+      keys.push(xdr.LedgerKey.trustline(new xdr.LedgerKeyTrustLine({ accountId: owner, asset })));
+    }
+    const res = await this.server._getLedgerEntries(...keys);
+    const entries = res.entries ?? [];
+    if (!entries.some((e) => e.key === keys[0]?.toXDR('base64'))) return res.latestLedger;
+    return Math.max(...entries.map((e) => e.lastModifiedLedgerSeq ?? res.latestLedger));
   }
 
   async loadAccount(accountId: string): Promise<NetworkAccount> {
@@ -234,6 +252,7 @@ export class RpcNetwork implements StellarNetwork {
       const txs = page.transactions ?? [];
       const hit = txs.find((t) => t.ledger === ledger && t.applicationOrder === order);
       if (hit) {
+        const tx = hit.envelopeXdr && envelopeTransaction(hit.envelopeXdr, this.options.networkPassphrase);
         const credit = (hit.events?.contractEventsXdr?.[opIndex] ?? [])
           .map((e) => xdr.ContractEvent.fromXDR(e, 'base64').body().v0())
           .map((b) =>
@@ -242,11 +261,9 @@ export class RpcNetwork implements StellarNetwork {
               value: b.data().toXDR('base64'),
             }),
           )
-          .find((c) => c !== undefined);
-        if (credit && hit.envelopeXdr) {
-          const tx = envelopeTransaction(hit.envelopeXdr, this.options.networkPassphrase);
-          return paymentRecord(hit, tx, opIndex, credit);
-        }
+          .filter((c) => c !== undefined && tx && paysDestination(tx, opIndex, c))
+          .pop();
+        if (credit && tx) return paymentRecord(hit, tx, opIndex, credit);
         break;
       }
       if (txs.length === 0 || (txs[txs.length - 1]?.ledger ?? 0) > ledger) break;
@@ -273,27 +290,30 @@ export class RpcNetwork implements StellarNetwork {
     position: Position,
     limit: number,
   ): Promise<{ records: PaymentRecord[]; next: Position }> {
-    const query = await this.eventQuery(accountId, position);
-    if (query === 'backfill') {
-      const cursor = (position as { opCursor: string }).opCursor;
-      return this.backfill(accountId, cursor, limit);
+    let res: rpc.Api.RawGetEventsResponse | undefined;
+    for (let attempt = 0; !res; attempt++) {
+      const query = await this.eventQuery(accountId, position);
+      if (query === 'backfill') {
+        const cursor = (position as { opCursor: string }).opCursor;
+        return this.backfill(accountId, cursor, limit);
+      }
+      if (query === 'nothing yet') return { records: [], next: position };
+      res = await this.server
+        ._getEvents({
+          ...query,
+          filters: [{ type: 'contract', topics: creditTopics(accountId) }],
+          limit,
+        } as rpc.Api.GetEventsRequest)
+        .catch((err: unknown) => {
+          // The window moved past us between the range check and the query: check again (a gap
+          // is then reported as one); an event cursor left behind ends the session.
+          if (isOutsideRange(err) && 'opCursor' in position && attempt < 3) return undefined;
+          if (isOutsideRange(err))
+            throw new Error(`rpc: cursor left the window: ${String((err as Error).message)}`);
+          throw err;
+        });
     }
-    if (query === 'nothing yet') return { records: [], next: position };
-    const res = await this.server
-      ._getEvents({
-        ...query,
-        filters: [{ type: 'contract', topics: creditTopics(accountId) }],
-        limit,
-      } as rpc.Api.GetEventsRequest)
-      .catch((err: unknown) => {
-        // The window moved past us between the range check and the query: the next call decides.
-        if (isOutsideRange(err))
-          throw new Error(`rpc: cursor left the window: ${String((err as Error).message)}`);
-        throw err;
-      });
     const txs = new Map<string, Promise<RpcTransaction & { envelopeXdr?: string }>>();
-    const records: PaymentRecord[] = [];
-    const seen = new Set<string>();
     const events = res.events ?? [];
     const resolved = await Promise.all(
       events.map(async (e) => {
@@ -308,22 +328,17 @@ export class RpcNetwork implements StellarNetwork {
         }
         const t = await info;
         if (!t.envelopeXdr) throw new Error(`rpc: transaction ${e.txHash} of event ${e.id} not found`);
-        return paymentRecord(
-          t,
-          envelopeTransaction(t.envelopeXdr, this.options.networkPassphrase),
-          e.operationIndex,
-          credit,
-        );
+        const tx = envelopeTransaction(t.envelopeXdr, this.options.networkPassphrase);
+        // Trades a path payment or an offer made with us are not payments to us (Horizon's
+        // payments list them neither): only the operation's own movement to its destination.
+        if (!paysDestination(tx, e.operationIndex, credit)) return undefined;
+        return paymentRecord(t, tx, e.operationIndex, credit);
       }),
     );
-    for (const r of resolved) {
-      // One record per operation (an operation may credit us twice, e.g. crossing our own offer).
-      if (r && !seen.has(r.id)) {
-        seen.add(r.id);
-        records.push(r);
-      }
-    }
-    return { records, next: { eventCursor: res.cursor } };
+    // One record per operation, its last credit (a path payment's final transfer comes last).
+    const byOperation = new Map<string, PaymentRecord>();
+    for (const r of resolved) if (r) byOperation.set(r.id, r);
+    return { records: [...byOperation.values()], next: { eventCursor: res.cursor } };
   }
 
   /** The getEvents range for `position`, 'backfill' when it lies before RPC's window. */
@@ -342,7 +357,11 @@ export class RpcNetwork implements StellarNetwork {
     const need = cursor === '0' || !/^\d+$/.test(cursor) ? 2 : endOfLedger ? ledger + 1 : ledger;
     if (need < health.oldestLedger) {
       if (this.options.backfill) return 'backfill';
-      throw new HistoryGapError(accountId, ledger, health.oldestLedger);
+      // Nothing changed the account since the cursor's ledger: the forgotten ledgers credited it
+      // nothing (e.g. a quiet account, or an RPC restarted with a fresh window).
+      if (ledger > 0 && (await this.lastChangedLedger(accountId)) <= ledger)
+        return { startLedger: health.oldestLedger };
+      throw new HistoryGapError(accountId, cursor, ledger, health.oldestLedger);
     }
     if (need > health.latestLedger) return 'nothing yet';
     if (endOfLedger || need === 2) return { startLedger: need };

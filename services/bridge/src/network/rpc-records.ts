@@ -5,6 +5,7 @@
 // its kind and memo come from the transaction's envelope.
 import {
   Address,
+  Asset,
   FeeBumpTransaction,
   MuxedAccount,
   TransactionBuilder,
@@ -110,6 +111,26 @@ function muxedPair(name: string, address: unknown): Record<string, string> {
   if (typeof address !== 'string' || !address.startsWith('M')) return {};
   const id = MuxedAccount.fromAddress(address, '0').id();
   return { [`${name}_muxed`]: address, ...(id !== '0' ? { [`${name}_muxed_id`]: id } : {}) };
+}
+
+/**
+ * Whether `credit` is operation `opIndex`'s own payment to its destination (and not, say, one side
+ * of an offer the path payment crossed, CAP-67's eventsForClaimAtoms): the operation pays,
+ * its destination is the credited account and the asset is the one it delivers. A path payment
+ * emits its final transfer last, so callers keep the last matching event of an operation.
+ */
+export function paysDestination(tx: Transaction, opIndex: number, credit: Credit): boolean {
+  const op = tx.operations[opIndex] as
+    { type: string; destination?: string; asset?: Asset; destAsset?: Asset } | undefined;
+  if (!op || !(op.type in KINDS)) return false;
+  // A SAC call's transfer/mint events are the operation's own movements (no offers are crossed).
+  if (op.type === 'invokeHostFunction') return true;
+  if (!op.destination) return false;
+  const to = op.destination.startsWith('M')
+    ? MuxedAccount.fromAddress(op.destination, '0').baseAccount().accountId()
+    : op.destination;
+  const asset = op.destAsset ?? op.asset ?? Asset.native();
+  return to === credit.to && asset.toString() === credit.asset;
 }
 
 /** The (inner) transaction of an envelope. */

@@ -149,6 +149,7 @@ export class AccountNotFound extends NotFoundError {
 export class HistoryGapError extends Error {
   constructor(
     readonly accountId: string,
+    readonly cursor: string,
     readonly cursorLedger: number,
     readonly oldestLedger: number,
   ) {

@@ -2,11 +2,12 @@
 // (--history-retention-count); an ascending page or stream from a cursor at or before its
 // `history_elder_ledger` silently starts at the oldest record it still has (stellar-horizon
 // internal/actions/helpers.go validateAndAdjustCursor), so payments received between the stored
-// cursor and that ledger would be skipped without a word. Before every session (start and each
-// reconnect) the listener asks this guard; a gap is logged as an error, shown in
-// /admin/listener and /metrics, and — with policy `halt` — stops that account's delivery.
-// The guard asks the network port, so it holds for Stellar RPC's retention window too (there a
-// cursor outside the window halts even under `continue`: RPC cannot start "at the oldest").
+// cursor and that ledger would be skipped without a word. Stellar RPC keeps a short window
+// (getHealth's oldestLedger) and refuses a start outside it. Before every session (start and each
+// reconnect) the listener asks this guard; the RPC adapter's HistoryGapError (the window moved
+// past the cursor during a session) comes here too, so both backends give one report: an error
+// log, /admin/listener's `historyGap`, the bridge_listener_gaps_total metric when it halts, and
+// — with policy `halt` — that account's delivery stopped.
 import type { Logger } from '@anchor/support';
 import type { StellarNetwork } from '../network/stellar-network.js';
 
@@ -16,9 +17,9 @@ export interface HistoryGap {
   /** The stored cursor and its ledger. */
   cursor: string;
   cursorLedger: number;
-  /** Horizon's oldest retained ledger when the gap was seen. */
+  /** The network's oldest retained ledger when the gap was seen (Horizon's elder, RPC's oldest). */
   elderLedger: number;
-  /** Ledgers whose records Horizon no longer has: cursorLedger … elderLedger − 1. */
+  /** Ledgers whose records the network no longer has: cursorLedger … elderLedger − 1. */
   missingLedgers: number;
   detectedAt: string;
   policy: HistoryGapPolicy;
@@ -44,6 +45,12 @@ export class HistoryGapGuard {
     const elderLedger = await this.network.historyElderLedger();
     if (!(cursorLedger < elderLedger)) return undefined;
     if ((await this.network.lastChangedLedger(account)) <= cursorLedger) return undefined;
+    return this.report(account, cursor, elderLedger, log);
+  }
+
+  /** Records and logs a gap between `cursor` and the network's oldest ledger `elderLedger`. */
+  report(account: string, cursor: string, elderLedger: number, log: Logger): HistoryGap {
+    const cursorLedger = /^\d+$/.test(cursor) ? Number(BigInt(cursor) >> 32n) : 0;
     const gap: HistoryGap = {
       cursor,
       cursorLedger,
@@ -56,7 +63,13 @@ export class HistoryGapGuard {
     log.error(
       'stored cursor is older than the oldest ledger the network keeps: payments in the missing ' +
         'ledgers cannot be read from it; reconcile them (see README, "History gaps")',
-      { cursor, cursor_ledger: cursorLedger, history_elder_ledger: elderLedger, policy: this.policy },
+      {
+        backend: this.network.backend,
+        cursor,
+        cursor_ledger: cursorLedger,
+        history_elder_ledger: elderLedger,
+        policy: this.policy,
+      },
     );
     return gap;
   }

@@ -20,7 +20,7 @@ import type { DeliveryPayload, DeliveryService } from './delivery.service.js';
 import type { HistoryGap, HistoryGapGuard } from './history-gap.js';
 import { isNotFound } from './horizon-errors.js';
 import { readIncoming, type Credit } from './incoming-kinds.js';
-import { HistoryGapError, type StellarNetwork } from '../network/stellar-network.js';
+import { HistoryGapError, endOfLedgerCursor, type StellarNetwork } from '../network/stellar-network.js';
 
 export interface AllowedAsset {
   code: string;
@@ -178,11 +178,8 @@ export class PaymentListener {
           if (err instanceof Stopped) break;
           if (err instanceof HistoryGapError) {
             // Never skip silently: stop this account until an operator resets its cursor knowingly.
-            this.setState(account, { state: 'halted', lastError: err.message });
-            log.error('history gap: listener halted for this account', {
-              cursor_ledger: err.cursorLedger,
-              oldest_ledger: err.oldestLedger,
-            });
+            const historyGap = this.options.historyGap?.report(account, err.cursor, err.oldestLedger, log);
+            this.setState(account, { state: 'halted', lastError: err.message, historyGap });
             this.options.onGap?.(account);
             return;
           }
@@ -279,7 +276,21 @@ export class PaymentListener {
     this.setState(account, { state: 'catching_up', cursor });
     for (;;) {
       if (!active()) throw new Stopped();
-      const records = await network.paymentsPage(account, cursor, pageSize);
+      let records: PaymentRecord[];
+      try {
+        records = await network.paymentsPage(account, cursor, pageSize);
+      } catch (err) {
+        // Policy `continue` over a backend that refuses a start before its oldest ledger (RPC):
+        // reported as any gap, then read on from the oldest ledger, as Horizon itself does. The
+        // skip is accepted knowingly, so it is stored: a reconnect does not go back behind it.
+        const guard = this.options.historyGap;
+        if (!(err instanceof HistoryGapError) || guard?.policy !== 'continue') throw err;
+        if (!this.states.get(account)?.historyGap)
+          this.setState(account, { historyGap: guard.report(account, err.cursor, err.oldestLedger, log) });
+        cursor = endOfLedgerCursor(err.oldestLedger - 1);
+        await this.options.store.setCursor(account, cursor);
+        continue;
+      }
       for (const record of records) {
         if (!active()) throw new Stopped();
         await this.handle(account, record, log);
