@@ -5,9 +5,10 @@
 //
 // One load generator is one client address, which the production per-client limits
 // (20 r/s, burst 40, 20 in progress) would answer with 429s: the measured front
-// lifts them (LIFTED_CLIENT_LIMITS, said in the output). Two extra rows show the
-// settings of before the issue (one worker, 512 connections) and the production
-// limits, whose refusals are 429s and not errors.
+// lifts them (LIFTED_CLIENT_LIMITS, said in the output). Extra rows show compose's
+// per-request upstream resolution (no upstream keep-alive), the settings of before
+// the issue (one worker, 512 connections) and the production limits, whose refusals
+// are 429s and not errors.
 //   BENCH_CONNECTIONS (1000), BENCH_DURATION_S (8)
 import { type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync } from 'node:fs';
@@ -63,6 +64,12 @@ try {
     workerConnections: 512,
   });
   const production = await front('production', {});
+  // docker-compose's form: proxy_pass through a variable, resolved per request, so no
+  // upstream block and no keep-alive (an IP upstream never asks the resolver).
+  const perRequest = await front('per-request', {
+    clientLimits: LIFTED_CLIENT_LIMITS,
+    resolver: '127.0.0.1',
+  });
 
   const through = (f: Front, label: string, path: string): LoadTarget => ({
     label,
@@ -72,6 +79,11 @@ try {
   const rows: LoadTarget[] = [
     through(lifted, 'stellar.toml through nginx', TOML),
     through(lifted, 'federation through nginx', FEDERATION),
+    through(
+      perRequest,
+      'federation through nginx, per-request resolution (compose, no keep-alive)',
+      FEDERATION,
+    ),
     { label: 'federation direct', url: `http://127.0.0.1:${federation.port}${FEDERATION}` },
     through(before, 'stellar.toml, settings before issue 13 (1 worker, 512 connections)', TOML),
     through(before, 'federation, settings before issue 13 (1 worker, 512 connections)', FEDERATION),
