@@ -390,6 +390,7 @@ describe.skipIf(!HAVE_COMPOSE || !HAVE_PYYAML)('consistency of docker-compose.ym
 
           // Service-to-service URLs name compose services and the right ports.
           expect(bridge.compliance).toBe(`http://${compliance.internal_host}:${compliance.internal_port}`);
+          expect(callbacks.compliance_internal_url).toBe(bridge.compliance);
           const cb = bridge.callbacks as Record<string, string>;
           expect(cb.receive).toBe(`http://callbacks${suffix}:${callbacks.port}/receive`);
           expect(cb.error).toBe(`http://callbacks${suffix}:${callbacks.port}/error`);
