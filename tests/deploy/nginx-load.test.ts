@@ -5,7 +5,7 @@
 // 2xx. Counts only, never timings. One load generator is one client address, so
 // the run uses a config with the per-client limits lifted; a second run with the
 // production limits shows that over them a client gets 429s, not errors.
-import { type ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -58,6 +58,11 @@ describe.skipIf(!NGINX)('nginx under load (issue 13 #5)', () => {
   });
 
   it(`answers every request at ${CONNECTIONS} connections: no socket error, no timeout, no 5xx`, async () => {
+    // The load generator holds a descriptor per connection: a low `ulimit -n` would show up as
+    // socket errors that are not nginx's.
+    const openFiles = Number(execFileSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' }).trim());
+    if (Number.isFinite(openFiles))
+      expect(openFiles, 'ulimit -n of the test process').toBeGreaterThan(CONNECTIONS + 256);
     for (const [label, path] of [
       ['stellar.toml', TOML_PATH],
       ['federation', FEDERATION_PATH],
