@@ -181,7 +181,7 @@ describe.each(databaseLegs())('a hostile peer on $type', (leg) => {
     );
 
     it.skipIf(leg.unavailable)(
-      'an oversized attachment or note is refused before the sender is even looked up',
+      'an oversized attachment or note, a malformed signature or a wrong memo hash is refused before the sender is even looked up',
       async () => {
         const before = a.web.tomlRequests;
         const bigInfo = { first_name: 'x'.repeat(3000), last_name: 'Doe', country: 'US' };
@@ -206,6 +206,9 @@ describe.each(databaseLegs())('a hostile peer on $type', (leg) => {
         });
         const badSig = await auth(l, `${fromA().body.replace(/sig=[^&]*/, 'sig=AAAA')}`);
         expect(badSig.json()).toMatchObject({ data: { name: 'sig' } });
+        // Finding 1: a memo hash that is not the attachment's is refused without a fetch too.
+        const badMemo = await auth(l, fromA({ memoHash: Buffer.alloc(32, 7) }).body);
+        expect(badMemo.status).toBe(400);
         expect(a.web.tomlRequests).toBe(before);
       },
     );
