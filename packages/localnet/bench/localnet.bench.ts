@@ -161,34 +161,43 @@ async function runPipeline(net: Net, envelopes: string[], opsPerTx: number, labe
   return { txs, applied, submitMs: t1 - t0, closeMs: t2 - t1, totalMs: t2 - t0 };
 }
 
+/** Counts streamed records until `expected`, reconnecting from the last id after each "byebye". */
 function sseClient(net: Net, cursor: string, expected: number): Promise<number> {
   return new Promise((resolve, reject) => {
     let count = 0;
-    let tail = '';
-    const req = request(
-      `${net.url}/payments?cursor=${cursor}`,
-      { headers: { Accept: 'text/event-stream' } },
-      (res) => {
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          const text = tail + chunk;
-          let idx = 0;
-          while ((idx = text.indexOf('\nid: ', idx)) >= 0) {
-            count++;
-            idx += 5;
-          }
-          tail = text.slice(-5);
-          if (count >= expected) {
-            resolve(performance.now());
-            req.destroy();
-          }
-        });
-      },
-    );
-    req.on('error', (e) => {
-      if (count < expected) reject(e);
-    });
-    req.end();
+    let lastId = cursor;
+    const connect = () => {
+      let tail = '';
+      const req = request(
+        `${net.url}/payments?cursor=${lastId}&limit=200`,
+        { headers: { Accept: 'text/event-stream' } },
+        (res) => {
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => {
+            // Only whole frames are counted; a partial one waits in `tail` for the next chunk.
+            const text = tail + chunk;
+            const cut = text.lastIndexOf('\n\n') + 1;
+            for (const m of text.slice(0, cut).matchAll(/\nid: (\d+)\n/g)) {
+              count++;
+              lastId = m[1]!;
+            }
+            tail = text.slice(cut);
+            if (count >= expected) {
+              resolve(performance.now());
+              req.destroy();
+            }
+          });
+          res.on('end', () => {
+            if (count < expected) connect();
+          });
+        },
+      );
+      req.on('error', (e) => {
+        if (count < expected) reject(e);
+      });
+      req.end();
+    };
+    connect();
   });
 }
 

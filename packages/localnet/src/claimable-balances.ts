@@ -40,19 +40,6 @@ export function balanceIdFor(txSource: string, seqNum: bigint, opIndex: number):
   return `00000000${createHash('sha256').update(preimage.toXDR()).digest('hex')}`;
 }
 
-/**
- * A balance id as Horizon accepts it in a URL: the 72-hex-digit XDR form or a B… strkey.
- * Returns the canonical hex form, or null when malformed.
- */
-export function parseBalanceId(raw: string): string | null {
-  if (/^00000000[0-9a-fA-F]{64}$/.test(raw)) return raw.toLowerCase();
-  if (raw.startsWith('B') && StrKey.isValidClaimableBalance(raw)) {
-    const bytes = StrKey.decodeClaimableBalance(raw); // type byte 0 + 32-byte hash
-    return `000000${bytes.toString('hex')}`;
-  }
-  return null;
-}
-
 const MAX_PREDICATE_DEPTH = 4;
 
 /** isClaimPredicateValid: and/or take exactly two, not takes one, times are ≥ 0, depth ≤ 4. */

@@ -40,12 +40,38 @@ export function declaredFee(tx: ParsedTx): bigint {
   return tx.feeBump ? tx.feeBump.fee : tx.fee;
 }
 
+/** A fee bid as stellar-core compares them: fee over priced operations, never divided. */
+export interface FeeRate {
+  fee: bigint;
+  ops: bigint;
+}
+
+export function feeRate(tx: ParsedTx): FeeRate {
+  return { fee: declaredFee(tx), ops: pricedOperations(tx) };
+}
+
+/** Sign of a − b by rate, cross-multiplied (core's feeRate3WayCompare). */
+export function compareRates(a: FeeRate, b: FeeRate): number {
+  const d = a.fee * b.ops - b.fee * a.ops;
+  return d > 0n ? 1 : d < 0n ? -1 : 0;
+}
+
+/** The least fee for `ops` operations whose rate beats `ref` strictly (core's computeBetterFee). */
+export function betterFee(ref: FeeRate, ops: bigint): bigint {
+  return (ref.fee * ops) / ref.ops + 1n;
+}
+
 interface LedgerFees {
   sequence: number;
   chargedPerOp: bigint[];
   maxPerOp: bigint[];
   txSetOperations: number;
   capacity: number;
+}
+
+function capacityUsage(ops: number, capacity: number): string {
+  if (capacity === 0) return '0';
+  return String(Math.round((ops * 100) / capacity) / 100);
 }
 
 /** The last HORIZON_FEE_WINDOW ledgers' fees, fed by the ledger closer. */
@@ -58,18 +84,22 @@ export class FeeStatsWindow {
   }
 
   /**
-   * The /fee_stats document. `last_ledger_base_fee` is the header's base fee, which surge pricing
-   * does not change (it lowers nothing and raises only what the set charges).
+   * The /fee_stats document. `ledger_capacity_usage` is Horizon's LedgerCapacityUsageStats
+   * (internal/db2/history/ledger.go): ROUND(Σ operations / Σ max_tx_set_size, 2) over the same 5
+   * ledgers, printed as Go prints a float64 `,string` field ("0.5", "1", "0").
+   * `last_ledger_base_fee` is the header's base fee, which surge pricing does not change (it
+   * lowers nothing and raises only what the set charges).
    */
   horizonJson(lastLedger: number, lastBaseFee: bigint): Record<string, unknown> {
-    const last = this.ledgers[this.ledgers.length - 1];
-    const charged = this.ledgers.flatMap((l) => l.chargedPerOp);
-    const max = this.ledgers.flatMap((l) => l.maxPerOp);
-    const usage = last && last.sequence === lastLedger ? last.txSetOperations / last.capacity : 0;
+    const window = this.ledgers.filter((l) => l.sequence > lastLedger - HORIZON_FEE_WINDOW);
+    const charged = window.flatMap((l) => l.chargedPerOp);
+    const max = window.flatMap((l) => l.maxPerOp);
+    const ops = window.reduce((n, l) => n + l.txSetOperations, 0);
+    const capacity = window.reduce((n, l) => n + l.capacity, 0);
     return {
       last_ledger: String(lastLedger),
       last_ledger_base_fee: String(lastBaseFee),
-      ledger_capacity_usage: usage.toFixed(2),
+      ledger_capacity_usage: capacityUsage(ops, capacity),
       fee_charged: percentiles(charged, lastBaseFee),
       max_fee: percentiles(max, lastBaseFee),
     };

@@ -23,6 +23,8 @@ export interface LedgerRow extends Keyed {
 
 export interface TxRow extends Keyed {
   hash: string;
+  /** A fee bump's inner transaction hash, under which Horizon finds it too. */
+  innerHash?: string;
   ledger: number;
   successful: boolean;
   /** Result codes when failed, for a repeated submission of the same envelope. */
@@ -34,6 +36,8 @@ export interface OpRow extends Keyed {
   isPayment: boolean;
   txHash: string;
   effects: EffectRow[];
+  /** A trustline's AUTHORIZED flag after allow_trust / set_trust_line_flags (for RPC's events). */
+  authorizedAfter?: boolean;
 }
 
 export type EffectRow = Keyed;
@@ -108,7 +112,7 @@ class DualIndex<T extends Keyed & { successful: boolean }> {
 interface AccountHistory {
   txs: DualIndex<TxRow>;
   ops: DualIndex<OpRow>;
-  payments: OpRow[];
+  payments: DualIndex<OpRow>;
   effects: EffectRow[];
 }
 
@@ -123,7 +127,7 @@ export class HistoryStore {
   readonly ledgers: LedgerRow[] = [];
   readonly txs = new DualIndex<TxRow>();
   readonly ops = new DualIndex<OpRow>();
-  readonly payments: OpRow[] = [];
+  readonly payments = new DualIndex<OpRow>();
   readonly effects: EffectRow[] = [];
   readonly trades = new TradeStore();
   private readonly txByHash = new Map<string, TxRow>();
@@ -134,7 +138,7 @@ export class HistoryStore {
   private account(id: string): AccountHistory {
     let a = this.accounts.get(id);
     if (!a) {
-      a = { txs: new DualIndex(), ops: new DualIndex(), payments: [], effects: [] };
+      a = { txs: new DualIndex(), ops: new DualIndex(), payments: new DualIndex(), effects: [] };
       this.accounts.set(id, a);
     }
     return a;
@@ -148,17 +152,18 @@ export class HistoryStore {
   addTransaction(row: TxRow, participants: Iterable<string>): void {
     this.txs.add(row);
     this.txByHash.set(row.hash, row);
+    if (row.innerHash) this.txByHash.set(row.innerHash, row);
     for (const p of participants) this.account(p).txs.add(row);
   }
 
   addOperation(row: OpRow, participants: Iterable<string>): void {
     this.ops.add(row);
     this.opById.set(row.pagingToken, row);
-    if (row.isPayment && row.successful) this.payments.push(row);
+    if (row.isPayment) this.payments.add(row);
     for (const p of participants) {
       const a = this.account(p);
       a.ops.add(row);
-      if (row.isPayment && row.successful) a.payments.push(row);
+      if (row.isPayment) a.payments.add(row);
     }
     for (const e of row.effects) {
       this.effects.push(e);
@@ -183,19 +188,22 @@ export class HistoryStore {
     }
     for (const t of cut(this.txs.all, bound)) {
       this.txByHash.delete(t.hash);
+      if (t.innerHash) this.txByHash.delete(t.innerHash);
       this.dropped.txs += 1;
     }
     cut(this.txs.ok, bound);
     for (const o of cut(this.ops.all, bound)) this.opById.delete(o.pagingToken);
     cut(this.ops.ok, bound);
-    cut(this.payments, bound);
+    cut(this.payments.all, bound);
+    cut(this.payments.ok, bound);
     cut(this.effects, bound * 4096n);
     for (const a of this.accounts.values()) {
       cut(a.txs.all, bound);
       cut(a.txs.ok, bound);
       cut(a.ops.all, bound);
       cut(a.ops.ok, bound);
-      cut(a.payments, bound);
+      cut(a.payments.all, bound);
+      cut(a.payments.ok, bound);
       cut(a.effects, bound * 4096n);
     }
   }
@@ -204,6 +212,7 @@ export class HistoryStore {
     return this.ledgerBySeq.get(seq);
   }
 
+  /** The transaction by its hash or, for a fee bump, its inner transaction's hash. */
   transaction(hash: string): TxRow | undefined {
     return this.txByHash.get(hash);
   }
@@ -224,8 +233,8 @@ export class HistoryStore {
     return this.accounts.get(id)?.ops.view(includeFailed) ?? [];
   }
 
-  accountPayments(id: string): OpRow[] {
-    return this.accounts.get(id)?.payments ?? [];
+  accountPayments(id: string, includeFailed: boolean): OpRow[] {
+    return this.accounts.get(id)?.payments.view(includeFailed) ?? [];
   }
 
   accountEffects(id: string): EffectRow[] {

@@ -19,7 +19,7 @@ import { offerOperationFields } from './order-book-json.js';
 import { assetFields, type EffectRecord } from './operation-appliers.js';
 import type { AppliedOp } from './transaction-validator.js';
 import { accountFields, muxedFields } from './muxed-fields.js';
-import type { AccountRef, Asset, Memo, ParsedOp, ParsedTx } from './xdr-decode.js';
+import type { AccountRef, Asset, Memo, ParsedOp, ParsedTx, Preconditions } from './xdr-decode.js';
 
 export function isoTime(unixSeconds: number | bigint): string {
   return new Date(Number(unixSeconds) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -77,8 +77,8 @@ export function accountJson(base: string, a: AccountEntry): Record<string, unkno
     id: a.id,
     account_id: a.id,
     sequence: a.seqNum.toString(),
-    sequence_ledger: a.seqLedger,
-    sequence_time: String(a.seqTime),
+    // Horizon renders these only once core wrote AccountEntryExtensionV3 (resourceadapter/account_entry.go).
+    ...(a.seqLedger !== 0 ? { sequence_ledger: a.seqLedger, sequence_time: String(a.seqTime) } : {}),
     subentry_count: a.numSubEntries,
     ...(a.inflationDest ? { inflation_destination: a.inflationDest } : {}),
     ...(a.homeDomain ? { home_domain: a.homeDomain } : {}),
@@ -111,7 +111,13 @@ function memoFields(m: Memo): Record<string, unknown> {
     case 'none':
       return { memo_type: 'none' };
     case 'text':
-      return { memo_type: 'text', memo: m.bytes.toString('utf8'), memo_bytes: m.bytes.toString('base64') };
+      // Horizon stores the text scrubbed to UTF-8 with NUL bytes removed; memo_bytes keeps the raw
+      // bytes (db2/history/transaction_batch_insert_builder.go memo, resourceadapter memoBytes).
+      return {
+        memo_type: 'text',
+        memo: m.bytes.toString('utf8').replaceAll('\0', ''),
+        memo_bytes: m.bytes.toString('base64'),
+      };
     case 'id':
       return { memo_type: 'id', memo: m.value };
     default:
@@ -135,16 +141,40 @@ export interface TxJsonInput {
 const EMPTY_CHANGES = 'AAAAAA==';
 
 /** A transaction resource (also the body of a successful POST /transactions). */
+/**
+ * `preconditions` as Horizon renders them (resourceadapter/transaction.go, with the history row's
+ * formatTimeBounds / formatLedgerBounds): every v2 precondition set yields the object; a zero
+ * max_time, max_ledger, age or gap is left out; timestamps and sequence numbers are strings.
+ * valid_after / valid_before are gone since Horizon 22.
+ */
+function preconditionsJson(c: Preconditions): Record<string, unknown> | undefined {
+  const v2 = c.minSeqLedgerGap !== undefined;
+  if (c.minTime === undefined && !v2) return undefined;
+  return {
+    ...(c.minTime !== undefined
+      ? {
+          timebounds: {
+            min_time: c.minTime.toString(),
+            ...(c.maxTime ? { max_time: c.maxTime.toString() } : {}),
+          },
+        }
+      : {}),
+    ...(c.minLedger !== undefined
+      ? { ledgerbounds: { min_ledger: c.minLedger, ...(c.maxLedger ? { max_ledger: c.maxLedger } : {}) } }
+      : {}),
+    ...(c.minSeqNum !== undefined ? { min_account_sequence: c.minSeqNum.toString() } : {}),
+    ...(c.minSeqAge ? { min_account_sequence_age: c.minSeqAge.toString() } : {}),
+    ...(c.minSeqLedgerGap ? { min_account_sequence_ledger_gap: c.minSeqLedgerGap } : {}),
+    ...(c.extraSigners.length ? { extra_signers: c.extraSigners } : {}),
+  };
+}
+
 export function transactionJson(i: TxJsonInput): Record<string, unknown> {
   const { tx, base } = i;
   const hash = tx.envelopeHash;
   const self = `${base}/transactions/${hash}`;
   const sigs = (list: { signature: Buffer }[]) => list.map((s) => s.signature.toString('base64'));
-  const c = tx.cond;
-  const timebounds =
-    c.minTime !== undefined
-      ? { min_time: c.minTime.toString(), ...(c.maxTime ? { max_time: c.maxTime.toString() } : {}) }
-      : undefined;
+  const preconditions = preconditionsJson(tx.cond);
   return {
     ...memoFields(tx.memo),
     _links: {
@@ -176,13 +206,7 @@ export function transactionJson(i: TxJsonInput): Record<string, unknown> {
     result_meta_xdr: i.resultMetaXdr,
     fee_meta_xdr: EMPTY_CHANGES,
     signatures: sigs(tx.feeBump ? tx.feeBump.signatures : tx.signatures),
-    ...(timebounds
-      ? {
-          valid_after: isoTime(c.minTime!),
-          ...(c.maxTime ? { valid_before: isoTime(c.maxTime) } : {}),
-          preconditions: { timebounds },
-        }
-      : {}),
+    ...(preconditions ? { preconditions } : {}),
     ...(tx.feeBump
       ? {
           fee_bump_transaction: { hash, signatures: sigs(tx.feeBump.signatures) },
@@ -337,6 +361,17 @@ function opSpecific(op: ParsedOp, src: AccountRef, applied: AppliedOp): Record<s
       return { balance_id: op.balanceId, claimant: source };
     case 'clawback_claimable_balance':
       return { balance_id: op.balanceId };
+    case 'invoke_host_function': {
+      // Horizon's InvokeHostFunction resource (address and salt only for create_contract).
+      const d = applied.details;
+      return {
+        function: d.function,
+        parameters: d.parameters,
+        address: d.address,
+        salt: d.salt,
+        asset_balance_changes: d.asset_balance_changes,
+      };
+    }
     default:
       return {};
   }
@@ -384,12 +419,16 @@ const EFFECT_TYPE_I: Record<string, number> = {
   account_thresholds_updated: 4,
   account_home_domain_updated: 5,
   account_flags_updated: 6,
+  account_inflation_destination_updated: 7,
   signer_created: 10,
   signer_removed: 11,
   signer_updated: 12,
   trustline_created: 20,
   trustline_removed: 21,
   trustline_updated: 22,
+  trustline_authorized: 23,
+  trustline_deauthorized: 24,
+  trustline_authorized_to_maintain_liabilities: 25,
   trustline_flags_updated: 26,
   data_created: 40,
   data_removed: 41,

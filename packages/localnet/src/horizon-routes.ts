@@ -5,15 +5,24 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { StrKey } from '@stellar/stellar-sdk';
 import { parseAmount } from './amount.js';
 import type { Friendbot } from './friendbot.js';
-import { pageOf, type HistoryStore, type Keyed, type OpRow, type PageQuery } from './history-store.js';
-import { claimableBalanceJson, listBalances, parseBalanceId } from './claimable-balances.js';
+import {
+  pageOf,
+  type HistoryStore,
+  type Keyed,
+  type OpRow,
+  type PageQuery,
+  type TxRow,
+} from './history-store.js';
+import { parseClaimableBalanceId as parseBalanceId } from '@anchor/protocol';
+import { claimableBalanceJson, listBalances } from './claimable-balances.js';
 import { accountJson, isoTime } from './horizon-json.js';
 import { BASE_FEE } from './ledger-state.js';
 import { PROTOCOL_VERSION, resultCodes, type ClosedLedger, type LedgerCloser } from './ledger-closer.js';
 import type { Logger } from './logger.js';
-import type { TxOutcome } from './result-xdr.js';
+import { txFailure, type TxOutcome } from './result-xdr.js';
 import { orderBookRoute } from './order-book-routes.js';
-import { SseStream } from './sse.js';
+import { SseStream, type SseOptions } from './sse.js';
+import { rateLimitHeaders, type RateLimiter } from './rate-limiter.js';
 import { toid } from './toid.js';
 import { MalformedEnvelopeError, decodeEnvelope, type ParsedTx } from './xdr-decode.js';
 
@@ -23,6 +32,10 @@ export interface HorizonContext {
   networkPassphrase: string;
   /** How long POST /transactions waits for its ledger before answering 504. */
   submitTimeoutMs: number;
+  /** Stream connection timeout and heartbeat. */
+  sse: SseOptions;
+  /** Horizon's per-client request rate limit, when configured. */
+  rateLimiter?: RateLimiter;
   log: Logger;
 }
 
@@ -73,6 +86,49 @@ function adjustToHistory(p: ListParams, kind: CursorKind, h: HistoryStore): void
   if (opCursor > elder) return;
   if (p.order === 'desc') throw beforeHistory();
   p.cursor = undefined;
+}
+
+/** Horizon's RateLimitExceeded (internal/render/problem/problem.go). */
+function rateLimitExceeded(): Problem {
+  return new Problem(
+    429,
+    'rate_limit_exceeded',
+    'Rate Limit Exceeded',
+    'The rate limit for the requesting IP address is over its alloted limit.  The allowed limit and requests ' +
+      "left per time period are communicated to clients via the http response headers 'X-RateLimit-*' headers.",
+  );
+}
+
+/** Horizon's sse.ErrRateLimited text, written raw in the mid-stream error event. */
+const STREAM_RATE_LIMITED = 'Rate limit exceeded';
+
+/** Horizon keys its limiter by the remote IP (internal/httpx/rate_limiter.go VaryByRemoteIP). */
+function clientKey(req: IncomingMessage): string {
+  return req.socket.remoteAddress ?? '';
+}
+
+/**
+ * A stream's own charge, as sse.StreamHandler.ServeStream takes it: one token before the
+ * preamble (limited → the plain 429 problem) and one each time a new ledger wakes it; true
+ * means the token was granted.
+ */
+function streamCharge(ctx: HorizonContext, req: IncomingMessage): () => boolean {
+  const limiter = ctx.rateLimiter;
+  if (!limiter) return () => true;
+  const key = clientKey(req);
+  return () => !limiter.take(key).limited;
+}
+
+/** Opens a stream once its first token is granted. */
+function openStream(
+  ctx: HorizonContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  limit: number,
+): { stream: SseStream; charge: () => boolean } {
+  const charge = streamCharge(ctx, req);
+  if (!charge()) throw rateLimitExceeded();
+  return { stream: new SseStream(res, limit, ctx.sse), charge };
 }
 
 export function notFound(): Problem {
@@ -126,13 +182,26 @@ function recordText(r: Keyed): string {
   return r.text;
 }
 
+/**
+ * A transaction as found by `hash`. Asked for by its inner hash, a fee bump is rendered under that
+ * hash with the inner signatures, as Horizon's PopulateTransaction does when transactionHash is
+ * not the row's own; fee_bump_transaction and inner_transaction stay as they are.
+ */
+function transactionText(row: TxRow, hash: string): string {
+  if (hash === row.hash) return recordText(row);
+  const j = row.json;
+  const inner = j.inner_transaction as { signatures: string[] };
+  const links = JSON.parse(
+    JSON.stringify(j._links).replaceAll(`/transactions/${row.hash}`, `/transactions/${hash}`),
+  );
+  return JSON.stringify({ ...j, _links: links, id: hash, hash, signatures: inner.signatures });
+}
+
 type CursorKind = 'toid' | 'effect';
 
 interface ListParams extends PageQuery {
   includeFailed: boolean;
   joinTransactions: boolean;
-  /** Whether the client asked for an explicit limit (streams close after it). */
-  explicitLimit: boolean;
 }
 
 function parseCursor(raw: string, kind: CursorKind, closer: LedgerCloser): bigint | undefined {
@@ -191,7 +260,6 @@ function parseList(
     limit,
     includeFailed: inc === 'true',
     joinTransactions: join === 'transactions',
-    explicitLimit: limitRaw !== '',
   };
 }
 
@@ -216,17 +284,34 @@ function render(ctx: HorizonContext, r: Keyed, p: ListParams): string {
   return recordText(r);
 }
 
-function pageLinks(base: string, path: string, p: ListParams, records: Keyed[]): Record<string, unknown> {
-  const href = (cursor: string, order: string) => ({
-    href: `${base}${path}?cursor=${cursor}&limit=${p.limit}&order=${order}`,
-  });
-  const first = records[0]?.pagingToken ?? '';
-  const last = records[records.length - 1]?.pagingToken ?? '';
+/**
+ * A page's links as hal.Page.PopulateLinks builds them: the request URL with every query parameter
+ * kept, cursor/limit/order set, keys sorted (Go's url.Values.Encode). An empty page's next is its
+ * self and its prev the reverse order from the same cursor.
+ */
+function pageLinks(
+  ctx: HorizonContext,
+  path: string,
+  q: URLSearchParams,
+  p: ListParams,
+  records: Keyed[],
+): Record<string, unknown> {
+  const raw = q.get('cursor') ?? '';
+  // getCursor resolves "now" to the paging token just after the latest ledger.
+  const cursor = raw === 'now' ? String(toid(ctx.closer.head.sequence + 1, 0, 0) - 1n) : raw;
+  const href = (c: string, order: string) => {
+    const u = new URLSearchParams(q);
+    u.set('cursor', c);
+    u.set('limit', String(p.limit));
+    u.set('order', order);
+    u.sort();
+    return { href: `${ctx.closer.baseUrl}${path}?${u.toString()}` };
+  };
   const reverse = p.order === 'asc' ? 'desc' : 'asc';
   return {
-    self: href(p.cursor === undefined ? '' : String(p.cursor), p.order),
-    next: href(last, p.order),
-    prev: href(first, reverse),
+    self: href(cursor, p.order),
+    next: href(records.length ? records[records.length - 1]!.pagingToken : cursor, p.order),
+    prev: href(records.length ? records[0]!.pagingToken : cursor, reverse),
   };
 }
 
@@ -243,21 +328,23 @@ export function collection(
   adjustToHistory(p, spec.kind, ctx.closer.history);
   if (!streaming) {
     const records = pageOf(spec.rows(p), p, spec.lo, spec.hi);
-    const links = JSON.stringify(pageLinks(ctx.closer.baseUrl, spec.path, p, records));
+    const links = JSON.stringify(pageLinks(ctx, spec.path, q, p, records));
     const body = `{"_links":${links},"_embedded":{"records":[${records.map((r) => render(ctx, r, p)).join(',')}]}}`;
     send(res, 200, body);
     return;
   }
-  streamCollection(ctx, res, p, spec);
+  streamCollection(ctx, req, res, p, spec);
 }
 
 function streamCollection(
   ctx: HorizonContext,
+  req: IncomingMessage,
   res: ServerResponse,
   p: ListParams,
   spec: CollectionSpec,
 ): void {
-  const stream = new SseStream(res, p.explicitLimit ? p.limit : 0);
+  // Horizon's ServeStream closes after pq.Limit records: the explicit limit, else the page size 10.
+  const { stream, charge } = openStream(ctx, req, res, p.limit);
   let cursor = p.cursor;
   // A descending stream first replays its page newest-first, then follows new records.
   if (p.order === 'desc') {
@@ -278,7 +365,7 @@ function streamCollection(
       if (records.length < batch) return;
     }
   };
-  const onLedger = () => pump();
+  const onLedger = () => (charge() ? pump() : stream.error(STREAM_RATE_LIMITED));
   ctx.closer.on('ledger', onLedger);
   stream.onClose(() => ctx.closer.off('ledger', onLedger));
   pump();
@@ -361,9 +448,12 @@ function accountId(raw: string): string {
   return raw;
 }
 
+/** Horizon's isTransactionHash (internal/actions/validators.go): lowercase hex only. */
 function txHash(raw: string): string {
-  if (!/^[0-9a-f]{64}$/i.test(raw)) throw badRequest('tx_id', 'transaction hash must be 64 hex characters');
-  return raw.toLowerCase();
+  if (!/^[0-9a-f]{64}$/.test(raw)) {
+    throw badRequest('tx_id', 'Transaction hash must be a hex-encoded, lowercase SHA-256 hash');
+  }
+  return raw;
 }
 
 function ledgerSeq(raw: string): number {
@@ -418,20 +508,25 @@ function readBody(req: IncomingMessage): Promise<string> {
 /**
  * The `tx` field of a submission. As in Horizon (`getString(r, "tx")`), a missing or empty field
  * is the empty envelope, which then fails to decode: 400 `transaction_malformed`, not `bad_request`.
+ * Horizon's validateBodyType (internal/actions/submit_transaction.go) refuses any declared content
+ * type but form bodies with 415 before reading the body.
  */
 async function envelopeFrom(req: IncomingMessage): Promise<string> {
-  const body = await readBody(req);
-  if ((req.headers['content-type'] ?? '').includes('application/json')) {
-    // A localnet convenience (Horizon reads only form bodies); unreadable JSON is an unreadable envelope.
-    try {
-      const parsed = JSON.parse(body) as unknown;
-      const tx = parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>).tx : undefined;
-      return typeof tx === 'string' ? tx : '';
-    } catch {
-      return '';
-    }
+  const type = req.headers['content-type'];
+  if (
+    type !== undefined &&
+    type !== '' &&
+    !/^\s*(application\/x-www-form-urlencoded|multipart\/form-data)\s*(;|$)/i.test(type)
+  ) {
+    throw new Problem(
+      415,
+      'unsupported_media_type',
+      'Unsupported Media Type',
+      'The request has an unsupported content type. Presently, the only supported content type is ' +
+        'application/x-www-form-urlencoded.',
+    );
   }
-  return new URLSearchParams(body).get('tx') ?? '';
+  return new URLSearchParams(await readBody(req)).get('tx') ?? '';
 }
 
 function decode(ctx: HorizonContext, envelope: string): ParsedTx {
@@ -473,6 +568,12 @@ function rejection(tx: ParsedTx, o: TxOutcome): Problem {
 
 async function submitSync(ctx: HorizonContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const tx = decode(ctx, await envelopeFrom(req));
+  // Horizon's txsub (internal/txsub/system.go, Submit) answers a sequence number that cannot be
+  // valid with its canned ErrBadSequence result (fee charged 0) before asking core at all.
+  const min = tx.cond.minSeqNum;
+  if (tx.seqNum < 0n || (min !== undefined && (min < 0n || min >= tx.seqNum))) {
+    throw rejection(tx, txFailure(0n, 'txBadSeq'));
+  }
   const result = await ctx.closer.submit(tx, ctx.submitTimeoutMs);
   if (result.kind === 'timeout') {
     // stellar/go services/horizon/internal/actions/submit_transaction.go: txsub.ErrTimeout.
@@ -489,7 +590,7 @@ async function submitSync(ctx: HorizonContext, req: IncomingMessage, res: Server
   if (result.kind === 'rejected') throw rejection(tx, result.outcome);
   const row = result.row;
   if (row.successful) {
-    send(res, 200, recordText(row));
+    send(res, 200, transactionText(row, tx.envelopeHash));
     return;
   }
   throw failedProblem(row.json.envelope_xdr as string, row.json.result_xdr as string, row.resultCodes!);
@@ -533,25 +634,50 @@ async function friendbot(ctx: HorizonContext, res: ServerResponse, q: URLSearchP
   send(res, 200, recordText(r.row));
 }
 
+const ASSET_PAIR =
+  'base_asset_type={base_asset_type}&base_asset_code={base_asset_code}&base_asset_issuer={base_asset_issuer}&' +
+  'counter_asset_type={counter_asset_type}&counter_asset_code={counter_asset_code}&counter_asset_issuer={counter_asset_issuer}';
+
 function rootDocument(ctx: HorizonContext): Record<string, unknown> {
   const base = ctx.closer.baseUrl;
   const head = ctx.closer.head;
   const first = ctx.closer.history.ledgers[0];
   const t = (p: string) => ({ href: `${base}${p}`, templated: true });
   return {
+    // resourceadapter/root.go (PopulateRoot) with actions/root.go's URI templates, all of them,
+    // also for the endpoints localnet does not serve (assets, liquidity pools, trade aggregations).
     _links: {
       account: t('/accounts/{account_id}'),
       accounts: t('/accounts{?signer,sponsor,asset,liquidity_pool,cursor,limit,order}'),
       account_transactions: t('/accounts/{account_id}/transactions{?cursor,limit,order}'),
+      claimable_balances: t('/claimable_balances{?asset,sponsor,claimant,cursor,limit,order}'),
+      assets: t('/assets{?asset_code,asset_issuer,cursor,limit,order}'),
       effects: t('/effects{?cursor,limit,order}'),
       fee_stats: { href: `${base}/fee_stats` },
       friendbot: t('/friendbot{?addr}'),
       ledger: t('/ledgers/{sequence}'),
       ledgers: t('/ledgers{?cursor,limit,order}'),
+      liquidity_pools: t('/liquidity_pools{?reserves,account,cursor,limit,order}'),
+      offer: t('/offers/{offer_id}'),
+      offers: t('/offers{?selling,buying,seller,sponsor,cursor,limit,order}'),
       operation: t('/operations/{id}'),
       operations: t('/operations{?cursor,limit,order,include_failed}'),
+      order_book: t(
+        '/order_book{?selling_asset_type,selling_asset_code,selling_asset_issuer,buying_asset_type,' +
+          'buying_asset_code,buying_asset_issuer,limit}',
+      ),
       payments: t('/payments{?cursor,limit,order,include_failed}'),
-      self: { href: base },
+      self: { href: `${base}/` },
+      strict_receive_paths: t(
+        '/paths/strict-receive{?source_assets,source_account,destination_account,destination_asset_type,' +
+          'destination_asset_issuer,destination_asset_code,destination_amount}',
+      ),
+      strict_send_paths: t(
+        '/paths/strict-send{?destination_account,destination_assets,source_asset_type,source_asset_issuer,' +
+          'source_asset_code,source_amount}',
+      ),
+      trade_aggregations: t(`/trade_aggregations?${ASSET_PAIR}`),
+      trades: t(`/trades?${ASSET_PAIR}`),
       transaction: t('/transactions/{hash}'),
       transactions: t('/transactions{?cursor,limit,order}'),
     },
@@ -573,15 +699,16 @@ function feeStats(ctx: HorizonContext): Record<string, unknown> {
   return ctx.closer.feeStats.horizonJson(ctx.closer.head.sequence, BASE_FEE);
 }
 
-function streamAccount(ctx: HorizonContext, res: ServerResponse, id: string): void {
+function streamAccount(ctx: HorizonContext, req: IncomingMessage, res: ServerResponse, id: string): void {
   // Horizon's object streams stop after 10 distinct versions; the SDK then reconnects.
-  const stream = new SseStream(res, 10);
+  const { stream, charge } = openStream(ctx, req, res, 10);
   const push = () => {
     const a = ctx.closer.state.get(id);
     if (a) stream.send(String(a.lastModifiedLedger), JSON.stringify(accountJson(ctx.closer.baseUrl, a)));
   };
   const onLedger = (l: ClosedLedger) => {
-    if (l.touched.has(id)) push();
+    if (!charge()) stream.error(STREAM_RATE_LIMITED);
+    else if (l.touched.has(id)) push();
   };
   ctx.closer.on('ledger', onLedger);
   stream.onClose(() => ctx.closer.off('ledger', onLedger));
@@ -604,14 +731,15 @@ function rangeCollection(
   range: { lo: bigint; hi: bigint },
   failedViewable: boolean,
 ): CollectionSpec | undefined {
-  if (sub === 'operations')
+  if (sub === 'operations' || sub === 'payments') {
+    const index = sub === 'operations' ? h.ops : h.payments;
     return {
-      path: `${path}/operations`,
+      path: `${path}/${sub}`,
       kind: 'toid',
-      rows: failedViewable ? (p) => h.ops.view(p.includeFailed) : () => h.ops.all,
+      rows: failedViewable ? (p) => index.view(p.includeFailed) : () => index.all,
       ...range,
     };
-  if (sub === 'payments') return { path: `${path}/payments`, kind: 'toid', rows: () => h.payments, ...range };
+  }
   // Effect ids are an operation's toid times 4096 plus the effect's index.
   if (sub === 'effects')
     return {
@@ -701,7 +829,7 @@ async function route(ctx: HorizonContext, req: IncomingMessage, res: ServerRespo
       const hash = txHash(b!);
       const row = h.transaction(hash);
       if (!row) throw notFound();
-      if (seg.length === 2) return send(res, 200, recordText(row));
+      if (seg.length === 2) return send(res, 200, transactionText(row, hash));
       const range = { lo: row.key, hi: row.key + 4096n };
       const path = `/transactions/${hash}`;
       if (seg.length === 3) {
@@ -736,7 +864,11 @@ async function route(ctx: HorizonContext, req: IncomingMessage, res: ServerRespo
     }
     case 'payments':
       if (seg.length === 1)
-        return collection(ctx, req, res, q, { path: '/payments', kind: 'toid', rows: () => h.payments });
+        return collection(ctx, req, res, q, {
+          path: '/payments',
+          kind: 'toid',
+          rows: (p) => h.payments.view(p.includeFailed),
+        });
       break;
     case 'effects':
       if (seg.length === 1)
@@ -758,11 +890,15 @@ async function route(ctx: HorizonContext, req: IncomingMessage, res: ServerRespo
       const path = `/accounts/${id}`;
       if (seg.length === 2) {
         const acct = ctx.closer.state.get(id);
-        if (wantsStream(req)) return streamAccount(ctx, res, id);
+        // A stream too: Horizon's stream.Err before the preamble renders the plain 404 problem.
         if (!acct) throw notFound();
+        if (wantsStream(req)) return streamAccount(ctx, req, res, id);
         return sendJson(res, 200, accountJson(ctx.closer.baseUrl, acct));
       }
-      if (seg.length === 3) {
+      if (seg.length === 3 && ['transactions', 'operations', 'payments', 'effects'].includes(c!)) {
+        // Horizon's ForAccount looks the account up in history_accounts first: one it has never
+        // seen is 404, page or stream (db2/history/operation.go, transaction.go, effect.go).
+        if (!h.hasAccount(id) && !ctx.closer.state.get(id)) throw notFound();
         if (c === 'transactions')
           return collection(ctx, req, res, q, {
             path: `${path}/transactions`,
@@ -779,7 +915,7 @@ async function route(ctx: HorizonContext, req: IncomingMessage, res: ServerRespo
           return collection(ctx, req, res, q, {
             path: `${path}/payments`,
             kind: 'toid',
-            rows: () => h.accountPayments(id),
+            rows: (p) => h.accountPayments(id, p.includeFailed),
           });
         if (c === 'effects')
           return collection(ctx, req, res, q, {
@@ -799,6 +935,21 @@ async function route(ctx: HorizonContext, req: IncomingMessage, res: ServerRespo
   throw notFound();
 }
 
+/**
+ * Horizon's rate-limit middleware (internal/httpx/router.go): every request but a stream takes
+ * a token and gets the X-RateLimit-* headers; a limited one is 429 rate_limit_exceeded. Streams
+ * charge themselves (streamCharge). Friendbot is exempt: on the real network it is its own
+ * service, not behind Horizon's limiter. False: answered here.
+ */
+function admitRequest(ctx: HorizonContext, req: IncomingMessage, res: ServerResponse): boolean {
+  if (!ctx.rateLimiter || wantsStream(req) || (req.url ?? '').startsWith('/friendbot')) return true;
+  const r = ctx.rateLimiter.take(clientKey(req));
+  for (const [name, value] of Object.entries(rateLimitHeaders(r))) res.setHeader(name, value);
+  if (!r.limited) return true;
+  sendProblem(res, rateLimitExceeded());
+  return false;
+}
+
 /** The request listener for node:http. Never throws; every failure becomes problem JSON. */
 export function createHorizonHandler(
   ctx: HorizonContext,
@@ -809,6 +960,7 @@ export function createHorizonHandler(
       res.end();
       return;
     }
+    if (!admitRequest(ctx, req, res)) return;
     route(ctx, req, res).catch((e: unknown) => {
       if (e instanceof Problem) {
         sendProblem(res, e);

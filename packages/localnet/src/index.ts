@@ -11,6 +11,8 @@ import { createLogger, type LogLevel, type Logger } from './logger.js';
 import { createRpcHandler, RPC_PATH } from './rpc/rpc-routes.js';
 import { ONE_DAY_OF_LEDGERS, RpcLedgerStore } from './rpc/rpc-ledger-store.js';
 import { readSnapshot, writeSnapshot } from './snapshot.js';
+import { DEFAULT_STREAM_TIMEOUT_MS } from './sse.js';
+import { RateLimiter } from './rate-limiter.js';
 
 export const STANDALONE_PASSPHRASE = 'Standalone Network ; February 2017';
 
@@ -38,6 +40,25 @@ export interface LocalnetOptions {
    * operations, payments, effects and ledgers are dropped as ledgers close. Default 0 = all.
    */
   historyRetentionLedgers?: number;
+  /**
+   * DEVELOPMENT ONLY. Applies invoke_host_function calls of a classic asset's Stellar Asset Contract
+   * (`transfer(from, to, amount)`, the issuer's `mint(to, amount)`) as the SAC moves the classic
+   * balances, so clients can meet the real record shapes; see README "SAC transfers". Default false
+   * (such operations are op_not_supported). The real network also needs simulation and resource fees.
+   */
+  devSacTransfers?: boolean;
+  /** Every stream is closed with "byebye" after this (Horizon's --connection-timeout). Default 55000. */
+  streamTimeoutMs?: number;
+  /** `:heartbeat` comments on streams this often; Horizon sends none. Default 0 = off. */
+  sseHeartbeatMs?: number;
+  /**
+   * Horizon's --per-hour-rate-limit: requests per hour per client IP (GCRA, burst
+   * `rateLimitBurst`); over it 429 rate_limit_exceeded, and an open stream, charged one request
+   * per ledger, ends with `event: error`. Default 0 = no limit.
+   */
+  rateLimitPerHour?: number;
+  /** Requests a client may make at once beyond the hourly rate (Horizon's MaxBurst). Default 100. */
+  rateLimitBurst?: number;
   logLevel?: LogLevel;
   logger?: Logger;
 }
@@ -103,6 +124,7 @@ export async function start(options: LocalnetOptions = {}): Promise<Localnet> {
     networkPassphrase,
     baseUrl: url,
     maxOperationsPerLedger: options.maxOperationsPerLedger ?? 10_000,
+    devSacTransfers: options.devSacTransfers ?? false,
     beforeClose: (_c, lc) => hooks.friendbot?.buildBatch(lc) ?? null,
   });
   const friendbot = new Friendbot(closer, networkPassphrase, friendbotAmount);
@@ -113,6 +135,8 @@ export async function start(options: LocalnetOptions = {}): Promise<Localnet> {
   if (restored) {
     for (const a of restored.accounts) closer.state.put(a);
     for (const b of restored.claimableBalances) closer.state.claimableBalances.set(b.id, b);
+    for (const o of restored.offers) closer.state.offers.set(o.id, o);
+    closer.state.idPool = restored.idPool;
     closer.restoreHead(restored.head);
     log.info('restored snapshot', {
       file: snapshotFile,
@@ -128,6 +152,13 @@ export async function start(options: LocalnetOptions = {}): Promise<Localnet> {
     friendbot,
     networkPassphrase,
     submitTimeoutMs: options.submitTimeoutMs ?? 30_000,
+    sse: {
+      timeoutMs: options.streamTimeoutMs ?? DEFAULT_STREAM_TIMEOUT_MS,
+      heartbeatMs: options.sseHeartbeatMs ?? 0,
+    },
+    ...(options.rateLimitPerHour
+      ? { rateLimiter: new RateLimiter(options.rateLimitPerHour, options.rateLimitBurst) }
+      : {}),
     log,
   });
   const rpcStore = new RpcLedgerStore(
@@ -215,3 +246,4 @@ export type { ClosedLedger, LedgerHead, SubmitResult } from './ledger-closer.js'
 export { formatAmount, parseAmount } from './amount.js';
 export { toid } from './toid.js';
 export type { LogLevel, Logger } from './logger.js';
+export { sacMintOperation, sacTransferOperation } from './sac-operations.js';

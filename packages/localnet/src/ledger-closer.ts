@@ -7,14 +7,23 @@
 // submitters and streams about the new ledger.
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { Keypair, xdr } from '@stellar/stellar-sdk';
+import { Asset, Keypair, xdr } from '@stellar/stellar-sdk';
 import { BASE_FEE, BASE_RESERVE, LedgerState, TOTAL_COINS, newAccount } from './ledger-state.js';
 import { HistoryStore, type OpRow, type TxRow } from './history-store.js';
 import { effectJson, isPaymentType, ledgerJson, operationJson, transactionJson } from './horizon-json.js';
-import { effectAccountRef } from './muxed-fields.js';
-import { minimalMetaXdr, type TxOutcome } from './result-xdr.js';
-import { FeeStatsWindow, declaredFee, pricedOperations } from './fee-stats.js';
+import { effectAccountRef, withTradeSellerMuxed } from './muxed-fields.js';
+import { minimalMetaXdr, txFailure, type TxOutcome } from './result-xdr.js';
+import {
+  FeeStatsWindow,
+  betterFee,
+  compareRates,
+  declaredFee,
+  feeRate,
+  pricedOperations,
+  type FeeRate,
+} from './fee-stats.js';
 import { toid } from './toid.js';
+import type { SacContext } from './sac-transfer-appliers.js';
 import { applyTransaction, checkValid, type LedgerContext } from './transaction-validator.js';
 import { networkId, type ParsedTx } from './xdr-decode.js';
 
@@ -31,6 +40,11 @@ export type SubmitResult =
  */
 export const QUEUE_TIMEOUT_LEDGERS = 4;
 export const QUEUE_BAN_LEDGERS = 10;
+/**
+ * stellar-core's TRANSACTION_QUEUE_SIZE_MULTIPLIER (src/main/Config.cpp): the queue holds this
+ * many ledgers' worth of operations; past that a transaction must evict cheaper ones or is refused.
+ */
+export const QUEUE_SIZE_MULTIPLIER = 2;
 
 interface Pending {
   tx: ParsedTx;
@@ -58,6 +72,8 @@ export interface LedgerCloserOptions {
   baseUrl: string;
   /** Operations per ledger before further transactions wait for the next one. */
   maxOperationsPerLedger: number;
+  /** Dev only: apply invoke_host_function calls of a classic asset's SAC (sac-transfer-appliers.ts). */
+  devSacTransfers?: boolean;
   /** Called just before a ledger is assembled, to contribute transactions first (friendbot). */
   beforeClose?: (closer: LedgerCloser, lc: LedgerContext) => ParsedTx | null;
   now?: () => number;
@@ -66,6 +82,24 @@ export interface LedgerCloserOptions {
 export interface AsyncSubmitStatus {
   status: 'PENDING' | 'DUPLICATE' | 'ERROR' | 'TRY_AGAIN_LATER';
   outcome?: TxOutcome;
+}
+
+/** Contract ids of the classic assets' SACs, computed once per asset. */
+function sacContext(passphrase: string): SacContext {
+  const ids = new Map<string, string>();
+  return {
+    contractIdOf(asset) {
+      const key = asset.type === 'native' ? 'native' : `${asset.code}:${asset.issuer}`;
+      let id = ids.get(key);
+      if (id === undefined) {
+        id = (asset.type === 'native' ? Asset.native() : new Asset(asset.code, asset.issuer)).contractId(
+          passphrase,
+        );
+        ids.set(key, id);
+      }
+      return id;
+    },
+  };
 }
 
 function zeroHash(): Buffer {
@@ -87,6 +121,7 @@ export class LedgerCloser extends EventEmitter {
   /** Synchronous submitters waiting for a hash to be applied (or rejected at close). */
   private readonly watchers = new Map<string, ((r: SubmitResult) => void)[]>();
   private readonly now: () => number;
+  private readonly sac?: SacContext;
 
   constructor(private readonly options: LedgerCloserOptions) {
     super();
@@ -94,6 +129,7 @@ export class LedgerCloser extends EventEmitter {
     this.networkId = networkId(options.networkPassphrase);
     this.root = Keypair.master(options.networkPassphrase);
     this.now = options.now ?? (() => Math.floor(Date.now() / 1000));
+    if (options.devSacTransfers) this.sac = sacContext(options.networkPassphrase);
     this.head = {
       sequence: 0,
       closeTime: 0,
@@ -122,7 +158,11 @@ export class LedgerCloser extends EventEmitter {
 
   /** Next ledger's context, used for validating at submission time. */
   nextContext(): LedgerContext {
-    return { ledger: this.head.sequence + 1, closeTime: Math.max(this.now(), this.head.closeTime) };
+    return {
+      ledger: this.head.sequence + 1,
+      closeTime: Math.max(this.now(), this.head.closeTime),
+      ...(this.sac ? { sac: this.sac } : {}),
+    };
   }
 
   hasQueued(source: string): boolean {
@@ -166,10 +206,52 @@ export class LedgerCloser extends EventEmitter {
     if (this.isBanned(tx.envelopeHash)) return { status: 'TRY_AGAIN_LATER' };
     if (this.pendingByHash.has(tx.envelopeHash)) return { status: 'DUPLICATE' };
     if (this.hasQueued(tx.source.account)) return { status: 'TRY_AGAIN_LATER' };
+    const full = this.makeRoom(tx);
+    if (full) return full;
     const invalid = checkValid(tx, this.state, this.nextContext());
     if (invalid) return { status: 'ERROR', outcome: invalid };
     this.enqueue(tx);
     return { status: 'PENDING' };
+  }
+
+  /**
+   * stellar-core's TxQueueLimiter::canAddTx: the queue holds QUEUE_SIZE_MULTIPLIER ledgers of
+   * operations. A transaction that does not fit evicts the cheapest queued ones if its fee rate
+   * beats each of them strictly (they are banned, as core bans them); otherwise it is banned and
+   * refused with txINSUFFICIENT_FEE whose fee_charged is the least fee that would have won.
+   * (Core's rule that a newcomer must also beat bids evicted since the last close cannot bite
+   * here: localnet's queue frees room only at a close.) Null: it fits.
+   */
+  private makeRoom(tx: ParsedTx): AsyncSubmitStatus | null {
+    const limit = QUEUE_SIZE_MULTIPLIER * this.options.maxOperationsPerLedger;
+    const bid = feeRate(tx);
+    const refuse = (ref: FeeRate): AsyncSubmitStatus => {
+      this.banned.set(tx.envelopeHash, this.head.sequence + QUEUE_BAN_LEDGERS);
+      return { status: 'ERROR', outcome: txFailure(betterFee(ref, bid.ops), 'txInsufficientFee') };
+    };
+    const size = tx.operations.length;
+    let queued = this.queue.reduce((n, p) => n + p.tx.operations.length, 0);
+    if (queued + size <= limit) return null;
+    if (size > limit) return { status: 'TRY_AGAIN_LATER' };
+    // Cheapest first; among equal bids the newest goes first.
+    const cheapest = this.queue
+      .map((p, i) => ({ p, i }))
+      .sort((a, b) => compareRates(feeRate(a.p.tx), feeRate(b.p.tx)) || b.i - a.i)
+      .map((x) => x.p);
+    const evict: Pending[] = [];
+    for (const p of cheapest) {
+      if (queued + size <= limit) break;
+      if (compareRates(bid, feeRate(p.tx)) <= 0) return refuse(feeRate(p.tx));
+      evict.push(p);
+      queued -= p.tx.operations.length;
+    }
+    for (const p of evict) {
+      this.dequeue(p);
+      this.banned.set(p.tx.envelopeHash, this.head.sequence + QUEUE_BAN_LEDGERS);
+    }
+    const gone = new Set(evict);
+    this.queue = this.queue.filter((p) => !gone.has(p));
+    return null;
   }
 
   /**
@@ -224,12 +306,8 @@ export class LedgerCloser extends EventEmitter {
     const remaining = new Set<Pending>();
     let surged = false;
     // Highest fee per operation first (cross-multiplied, so no rounding); sort is stable.
-    const rate = (p: Pending) => ({ fee: declaredFee(p.tx), ops: pricedOperations(p.tx) });
-    const byRate = [...this.queue].sort((a, b) => {
-      const [x, y] = [rate(a), rate(b)];
-      const d = y.fee * x.ops - x.fee * y.ops;
-      return d > 0n ? 1 : d < 0n ? -1 : 0;
-    });
+    const rate = (p: Pending) => feeRate(p.tx);
+    const byRate = [...this.queue].sort((a, b) => compareRates(rate(b), rate(a)));
     let lowest: bigint | undefined;
     for (const p of byRate) {
       const src = p.tx.source.account;
@@ -261,7 +339,7 @@ export class LedgerCloser extends EventEmitter {
     const chargedPerOp: bigint[] = [];
     const maxPerOp: bigint[] = [];
     for (const p of selected) {
-      const invalid = checkValid(p.tx, this.state, lc);
+      const invalid = checkValid(p.tx, this.state, lc, 'close');
       if (invalid) {
         results.push([p, { kind: 'rejected', outcome: invalid, tx: p.tx }]);
         continue;
@@ -325,6 +403,7 @@ export class LedgerCloser extends EventEmitter {
       pagingToken,
       json,
       hash: tx.envelopeHash,
+      ...(tx.feeBump ? { innerHash: tx.hash.toString('hex') } : {}),
       ledger: lc.ledger,
       successful: o.successful,
       ...(o.successful ? {} : { resultCodes: resultCodes(o) }),
@@ -338,8 +417,13 @@ export class LedgerCloser extends EventEmitter {
         key: opKey,
         pagingToken: id,
         successful: o.successful,
-        isPayment: isPaymentType(op.typeName),
+        // An invoke_host_function is a payment when it moved a classic asset (IsPayment in Horizon).
+        isPayment:
+          isPaymentType(op.typeName) || (o.successful && Array.isArray(a.details.asset_balance_changes)),
         txHash: tx.envelopeHash,
+        ...(typeof a.details.authorizedAfter === 'boolean'
+          ? { authorizedAfter: a.details.authorizedAfter }
+          : {}),
         json: operationJson({
           base,
           op,
@@ -353,7 +437,14 @@ export class LedgerCloser extends EventEmitter {
         effects: a.effects.map((e, j) => ({
           key: opKey * 4096n + BigInt(j + 1),
           pagingToken: `${id}-${j + 1}`,
-          json: effectJson(base, id, j + 1, e, lc.closeTime, effectAccountRef(op, op.source ?? tx.source, e)),
+          json: effectJson(
+            base,
+            id,
+            j + 1,
+            withTradeSellerMuxed(op.source ?? tx.source, e),
+            lc.closeTime,
+            effectAccountRef(op, op.source ?? tx.source, e),
+          ),
         })),
       };
       this.history.addOperation(opRow, a.participants);

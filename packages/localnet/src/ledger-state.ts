@@ -68,7 +68,10 @@ export interface AccountEntry {
   id: string;
   balance: bigint;
   seqNum: bigint;
-  /** Ledger and close time at which seqNum last changed (for minSeqAge / minSeqLedgerGap). */
+  /**
+   * Ledger and close time at which seqNum last changed (for minSeqAge / minSeqLedgerGap); both 0
+   * while it never has, as core's AccountEntryExtensionV3 is absent until then.
+   */
   seqLedger: number;
   seqTime: number;
   numSubEntries: number;
@@ -119,8 +122,8 @@ export function newAccount(
     id,
     balance,
     seqNum,
-    seqLedger: ledger,
-    seqTime: time,
+    seqLedger: 0,
+    seqTime: 0,
     numSubEntries: 0,
     numSponsoring: 0,
     flags: 0,
@@ -141,6 +144,42 @@ function cloneAccount(a: AccountEntry): AccountEntry {
   const trustlines = new Map<string, TrustLine>();
   for (const [k, t] of a.trustlines) trustlines.set(k, { ...t });
   return { ...a, signers: a.signers.map((s) => ({ ...s })), data: new Map(a.data), trustlines };
+}
+
+/**
+ * Whether the AccountEntry itself differs. Trustlines and data entries are ledger entries of their
+ * own in stellar-core, so changing only them leaves the account's lastModifiedLedgerSeq alone.
+ */
+function accountEntryChanged(a: AccountEntry, b: AccountEntry): boolean {
+  const scalar: (keyof AccountEntry)[] = [
+    'balance',
+    'seqNum',
+    'seqLedger',
+    'seqTime',
+    'numSubEntries',
+    'numSponsoring',
+    'flags',
+    'homeDomain',
+    'inflationDest',
+    'masterWeight',
+    'lowThreshold',
+    'medThreshold',
+    'highThreshold',
+    'buyingLiabilities',
+    'sellingLiabilities',
+  ];
+  if (scalar.some((k) => (a[k] ?? 0n) !== (b[k] ?? 0n))) return true;
+  return JSON.stringify(a.signers) !== JSON.stringify(b.signers);
+}
+
+function trustLineChanged(a: TrustLine, b: TrustLine): boolean {
+  return (
+    a.balance !== b.balance ||
+    a.limit !== b.limit ||
+    a.flags !== b.flags ||
+    (a.buyingLiabilities ?? 0n) !== (b.buyingLiabilities ?? 0n) ||
+    (a.sellingLiabilities ?? 0n) !== (b.sellingLiabilities ?? 0n)
+  );
 }
 
 /** Read access shared by the ledger and its overlays. */
@@ -274,8 +313,15 @@ export class LedgerTxn implements AccountReader, OfferReader {
       if (entry === null) {
         this.state.accounts.delete(id);
       } else {
-        entry.lastModifiedLedger = ledger;
-        entry.lastModifiedTime = closeTime;
+        const base = this.state.accounts.get(id);
+        if (!base || accountEntryChanged(base, entry)) {
+          entry.lastModifiedLedger = ledger;
+          entry.lastModifiedTime = closeTime;
+        }
+        for (const [key, tl] of entry.trustlines) {
+          const before = base?.trustlines.get(key);
+          if (!before || trustLineChanged(before, tl)) tl.lastModifiedLedger = ledger;
+        }
         this.state.accounts.set(id, entry);
       }
     }

@@ -24,6 +24,12 @@ Options:
   --max-ops-per-ledger <n>    operations per ledger; further transactions wait    [default: 10000]
   --rpc-retention <n>         ledgers Stellar RPC (POST /rpc) keeps               [default: 17280]
   --history-retention <n>     ledgers of Horizon history kept (0 = all)           [default: 0]
+  --dev-sac-transfers         DEVELOPMENT ONLY: apply SAC transfer/mint calls of
+                              classic assets (see README "SAC transfers")         [default: off]
+  --connection-timeout <dur>  streams end with "byebye" after this (Horizon's flag) [default: 55s]
+  --sse-heartbeat <dur>       ":heartbeat" comments on streams (Horizon: none)    [default: off]
+  --per-hour-rate-limit <n>   requests per hour per client IP, then 429 (0 = off) [default: 0]
+  --rate-limit-burst <n>      requests at once beyond the hourly rate             [default: 100]
   --log-level <level>         silent | error | warn | info | debug                [default: info]
   -h, --help                  show this help and exit
 
@@ -83,6 +89,21 @@ function parseArgs(argv: string[]): LocalnetOptions | 'help' {
         break;
       case '--history-retention':
         opts.historyRetentionLedgers = int(value());
+        break;
+      case '--dev-sac-transfers':
+        opts.devSacTransfers = true;
+        break;
+      case '--connection-timeout':
+        opts.streamTimeoutMs = parseDuration(value());
+        break;
+      case '--sse-heartbeat':
+        opts.sseHeartbeatMs = parseDuration(value());
+        break;
+      case '--per-hour-rate-limit':
+        opts.rateLimitPerHour = int(value());
+        break;
+      case '--rate-limit-burst':
+        opts.rateLimitBurst = int(value());
         break;
       case '--log-level': {
         const v = value();

@@ -27,8 +27,19 @@ export function accountFields(ref: AccountRef, name: string): Record<string, unk
  * create_account makes, trustors) are recorded unmuxed.
  */
 export function effectAccountRef(op: ParsedOp, source: AccountRef, e: EffectRecord): AccountRef | undefined {
+  if (e.muxed) return e.muxed;
   if (e.type === 'account_credited' && 'destination' in op && typeof op.destination === 'object') {
     return op.destination;
   }
   return e.account === source.account ? source : undefined;
+}
+
+/**
+ * A trade effect on the maker names the taker (the operation's source) as `seller`, with its muxed
+ * form when it was muxed: effects_processor.go tradeDetails, addAccountAndMuxedAccountDetails(sd,
+ * buyer, "seller"). The taker's own effect is muxed through effectAccountRef.
+ */
+export function withTradeSellerMuxed(source: AccountRef, e: EffectRecord): EffectRecord {
+  if (e.type !== 'trade' || e.account === source.account || e.fields.seller !== source.account) return e;
+  return { ...e, fields: { ...e.fields, ...muxedFields(source, 'seller') } };
 }

@@ -28,15 +28,18 @@ import {
   type TrustLine,
 } from './ledger-state.js';
 import { manageOffer, pathPayment } from './offer-appliers.js';
-import type { Claim } from './offer-exchange.js';
+import { eraseOffer, offerLiabilitiesOnSeller, sameAsset, type Claim } from './offer-exchange.js';
 import { opNotSupported, opResult, opSuccess, type OpOutcome } from './result-xdr.js';
 import type { Threshold } from './signature-checker.js';
-import type { Asset, ParsedOp } from './xdr-decode.js';
+import { invokeHostFunction, type SacContext } from './sac-transfer-appliers.js';
+import type { AccountRef, Asset, ParsedOp } from './xdr-decode.js';
 
 export interface EffectRecord {
   type: string;
   account: string;
   fields: Record<string, unknown>;
+  /** The account as the operation spelled it (M…), when no envelope field says so (SAC transfers). */
+  muxed?: AccountRef;
 }
 
 export interface ApplyContext {
@@ -52,6 +55,8 @@ export interface ApplyContext {
   details: Record<string, unknown>;
   /** Offers crossed (for /trades) and the taker's offer left on the book, if any. */
   trade?: { claims: Claim[]; buyOfferId?: bigint };
+  /** Present only with the dev-only SAC transfers (LocalnetOptions.devSacTransfers). */
+  sac?: SacContext;
 }
 
 /** Threshold level an operation needs from its source account's signers. */
@@ -287,20 +292,55 @@ function changeTrust(
   return opSuccess('changeTrust');
 }
 
-function flagsEffect(ctx: ApplyContext, issuer: string, trustor: string, tl: TrustLine): void {
-  ctx.effects.push({
-    type: 'trustline_flags_updated',
-    account: issuer,
-    fields: {
-      asset_type: tl.type,
-      asset_code: tl.code,
-      asset_issuer: tl.issuer,
-      trustor,
-      authorized_flag: (tl.flags & TL_AUTHORIZED) !== 0,
-      authorized_to_maintain_liabilites_flag: (tl.flags & TL_AUTHORIZED_TO_MAINTAIN_LIABILITIES) !== 0,
-      clawback_enabled_flag: (tl.flags & TL_CLAWBACK_ENABLED) !== 0,
-    },
-  });
+const TL_AUTH_FLAGS = TL_AUTHORIZED | TL_AUTHORIZED_TO_MAINTAIN_LIABILITIES;
+
+/**
+ * Horizon's addTrustLineFlagsEffect: a trustline_flags_updated effect naming only the flags the
+ * operation set (true) or cleared (false). Horizon stores the maintain-liabilities flag under
+ * `authorized_to_maintain_liabilites` while its resource reads `…_flag`, so that one never shows.
+ */
+function flagsEffect(
+  ctx: ApplyContext,
+  issuer: string,
+  trustor: string,
+  tl: TrustLine,
+  set: number,
+  clear: number,
+) {
+  const fields: Record<string, unknown> = {
+    asset_type: tl.type,
+    asset_code: tl.code,
+    asset_issuer: tl.issuer,
+    trustor,
+  };
+  for (const [flags, value] of [
+    [set, true],
+    [clear, false],
+  ] as const) {
+    if ((flags & TL_AUTHORIZED) !== 0) fields.authorized_flag = value;
+    if ((flags & TL_CLAWBACK_ENABLED) !== 0) fields.clawback_enabled_flag = value;
+  }
+  ctx.effects.push({ type: 'trustline_flags_updated', account: issuer, fields });
+}
+
+/**
+ * Sets a trustline's flags as TrustFlagsOpFrameBase::doApply does: a line that loses even the
+ * authorization to maintain liabilities loses every offer of its owner buying or selling that
+ * asset (removeOffersByAccountAndAsset), releasing their liabilities and subentries.
+ */
+function setLineFlags(ctx: ApplyContext, trustor: AccountEntry, tl: TrustLine, next: number): void {
+  if ((tl.flags & TL_AUTH_FLAGS) !== 0 && (next & TL_AUTH_FLAGS) === 0) {
+    const asset: Asset = { type: tl.type, code: tl.code, issuer: tl.issuer };
+    for (const o of [...ctx.txn.allOffers()]) {
+      if (o.seller !== trustor.id || !(sameAsset(o.selling, asset) || sameAsset(o.buying, asset))) continue;
+      offerLiabilitiesOnSeller(trustor, o, -1n);
+      eraseOffer(ctx.txn, trustor, o.id);
+    }
+  }
+  tl.flags = next;
+  tl.lastModifiedLedger = ctx.ledger;
+  // For the CAP-67 set_authorized event, which carries the line's state after the operation.
+  ctx.details.authorizedAfter = (next & TL_AUTHORIZED) !== 0;
 }
 
 function allowTrust(op: ParsedOp & { type: 'allow_trust' }, sourceId: string, ctx: ApplyContext): OpOutcome {
@@ -308,19 +348,25 @@ function allowTrust(op: ParsedOp & { type: 'allow_trust' }, sourceId: string, ct
   if (op.authorize > 2 || !/^[A-Za-z0-9]{1,12}$/.test(op.assetCode))
     return opResult('allowTrust', 'Malformed');
   if (op.trustor === sourceId) return opResult('allowTrust', 'SelfNotAllowed');
-  const issuer = ctx.txn.get(sourceId)!;
+  // AllowTrustOpFrame::isAuthRevocationValid runs before the trustline is even loaded.
+  const revocable = (ctx.txn.get(sourceId)!.flags & AUTH_REVOCABLE) !== 0;
+  if (!revocable && op.authorize === 0) return opResult('allowTrust', 'CantRevoke');
   const trustor = ctx.txn.load(op.trustor);
   const tl = trustor?.trustlines.get(trustlineKey(op.assetCode, sourceId));
   if (!trustor || !tl) return opResult('allowTrust', 'NoTrustLine');
-  const wasAuthorized = (tl.flags & (TL_AUTHORIZED | TL_AUTHORIZED_TO_MAINTAIN_LIABILITIES)) !== 0;
-  const revoking = op.authorize === 0 || (op.authorize === 2 && (tl.flags & TL_AUTHORIZED) !== 0);
-  if (revoking && wasAuthorized && (issuer.flags & AUTH_REVOCABLE) === 0)
+  if (!revocable && (tl.flags & TL_AUTHORIZED) !== 0 && op.authorize === 2)
     return opResult('allowTrust', 'CantRevoke');
-  tl.flags =
-    (tl.flags & TL_CLAWBACK_ENABLED) |
-    (op.authorize === 1 ? TL_AUTHORIZED : op.authorize === 2 ? TL_AUTHORIZED_TO_MAINTAIN_LIABILITIES : 0);
-  tl.lastModifiedLedger = ctx.ledger;
-  flagsEffect(ctx, sourceId, op.trustor, tl);
+  setLineFlags(ctx, trustor, tl, (tl.flags & ~TL_AUTH_FLAGS) | op.authorize);
+  // Horizon's addAllowTrustEffects: the legacy effect, then trustline_flags_updated.
+  const legacy = { trustor: op.trustor, asset_type: tl.type, asset_code: tl.code };
+  const kind = [
+    'trustline_deauthorized',
+    'trustline_authorized',
+    'trustline_authorized_to_maintain_liabilities',
+  ];
+  ctx.effects.push({ type: kind[op.authorize]!, account: sourceId, fields: legacy });
+  if (op.authorize === 0) flagsEffect(ctx, sourceId, op.trustor, tl, 0, TL_AUTH_FLAGS);
+  else flagsEffect(ctx, sourceId, op.trustor, tl, op.authorize, 0);
   return opSuccess('allowTrust');
 }
 
@@ -338,8 +384,7 @@ function setTrustLineFlags(
     (op.setFlags & op.clearFlags) !== 0 ||
     ((op.setFlags | op.clearFlags) & ~known) !== 0 ||
     (op.setFlags & TL_CLAWBACK_ENABLED) !== 0 ||
-    (op.setFlags & (TL_AUTHORIZED | TL_AUTHORIZED_TO_MAINTAIN_LIABILITIES)) ===
-      (TL_AUTHORIZED | TL_AUTHORIZED_TO_MAINTAIN_LIABILITIES)
+    (op.setFlags & TL_AUTH_FLAGS) === TL_AUTH_FLAGS
   ) {
     return opResult('setTrustLineFlags', 'Malformed');
   }
@@ -350,20 +395,72 @@ function setTrustLineFlags(
   const next = (tl.flags & ~op.clearFlags) | op.setFlags;
   const lostAuth =
     ((tl.flags & TL_AUTHORIZED) !== 0 && (next & TL_AUTHORIZED) === 0) ||
-    ((tl.flags & TL_AUTHORIZED_TO_MAINTAIN_LIABILITIES) !== 0 &&
-      (next & (TL_AUTHORIZED | TL_AUTHORIZED_TO_MAINTAIN_LIABILITIES)) === 0);
+    ((tl.flags & TL_AUTHORIZED_TO_MAINTAIN_LIABILITIES) !== 0 && (next & TL_AUTH_FLAGS) === 0);
   if (lostAuth && (issuer.flags & AUTH_REVOCABLE) === 0) return opResult('setTrustLineFlags', 'CantRevoke');
-  if ((next & TL_AUTHORIZED) !== 0 && (next & TL_AUTHORIZED_TO_MAINTAIN_LIABILITIES) !== 0) {
+  if ((next & TL_AUTH_FLAGS) === TL_AUTH_FLAGS) {
     return opResult('setTrustLineFlags', 'InvalidState');
   }
-  tl.flags = next;
-  tl.lastModifiedLedger = ctx.ledger;
-  flagsEffect(ctx, sourceId, op.trustor, tl);
+  setLineFlags(ctx, trustor, tl, next);
+  flagsEffect(ctx, sourceId, op.trustor, tl, op.setFlags, op.clearFlags);
   return opSuccess('setTrustLineFlags');
+}
+
+/** AccountEntry.SignerSummary: the master key while its weight is above 0, then every signer. */
+function signerSummary(a: AccountEntry): Map<string, number> {
+  const m = new Map<string, number>();
+  if (a.masterWeight > 0) m.set(a.id, a.masterWeight);
+  for (const s of a.signers) m.set(s.key, s.weight);
+  return m;
+}
+
+/**
+ * Horizon's addSetOptionsEffects, in its order: home domain, thresholds (only those the operation
+ * names; the resource renders an absent one as 0), flags (those set true, cleared false; the
+ * resource only knows auth_required_flag, as it reads `auth_revokable_flag` where the processor
+ * writes `auth_revocable_flag`), inflation destination, then the signer diff: removed/updated in
+ * the sorted old keys, created in the sorted new keys.
+ */
+function setOptionsEffects(
+  op: ParsedOp & { type: 'set_options' },
+  sourceId: string,
+  before: Map<string, number>,
+  after: Map<string, number>,
+  ctx: ApplyContext,
+): void {
+  const push = (type: string, fields: Record<string, unknown>) =>
+    ctx.effects.push({ type, account: sourceId, fields });
+  if (op.homeDomain !== undefined) push('account_home_domain_updated', { home_domain: op.homeDomain });
+  if ([op.lowThreshold, op.medThreshold, op.highThreshold].some((t) => t !== undefined)) {
+    push('account_thresholds_updated', {
+      low_threshold: op.lowThreshold ?? 0,
+      med_threshold: op.medThreshold ?? 0,
+      high_threshold: op.highThreshold ?? 0,
+    });
+  }
+  const named = (op.setFlags ?? 0) | (op.clearFlags ?? 0);
+  if ((named & ACCOUNT_FLAGS_MASK) !== 0) {
+    const fields: Record<string, unknown> = {};
+    if ((op.setFlags ?? 0) & AUTH_REQUIRED) fields.auth_required_flag = true;
+    if ((op.clearFlags ?? 0) & AUTH_REQUIRED) fields.auth_required_flag = false;
+    push('account_flags_updated', fields);
+  }
+  if (op.inflationDest !== undefined) {
+    push('account_inflation_destination_updated', { inflation_destination: op.inflationDest });
+  }
+  const sorted = (m: Map<string, number>) => [...m.keys()].sort();
+  for (const key of sorted(before)) {
+    const weight = after.get(key);
+    if (weight === undefined) push('signer_removed', { weight: 0, public_key: key, key: '' });
+    else if (weight !== before.get(key)) push('signer_updated', { weight, public_key: key, key: '' });
+  }
+  for (const key of sorted(after)) {
+    if (!before.has(key)) push('signer_created', { weight: after.get(key), public_key: key, key: '' });
+  }
 }
 
 function setOptions(op: ParsedOp & { type: 'set_options' }, sourceId: string, ctx: ApplyContext): OpOutcome {
   const src = ctx.txn.load(sourceId)!;
+  const before = signerSummary(src);
   for (const t of [op.masterWeight, op.lowThreshold, op.medThreshold, op.highThreshold]) {
     if (t !== undefined && t > 255) return opResult('setOptions', 'ThresholdOutOfRange');
   }
@@ -390,45 +487,12 @@ function setOptions(op: ParsedOp & { type: 'set_options' }, sourceId: string, ct
       return opResult('setOptions', 'AuthRevocableRequired');
     }
     src.flags = flags;
-    ctx.effects.push({
-      type: 'account_flags_updated',
-      account: sourceId,
-      fields: {
-        auth_required_flag: (flags & AUTH_REQUIRED) !== 0,
-        auth_revokable_flag: (flags & AUTH_REVOCABLE) !== 0,
-      },
-    });
   }
-  if (op.homeDomain !== undefined) {
-    src.homeDomain = op.homeDomain;
-    ctx.effects.push({
-      type: 'account_home_domain_updated',
-      account: sourceId,
-      fields: { home_domain: op.homeDomain },
-    });
-  }
+  if (op.homeDomain !== undefined) src.homeDomain = op.homeDomain;
   if (op.masterWeight !== undefined) src.masterWeight = op.masterWeight;
   if (op.lowThreshold !== undefined) src.lowThreshold = op.lowThreshold;
   if (op.medThreshold !== undefined) src.medThreshold = op.medThreshold;
   if (op.highThreshold !== undefined) src.highThreshold = op.highThreshold;
-  if ([op.lowThreshold, op.medThreshold, op.highThreshold].some((t) => t !== undefined)) {
-    ctx.effects.push({
-      type: 'account_thresholds_updated',
-      account: sourceId,
-      fields: {
-        low_threshold: src.lowThreshold,
-        med_threshold: src.medThreshold,
-        high_threshold: src.highThreshold,
-      },
-    });
-  }
-  if (op.masterWeight !== undefined) {
-    ctx.effects.push({
-      type: op.masterWeight === 0 ? 'signer_removed' : 'signer_updated',
-      account: sourceId,
-      fields: { weight: op.masterWeight, public_key: sourceId, key: '' },
-    });
-  }
   if (op.signer && op.signer.key !== null) {
     const key = op.signer.key;
     ctx.participants.add(key.startsWith('G') ? key : sourceId);
@@ -437,32 +501,18 @@ function setOptions(op: ParsedOp & { type: 'set_options' }, sourceId: string, ct
       if (idx >= 0) {
         src.signers.splice(idx, 1);
         src.numSubEntries -= 1;
-        ctx.effects.push({
-          type: 'signer_removed',
-          account: sourceId,
-          fields: { weight: 0, public_key: key, key: '' },
-        });
       }
     } else if (idx >= 0) {
       src.signers[idx]!.weight = op.signer.weight;
-      ctx.effects.push({
-        type: 'signer_updated',
-        account: sourceId,
-        fields: { weight: op.signer.weight, public_key: key, key: '' },
-      });
     } else {
       if (src.signers.length >= MAX_SIGNERS) return opResult('setOptions', 'TooManySigners');
       if (src.balance < minBalance(src, 1)) return opResult('setOptions', 'LowReserve');
       src.signers.push({ key, weight: op.signer.weight });
       src.signers.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
       src.numSubEntries += 1;
-      ctx.effects.push({
-        type: 'signer_created',
-        account: sourceId,
-        fields: { weight: op.signer.weight, public_key: key, key: '' },
-      });
     }
   }
+  setOptionsEffects(op, sourceId, before, signerSummary(src), ctx);
   return opSuccess('setOptions');
 }
 
@@ -583,6 +633,8 @@ export function applyOperation(op: ParsedOp, sourceId: string, ctx: ApplyContext
       return claimClaimableBalance(op, sourceId, ctx);
     case 'clawback_claimable_balance':
       return clawbackClaimableBalance(op, sourceId, ctx);
+    case 'invoke_host_function':
+      return ctx.sac ? invokeHostFunction(op, sourceId, ctx) : opNotSupported();
     default:
       return opNotSupported();
   }

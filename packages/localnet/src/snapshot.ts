@@ -1,5 +1,5 @@
-// Snapshot file: the ledger head, every account entry and every claimable balance as JSON
-// (BigInts as strings, claim predicates as base64 XDR), written
+// Snapshot file: the ledger head, every account entry, every offer (with the header's offer id
+// pool) and every claimable balance as JSON (BigInts as strings, claim predicates as base64 XDR), written
 // atomically (temp file + rename). History (transactions, operations, effects) is not kept: a
 // restarted localnet has the same accounts, balances and sequence numbers and continues the
 // ledger sequence, but its history starts at the restored ledger.
@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { xdr } from '@stellar/stellar-sdk';
 import type { ClaimableBalanceEntry } from './claimable-balances.js';
-import type { AccountEntry, LedgerState } from './ledger-state.js';
+import type { AccountEntry, LedgerState, OfferEntry } from './ledger-state.js';
 import type { LedgerHead } from './ledger-closer.js';
 
 const VERSION = 1;
@@ -19,7 +19,25 @@ interface SnapshotFile {
   accounts: Record<string, unknown>[];
   /** Absent in snapshots written before claimable balances existed. */
   claimableBalances?: Record<string, unknown>[];
+  /** Absent in snapshots written before offers were kept (their liabilities were not kept either). */
+  offers?: Record<string, unknown>[];
+  idPool?: string;
 }
+
+function offerToJson(o: OfferEntry): Record<string, unknown> {
+  return { ...o, id: o.id.toString(), amount: o.amount.toString() };
+}
+
+function offerFromJson(j: Record<string, unknown>): OfferEntry {
+  const o = j as unknown as OfferEntry & { id: string; amount: string };
+  return { ...o, id: BigInt(o.id), amount: BigInt(o.amount) };
+}
+
+const bigints = (o: Record<string, unknown>, keys: string[]) => {
+  const out = { ...o };
+  for (const k of keys) if (out[k] !== undefined) out[k] = String(out[k] as bigint);
+  return out;
+};
 
 function balanceToJson(b: ClaimableBalanceEntry): Record<string, unknown> {
   return {
@@ -47,11 +65,9 @@ function balanceFromJson(j: Record<string, unknown>): ClaimableBalanceEntry {
   };
 }
 
-function accountToJson(entry: AccountEntry): Record<string, unknown> {
-  // Offers are not snapshotted, so neither are the liabilities they hold.
-  const { buyingLiabilities: _b, sellingLiabilities: _s, ...a } = entry;
+function accountToJson(a: AccountEntry): Record<string, unknown> {
   return {
-    ...a,
+    ...bigints({ ...a }, ['buyingLiabilities', 'sellingLiabilities']),
     balance: a.balance.toString(),
     seqNum: a.seqNum.toString(),
     data: Object.fromEntries(
@@ -60,13 +76,11 @@ function accountToJson(entry: AccountEntry): Record<string, unknown> {
         { value: v.value.toString('base64'), lastModifiedLedger: v.lastModifiedLedger },
       ]),
     ),
-    trustlines: [...a.trustlines.values()].map(
-      ({ buyingLiabilities: _tb, sellingLiabilities: _ts, ...t }) => ({
-        ...t,
-        balance: t.balance.toString(),
-        limit: t.limit.toString(),
-      }),
-    ),
+    trustlines: [...a.trustlines.values()].map((t) => ({
+      ...bigints({ ...t }, ['buyingLiabilities', 'sellingLiabilities']),
+      balance: t.balance.toString(),
+      limit: t.limit.toString(),
+    })),
   };
 }
 
@@ -86,7 +100,7 @@ function accountFromJson(j: Record<string, unknown>): AccountEntry {
   const trustlines = new Map(
     a.trustlines.map((t) => [
       `${t.code}:${t.issuer}`,
-      { ...t, balance: BigInt(t.balance), limit: BigInt(t.limit) },
+      { ...t, balance: BigInt(t.balance), limit: BigInt(t.limit), ...liabilitiesFromJson(t) },
     ]),
   );
   const data = new Map(
@@ -95,7 +109,22 @@ function accountFromJson(j: Record<string, unknown>): AccountEntry {
       { value: Buffer.from(v.value, 'base64'), lastModifiedLedger: v.lastModifiedLedger },
     ]),
   );
-  return { ...a, balance: BigInt(a.balance), seqNum: BigInt(a.seqNum), data, trustlines };
+  return {
+    ...a,
+    balance: BigInt(a.balance),
+    seqNum: BigInt(a.seqNum),
+    data,
+    trustlines,
+    ...liabilitiesFromJson(a),
+  };
+}
+
+function liabilitiesFromJson(j: object): { buyingLiabilities?: bigint; sellingLiabilities?: bigint } {
+  const l = j as { buyingLiabilities?: string; sellingLiabilities?: string };
+  return {
+    ...(l.buyingLiabilities !== undefined ? { buyingLiabilities: BigInt(l.buyingLiabilities) } : {}),
+    ...(l.sellingLiabilities !== undefined ? { sellingLiabilities: BigInt(l.sellingLiabilities) } : {}),
+  };
 }
 
 export function writeSnapshot(file: string, passphrase: string, head: LedgerHead, state: LedgerState): void {
@@ -105,6 +134,8 @@ export function writeSnapshot(file: string, passphrase: string, head: LedgerHead
     head: { ...head, feePool: head.feePool.toString(), totalCoins: head.totalCoins.toString() },
     accounts: [...state.accounts.values()].map(accountToJson),
     claimableBalances: [...state.claimableBalances.values()].map(balanceToJson),
+    offers: [...state.offers.values()].map(offerToJson),
+    idPool: state.idPool.toString(),
   };
   mkdirSync(dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
@@ -116,7 +147,13 @@ export function writeSnapshot(file: string, passphrase: string, head: LedgerHead
 export function readSnapshot(
   file: string,
   passphrase: string,
-): { head: LedgerHead; accounts: AccountEntry[]; claimableBalances: ClaimableBalanceEntry[] } | null {
+): {
+  head: LedgerHead;
+  accounts: AccountEntry[];
+  claimableBalances: ClaimableBalanceEntry[];
+  offers: OfferEntry[];
+  idPool: bigint;
+} | null {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -133,5 +170,7 @@ export function readSnapshot(
     head: { ...s.head, feePool: BigInt(s.head.feePool), totalCoins: BigInt(s.head.totalCoins) },
     accounts: s.accounts.map(accountFromJson),
     claimableBalances: (s.claimableBalances ?? []).map(balanceFromJson),
+    offers: (s.offers ?? []).map(offerFromJson),
+    idPool: BigInt(s.idPool ?? '0'),
   };
 }

@@ -7,6 +7,7 @@ import {
   BASE_FEE,
   LedgerTxn,
   availableBalance,
+  type AccountEntry,
   type AccountReader,
   type LedgerState,
 } from './ledger-state.js';
@@ -27,8 +28,10 @@ import {
   type OpOutcome,
   type TxOutcome,
 } from './result-xdr.js';
+import { declaredFee } from './fee-stats.js';
 import { SignatureChecker } from './signature-checker.js';
 import type { InnerTx, ParsedTx } from './xdr-decode.js';
+import type { SacContext } from './sac-transfer-appliers.js';
 
 export const MAX_OPS_PER_TX = 100;
 
@@ -37,6 +40,8 @@ export interface LedgerContext {
   closeTime: number;
   /** The ledger's base fee per operation; above BASE_FEE when the transaction set was surge priced. */
   baseFee?: bigint;
+  /** Set only with the dev-only SAC transfers: invoke_host_function is then applied, not refused. */
+  sac?: SacContext;
 }
 
 /**
@@ -72,16 +77,34 @@ const OP_ARMS: Record<string, string> = {
 
 /** Success arms that carry a value need one even as a check-time placeholder. */
 function placeholderSuccess(arm: string): OpOutcome {
+  if (arm === 'invokeHostFunction') return opSuccess(arm, Buffer.alloc(32));
   if (arm !== 'createClaimableBalance') return opSuccess(arm);
   return opSuccess(arm, xdr.ClaimableBalanceId.claimableBalanceIdTypeV0(Buffer.alloc(32)));
 }
 
+/**
+ * stellar-core's isTooEarlyForAccount: the min-seq age and gap are measured from the ledger and
+ * close time at which the source's sequence number last changed, which are 0 for an account whose
+ * sequence number never changed (no AccountEntryExtensionV3), so those always pass.
+ */
+function tooEarlyForAccount(c: InnerTx['cond'], source: AccountEntry, lc: LedgerContext): boolean {
+  const age = c.minSeqAge ?? 0n;
+  const now = BigInt(lc.closeTime);
+  if (age > now || now - age < BigInt(source.seqTime)) return true;
+  const gap = c.minSeqLedgerGap ?? 0;
+  return gap > lc.ledger || lc.ledger - gap < source.seqLedger;
+}
+
+/**
+ * `fee` is the fee a rejection reports; `feeToPay` the balance the source must have available on
+ * top of its reserve (null for a fee bump's inner transaction, whose fee is not its own).
+ */
 function checkInner(
   tx: InnerTx,
   state: AccountReader,
   lc: LedgerContext,
   fee: bigint,
-  checkFee: boolean,
+  feeToPay: bigint | null,
 ): TxOutcome | null {
   const n = tx.operations.length;
   if (n === 0) return txFailure(fee, 'txMissingOperation');
@@ -93,7 +116,7 @@ function checkInner(
   if (c.minLedger !== undefined && c.minLedger > lc.ledger) return txFailure(fee, 'txTooEarly');
   if (c.maxLedger !== undefined && c.maxLedger !== 0 && c.maxLedger <= lc.ledger)
     return txFailure(fee, 'txTooLate');
-  if (checkFee && tx.fee < BASE_FEE * BigInt(n)) return txFailure(fee, 'txInsufficientFee');
+  if (feeToPay !== null && tx.fee < BASE_FEE * BigInt(n)) return txFailure(fee, 'txInsufficientFee');
   const source = state.get(tx.source.account);
   if (!source) return txFailure(fee, 'txNoAccount');
   const seqOk =
@@ -101,20 +124,14 @@ function checkInner(
       ? source.seqNum >= c.minSeqNum && tx.seqNum > source.seqNum
       : tx.seqNum === source.seqNum + 1n;
   if (!seqOk || tx.seqNum >= BigInt(lc.ledger + 1) << 32n) return txFailure(fee, 'txBadSeq');
-  if (
-    (c.minSeqAge !== undefined && c.minSeqAge > 0n && now - BigInt(source.seqTime) < c.minSeqAge) ||
-    (c.minSeqLedgerGap !== undefined &&
-      c.minSeqLedgerGap > 0 &&
-      lc.ledger - source.seqLedger < c.minSeqLedgerGap)
-  ) {
-    return txFailure(fee, 'txBadMinSeqAgeOrGap');
-  }
+  if (tooEarlyForAccount(c, source, lc)) return txFailure(fee, 'txBadMinSeqAgeOrGap');
   const checker = new SignatureChecker(tx.hash, tx.signatures, tx.verified);
   if (!checker.checkAccount(source, 'low')) return txFailure(fee, 'txBadAuth');
   for (const extra of c.extraSigners) {
     if (!checker.checkSigners([{ key: extra, weight: 1 }], 1)) return txFailure(fee, 'txBadAuth');
   }
-  if (checkFee && availableBalance(source) < fee) return txFailure(fee, 'txInsufficientBalance');
+  if (feeToPay !== null && availableBalance(source) < feeToPay)
+    return txFailure(fee, 'txInsufficientBalance');
   const opResults: OpOutcome[] = [];
   let opsOk = true;
   for (const op of tx.operations) {
@@ -122,8 +139,8 @@ function checkInner(
     let r: OpOutcome;
     if (!opSource) r = opNoSourceAccount();
     else if (!checker.checkAccount(opSource, neededThreshold(op))) r = opBadAuth();
-    else if (OP_ARMS[op.type]) {
-      opResults.push(placeholderSuccess(OP_ARMS[op.type]!));
+    else if (OP_ARMS[op.type] || (op.type === 'invoke_host_function' && lc.sac)) {
+      opResults.push(placeholderSuccess(OP_ARMS[op.type] ?? 'invokeHostFunction'));
       continue;
     } else r = opNotSupported();
     opsOk = false;
@@ -136,20 +153,35 @@ function checkInner(
 
 /**
  * Checks whether `tx` could be applied now. Returns null when valid, or the rejection outcome
- * (tx_bad_seq, tx_bad_auth, …) which, as in stellar-core, charges nothing.
+ * (tx_bad_seq, tx_bad_auth, …) which, as in stellar-core, charges nothing. At submission the
+ * payer must afford the full declared fee (core's getFullFee); when the ledger closes core has
+ * already taken the charged fee, so that is what the balance must cover then.
  */
-export function checkValid(tx: ParsedTx, state: AccountReader, lc: LedgerContext): TxOutcome | null {
+export function checkValid(
+  tx: ParsedTx,
+  state: AccountReader,
+  lc: LedgerContext,
+  phase: 'submit' | 'close' = 'submit',
+): TxOutcome | null {
   const fee = chargedFee(tx);
-  if (!tx.feeBump) return checkInner(tx, state, lc, fee, true);
+  const feeToPay = phase === 'submit' ? declaredFee(tx) : chargedFee(tx, lc.baseFee);
+  if (!tx.feeBump) return checkInner(tx, state, lc, fee, feeToPay);
   const fb = tx.feeBump;
   if (fb.fee < fee) return txFailure(fee, 'txInsufficientFee');
+  // core's FeeBumpTransactionFrame::commonValidPreSeqNum: the fee bump's rate, fee / (ops + 1),
+  // may not be below the inner transaction's, fee / ops; the result reports the fee needed.
+  const innerOps = BigInt(Math.max(1, tx.operations.length));
+  const outerOps = BigInt(tx.operations.length + 1);
+  if (fb.fee * innerOps < tx.fee * outerOps) {
+    return txFailure((tx.fee * outerOps + innerOps - 1n) / innerOps, 'txInsufficientFee');
+  }
   const feeSource = state.get(fb.feeSource.account);
   if (!feeSource) return txFailure(fee, 'txNoAccount');
   const checker = new SignatureChecker(fb.hash, fb.signatures, fb.verified);
   if (!checker.checkAccount(feeSource, 'low')) return txFailure(fee, 'txBadAuth');
   if (!checker.allUsed()) return txFailure(fee, 'txBadAuthExtra');
-  if (availableBalance(feeSource) < fee) return txFailure(fee, 'txInsufficientBalance');
-  const inner = checkInner(tx, state, lc, fee, false);
+  if (availableBalance(feeSource) < feeToPay) return txFailure(fee, 'txInsufficientBalance');
+  const inner = checkInner(tx, state, lc, fee, null);
   return inner ? feeBumpOutcome(fee, tx.hash, inner) : null;
 }
 
@@ -201,6 +233,7 @@ export function applyTransaction(tx: ParsedTx, state: LedgerState, lc: LedgerCon
       effects: [] as EffectRecord[],
       participants: new Set<string>(),
       details: {} as Record<string, unknown>,
+      ...(lc.sac ? { sac: lc.sac } : {}),
     };
     // Like stellar-core, every operation is applied and reported even after one has failed;
     // an earlier operation may have merged this one's source away.
@@ -218,7 +251,13 @@ export function applyTransaction(tx: ParsedTx, state: LedgerState, lc: LedgerCon
     });
   }
   if (ok) opsTxn.commit(lc.ledger, lc.closeTime);
-  else for (const o of ops) o.effects.length = 0;
+  else {
+    for (const o of ops) {
+      o.effects.length = 0;
+      // A failed transaction emits no events, so Horizon shows no balance changes.
+      if (o.details.asset_balance_changes) o.details.asset_balance_changes = null;
+    }
+  }
   const innerOutcome = txSuccessOrFailed(
     fee,
     ops.map((o) => o.outcome),

@@ -85,6 +85,8 @@ export type OpBody =
     }
   | { type: 'claim_claimable_balance'; balanceId: string }
   | { type: 'clawback_claimable_balance'; balanceId: string }
+  /** Only applied with the dev-only SAC transfers (sac-transfer-appliers.ts); else op_not_supported. */
+  | { type: 'invoke_host_function'; hostFunction: xdr.HostFunction }
   | { type: 'unsupported' };
 
 /** A Price as n/d, both int32. */
@@ -418,6 +420,12 @@ function decodeOp(op: xdr.Operation): ParsedOp {
         ...base,
         type: 'clawback_claimable_balance',
         balanceId: body.clawbackClaimableBalanceOp().balanceId().toXDR('hex'),
+      };
+    case 'invokeHostFunction':
+      return {
+        ...base,
+        type: 'invoke_host_function',
+        hostFunction: body.invokeHostFunctionOp().hostFunction(),
       };
     default:
       return { ...base, type: 'unsupported' };

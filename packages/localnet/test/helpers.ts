@@ -1,6 +1,6 @@
 // Shared test scaffolding: a localnet on an ephemeral port with fast ledgers, an SDK client
 // pointed at it, and small builders for funded accounts and signed transactions.
-import { Account, Horizon, Keypair, TransactionBuilder, type xdr } from '@stellar/stellar-sdk';
+import { Account, Horizon, Keypair, MuxedAccount, TransactionBuilder, type xdr } from '@stellar/stellar-sdk';
 import { start, type Localnet, type LocalnetOptions } from '../src/index.js';
 
 export interface Ctx {
@@ -11,6 +11,11 @@ export interface Ctx {
 export async function startNet(options: LocalnetOptions = {}): Promise<Ctx> {
   const net = await start({ port: 0, closeIntervalMs: 100, logLevel: 'silent', ...options });
   return { net, server: new Horizon.Server(net.url, { allowHttp: true }) };
+}
+
+/** The M… address of `kp` with muxed id `id` (the sequence of the base Account is irrelevant). */
+export function mux(kp: Keypair, id: string): string {
+  return new MuxedAccount(new Account(kp.publicKey(), '0'), id).accountId();
 }
 
 export async function funded(ctx: Ctx, amount = '1000'): Promise<Keypair> {
@@ -83,4 +88,18 @@ export async function submitExpectingFailure(
     };
   }
   throw new Error('submission unexpectedly succeeded');
+}
+
+/** POSTs a signed transaction as Horizon's form body: `/transactions_async` or `/transactions`. */
+export async function postTx(
+  ctx: Ctx,
+  tx: { toEnvelope(): xdr.TransactionEnvelope },
+  endpoint: '/transactions_async' | '/transactions' = '/transactions_async',
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(`${ctx.net.url}${endpoint}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: `tx=${encodeURIComponent(tx.toEnvelope().toXDR('base64'))}`,
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }

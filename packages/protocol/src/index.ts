@@ -9,7 +9,13 @@ export { MESSAGES } from './messages.js';
 export { isValidDomain, domainHost, hostMatches, DEV_HTTP_DOMAINS, MAX_DOMAIN_LENGTH } from './domain.js';
 export { parseStellarAddress, isStellarAddress, formatStellarAddress } from './address.js';
 export type { StellarAddress } from './address.js';
-export { isAccountId, isSeed, isStellarDestination } from './keys.js';
+export {
+  isAccountId,
+  isMuxedAccountId,
+  isSeed,
+  isStellarDestination,
+  parseClaimableBalanceId,
+} from './keys.js';
 export { parseAsset, isAssetCode, toSdkAsset, assetToPair, MAX_ASSET_CODE_LENGTH } from './asset.js';
 export type { Asset, NativeAsset, CreditAsset } from './asset.js';
 export {

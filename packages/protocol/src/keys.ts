@@ -13,6 +13,29 @@ export function isAccountId(value: string): boolean {
 }
 
 /**
+ * True for a valid muxed account strkey (`M…`, 69 characters, good checksum): CAP-27.
+ * @see https://github.com/stellar/stellar-protocol/blob/master/ecosystem/sep-0023.md
+ */
+export function isMuxedAccountId(value: string): boolean {
+  return typeof value === 'string' && StrKey.isValidMed25519PublicKey(value);
+}
+
+/**
+ * A claimable balance id as Horizon prints it (`00000000` + 64 hex, lower case) from that form (any
+ * case) or its `B…` strkey (SEP-23); null when malformed.
+ * @see https://github.com/stellar/stellar-protocol/blob/master/ecosystem/sep-0023.md
+ */
+export function parseClaimableBalanceId(raw: string): string | null {
+  if (typeof raw !== 'string') return null;
+  if (/^00000000[0-9a-fA-F]{64}$/.test(raw)) return raw.toLowerCase();
+  if (raw.startsWith('B') && StrKey.isValidClaimableBalance(raw)) {
+    // type byte 0 (v0) + the 32-byte hash; the XDR form's type is a 4-byte int.
+    return `000000${Buffer.from(StrKey.decodeClaimableBalance(raw)).toString('hex')}`;
+  }
+  return null;
+}
+
+/**
  * True for a valid ed25519 secret seed strkey (`S…`, 56 characters, good checksum).
  * @see https://github.com/stellar/stellar-protocol/blob/master/ecosystem/sep-0023.md
  */

@@ -24,6 +24,8 @@ import { PaymentService } from './services/payment.service.js';
 import { TransactionSubmitter } from './services/submitter.service.js';
 import { isNotFound } from './services/horizon-errors.js';
 import { createAccountLock } from './stores/listener-lock.store.js';
+import { KnexClaimableBalanceStore } from './stores/claimable-balance.store.js';
+import { ClaimableBalanceService } from './services/claimable-balance.service.js';
 import { KnexReceivedPaymentStore } from './stores/received-payment.store.js';
 import { KnexSentTransactionStore, NullSentTransactionStore } from './stores/sent-transaction.store.js';
 
@@ -102,8 +104,10 @@ export async function createBridge(
   let gapGuard: HistoryGapGuard | undefined;
   let delivery: DeliveryService | undefined;
   let admin: AdminService | undefined;
+  let claimable: ClaimableBalanceService | undefined;
   if (db) {
     const received = new KnexReceivedPaymentStore(db);
+    const claimableStore = new KnexClaimableBalanceStore(db);
     delivery = new DeliveryService({
       store: received,
       http,
@@ -137,6 +141,24 @@ export async function createBridge(
         reconnectMaxMs: config.listener.reconnect_max_ms,
         lockRetryMs: config.listener.lock_retry_ms,
       });
+      const held = new Set(['catching_up', 'streaming', 'reconnecting']);
+      const claimer = listener;
+      const base = config.accounts.base_seed ? Keypair.fromSecret(config.accounts.base_seed) : undefined;
+      claimable = new ClaimableBalanceService({
+        network,
+        store: claimableStore,
+        received,
+        submit: (job) => submitter.submit(job),
+        notify: () => delivery?.notify(),
+        logger: logger.child({ component: 'claimable-balances' }),
+        policy: config.listener.claimable_balances,
+        accounts,
+        // A claim needs the claimant's signature: the bridge can sign for its base account only.
+        signers: new Map(base ? [[base.publicKey(), base]] : []),
+        assets: config.assets,
+        pollMs: config.listener.claimable_poll_ms,
+        holds: (account) => held.has(claimer.states.get(account)?.state ?? ''),
+      });
     } else if (accounts.length > 0) {
       logger.warn('receiving accounts configured without callbacks.receive: the listener is off');
     }
@@ -146,6 +168,8 @@ export async function createBridge(
       received,
       delivery,
       listener,
+      claimable: claimableStore,
+      claimer: claimable,
       complianceUrl: config.compliance,
     });
   }
@@ -222,8 +246,10 @@ export async function createBridge(
         }
       }
       listener?.start();
+      claimable?.start();
     },
     async close() {
+      await claimable?.stop();
       submitter.close();
       await listener?.stop();
       await delivery?.stop();

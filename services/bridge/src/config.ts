@@ -162,6 +162,12 @@ export const bridgeConfigSchema = z.strictObject({
       callback_timeout_ms: z.number().int().min(1).default(60_000),
       /** Delivery failure log lines per minute; the rest are counted (metrics) and summarised. */
       failure_log_per_minute: z.number().int().min(1).default(10),
+      /** Claimable balances for a receiving account: `report` (admin) or `claim` (then deliver). */
+      claimable_balances: z.enum(['report', 'claim']).default('report'),
+      /** How often the lock holder looks for claimable balances. */
+      claimable_poll_ms: z.number().int().min(100).default(60_000),
+      /** Follow every receiving account over one network-wide Horizon stream (README). */
+      one_stream: z.boolean().default(false),
     })
     .default({
       receiving_accounts: [],
@@ -176,6 +182,9 @@ export const bridgeConfigSchema = z.strictObject({
       lock_retry_ms: 5_000,
       callback_timeout_ms: 60_000,
       failure_log_per_minute: 10,
+      claimable_balances: 'report',
+      claimable_poll_ms: 60_000,
+      one_stream: false,
     }),
 });
 

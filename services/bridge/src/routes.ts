@@ -32,6 +32,9 @@ export function mountRoutes(router: Router, deps: BridgeDeps): void {
     router.get('/admin/received-payments', admin.receivedPayments);
     router.get('/admin/received-payments/:id', admin.receivedPayment);
     router.get('/admin/sent-transactions', admin.sentTransactions);
+    router.get('/admin/unsupported-operations', admin.unsupportedOperations);
+    router.get('/admin/claimable-balances', admin.claimableBalances);
+    router.post('/admin/claimable-balances/claim', admin.claimBalance);
     router.get('/admin/listener', admin.listener);
     router.get('/admin/deliveries', admin.deliveries);
     router.post('/admin/deliveries/retry', admin.retryDeliveries);

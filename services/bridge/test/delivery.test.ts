@@ -5,18 +5,16 @@
 // attempted once, listed by the admin API and retried from it; failure log
 // lines stay within their per-minute budget while the counter has them all;
 // a payment under its asset's min_amount is recorded and not delivered.
-import { Writable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { Asset, Keypair, Memo, Operation } from '@stellar/stellar-sdk';
-import { databaseLegs, type TestDatabase } from '@anchor/support/testing';
-import { createKnex, createLogger } from '@anchor/support';
+import type { TestDatabase } from '@anchor/support/testing';
+import { createKnex } from '@anchor/support';
 import {
+  bridgeFixture,
+  capturingLogger,
+  bridgeLegs,
   funded,
   issueAsset,
-  localnet,
-  migrate,
-  recorder,
-  runBridge,
   submitOps,
   until,
   type Localnet,
@@ -57,235 +55,228 @@ const CONCURRENCY = 4;
 const LOG_PER_MINUTE = 5;
 const DUST = 60;
 
-describe.each(databaseLegs(['sqlite3']))('delivery lanes and dead letters on $type', (leg) => {
-  let net: Localnet;
-  let database: TestDatabase;
-  let bridge: RunningBridge;
-  let callbacks: Recorder;
-  let receiving: Keypair;
-  let sender: Keypair;
-  let usd: Asset;
-  /** When each callback arrived, by route. */
-  const arrivals: { route: string; id: string; at: number }[] = [];
-  const logLines: Record<string, unknown>[] = [];
-  /** Route → the bank's answer. */
-  const answers: Record<string, number> = { real: 200, dust: 503, gone: 404 };
+describe.each(bridgeLegs({ horizon: ['sqlite3'], rpc: ['sqlite3'] }))(
+  'delivery lanes and dead letters on $name',
+  ({ network, database: leg }) => {
+    let net: Localnet;
+    let database: TestDatabase;
+    let bridge: RunningBridge;
+    let callbacks: Recorder;
+    let receiving: Keypair;
+    let sender: Keypair;
+    let usd: Asset;
+    /** When each callback arrived, by route. */
+    const arrivals: { route: string; id: string; at: number }[] = [];
+    const logLines: Record<string, unknown>[] = [];
+    /** Route → the bank's answer. */
+    const answers: Record<string, number> = { real: 200, dust: 503, gone: 404 };
 
-  beforeAll(async () => {
-    net = await localnet(200);
-    database = await leg.create();
-    await migrate(database);
-    receiving = await funded(net, '1000');
-    sender = await funded(net, '100000');
-    ({ asset: usd } = await issueAsset(net, 'USD', [sender, receiving]));
-    callbacks = await recorder((req) => {
-      arrivals.push({ route: req.form.route ?? '', id: req.form.id ?? '', at: Date.now() });
-      return { status: answers[req.form.route ?? ''] ?? 200 };
-    });
-    const logger = createLogger({
-      service: 'bridge',
-      format: 'json',
-      level: 'info',
-      stream: new Writable({
-        write(chunk: Buffer, _enc, done) {
-          for (const line of chunk.toString('utf8').split('\n').filter(Boolean))
-            logLines.push(JSON.parse(line) as Record<string, unknown>);
-          done();
-        },
-      }),
-    });
-    bridge = await runBridge(
-      {
-        horizon: net.url,
-        database: { type: database.type, url: database.url },
-        assets: [{ code: 'XLM' }, { code: 'USD', issuer: usd.getIssuer(), min_amount: '1' }],
-        accounts: { receiving_account_id: receiving.publicKey() },
-        callbacks: { receive: `${callbacks.url}/receive` },
-        listener: {
-          // Failing deliveries are due again at once: the harshest case for the queue.
-          retry_min_ms: 1,
-          retry_max_ms: 1,
-          delivery_concurrency: CONCURRENCY,
-          failure_log_per_minute: LOG_PER_MINUTE,
-          lock_retry_ms: 200,
-        },
+    const f = bridgeFixture({
+      network,
+      database: leg,
+      respond: (req) => {
+        arrivals.push({ route: req.form.route ?? '', id: req.form.id ?? '', at: Date.now() });
+        return { status: answers[req.form.route ?? ''] ?? 200 };
       },
-      logger,
-    );
-  });
-  afterAll(async () => {
-    await bridge?.close();
-    await callbacks?.close();
-    await database?.drop();
-    await net?.close();
-  });
-
-  /** One transaction of `count` payments to the receiving account, memo = the bank's route. */
-  async function pay(route: string, count: number, amount: string, asset = Asset.native()) {
-    const ops = Array.from({ length: count }, () =>
-      Operation.payment({ destination: receiving.publicKey(), asset, amount }),
-    );
-    return (await submitOps(net, sender, ops, [], Memo.text(route))).hash;
-  }
-
-  async function outbox(transactionId: string) {
-    const db = createKnex(database);
-    try {
-      return await db('delivery_outbox').where({ transaction_id: transactionId }).orderBy('id');
-    } finally {
-      await db.destroy();
-    }
-  }
-
-  const admin = async (path: string, init?: RequestInit) => {
-    const res = await fetch(`${bridge.url}${path}`, init);
-    return { status: res.status, json: (await res.json()) as Record<string, unknown> & unknown[] };
-  };
-  const post = (path: string, body: Record<string, string> = {}) =>
-    admin(path, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams(body).toString(),
     });
 
-  it(
-    'delivers a real payment in the next pass while many dust deliveries keep failing',
-    { timeout: 90_000 },
-    async () => {
-      const dustTx = await pay('dust', DUST, '0.0000001');
-      // Every dust delivery has failed a few times: all of them are retries, due again at once.
-      await until(async () => {
-        const rows = await outbox(dustTx);
-        return rows.length === DUST && rows.every((r) => Number(r.attempts) >= 3);
-      });
-
-      const realTx = await pay('real', 1, '10');
-      const dustSince = (at: number) => arrivals.filter((a) => a.route === 'dust' && a.at >= at).length;
-      // Stop early if the real payment starves (the old single queue never reached it).
-      const [row] = await until(async () => {
-        const rows = await outbox(realTx);
-        const created = rows[0] ? new Date(rows[0].created_at as string | number).getTime() : undefined;
-        if (rows[0]?.status === 'delivered') return rows;
-        if (created !== undefined && dustSince(created) > 50 * CONCURRENCY) return rows;
-        return false;
-      });
-      expect(row).toMatchObject({ status: 'delivered', attempts: 1 });
-      // Between its recording and its delivery only the dust retries already in flight, one pass
-      // that had read the queue before it, and the retries of its own pass reached the bank.
-      const created = new Date(row?.created_at as string | number).getTime();
-      const realAt = arrivals.find((a) => a.route === 'real')?.at as number;
-      const dustBetween = arrivals.filter((a) => a.route === 'dust' && a.at >= created && a.at <= realAt);
-      expect(dustBetween.length).toBeLessThanOrEqual(2 * CONCURRENCY);
-      expect(arrivals.filter((a) => a.route === 'real')).toHaveLength(1);
-
-      // Hundreds of failures, a bounded number of warn lines about them; the counter has them all.
-      const failures = arrivals.filter((a) => a.route === 'dust').length;
-      expect(failures).toBeGreaterThan(3 * DUST);
-      const warnings = logLines.filter((l) => l.component === 'delivery' && l.level === 'warn');
-      expect(warnings.length).toBeGreaterThan(0);
-      expect(warnings.length).toBeLessThanOrEqual(LOG_PER_MINUTE + 1);
-      const metrics = await (await fetch(`${bridge.url}/metrics`)).text();
-      const counted = Number(
-        /bridge_delivery_failures_total\{kind="receive",outcome="retry"\} (\d+)/.exec(metrics)?.[1],
+    beforeAll(async () => {
+      ({ net, database, callbacks } = f);
+      receiving = await funded(net, '1000');
+      sender = await funded(net, '100000');
+      ({ asset: usd } = await issueAsset(net, 'USD', [sender, receiving]));
+      const logger = capturingLogger(logLines, 'info');
+      bridge = await f.start(
+        {
+          assets: [{ code: 'XLM' }, { code: 'USD', issuer: usd.getIssuer(), min_amount: '1' }],
+          accounts: { receiving_account_id: receiving.publicKey() },
+          callbacks: { receive: `${callbacks.url}/receive` },
+          listener: {
+            // Failing deliveries are due again at once: the harshest case for the queue.
+            retry_min_ms: 1,
+            retry_max_ms: 1,
+            delivery_concurrency: CONCURRENCY,
+            failure_log_per_minute: LOG_PER_MINUTE,
+            lock_retry_ms: 200,
+          },
+        },
+        { logger },
       );
-      expect(counted).toBeGreaterThanOrEqual(3 * DUST);
-    },
-  );
+    });
 
-  it(
-    'dead-letters a permanent refusal, attempts it no more, lists it, and retries it from the admin API',
-    { timeout: 90_000 },
-    async () => {
-      const goneTx = await pay('gone', 12, '1');
-      const rows = await until(async () => {
-        const r = await outbox(goneTx);
-        return r.length === 12 && r.every((x) => x.status === 'dead') ? r : false;
-      });
-      // Refused for good: no attempt after the 404, however long the loop keeps turning (the dust
-      // of the first test is still being retried). A transport hiccup before it is a plain retry.
-      const ids = rows.map((r) => String(r.operation_id));
-      const goneCalls = () => arrivals.filter((a) => ids.includes(a.id)).length;
-      const callsThen = goneCalls();
-      expect(callsThen).toBeGreaterThanOrEqual(12);
-      const dustThen = arrivals.filter((a) => a.route === 'dust').length;
-      await until(() => arrivals.filter((a) => a.route === 'dust').length > dustThen + 100);
-      expect(goneCalls()).toBe(callsThen);
-      expect(await outbox(goneTx)).toEqual(rows);
-
-      const page1 = await admin('/admin/deliveries?status=dead');
-      const page2 = await admin('/admin/deliveries?status=dead&page=2');
-      const listed = [...page1.json, ...page2.json] as { id: number; operation_id: string; status: string }[];
-      expect(listed.map((d) => d.operation_id)).toEqual(ids);
-      expect(listed[0]).toMatchObject({
-        status: 'dead',
-        last_error: 'Error response from receive callback (HTTP 404, permanent: not retried)',
-        payment: { amount: '1.0000000', memo_type: 'text', memo: 'gone' },
-      });
-      // The newest of them, as the received-payments page shows it (newest first).
-      const newest = listed[listed.length - 1];
-      const received = await admin('/admin/received-payments');
-      const mine = (received.json as { operation_id: string; status: string; deliveries: unknown[] }[]).find(
-        (p) => p.operation_id === newest?.operation_id,
+    /** One transaction of `count` payments to the receiving account, memo = the bank's route. */
+    async function pay(route: string, count: number, amount: string, asset = Asset.native()) {
+      const ops = Array.from({ length: count }, () =>
+        Operation.payment({ destination: receiving.publicKey(), asset, amount }),
       );
-      expect(mine?.status).toContain('permanent');
-      expect(mine?.deliveries).toEqual([expect.objectContaining({ id: newest?.id, status: 'dead' })]);
+      return (await submitOps(net, sender, ops, [], Memo.text(route))).hash;
+    }
 
-      // The bank now knows the route: the operator retries one, then all that are left.
-      answers.gone = 200;
-      const one = await post(`/admin/deliveries/${listed[0]?.id}/retry`);
-      expect(one).toMatchObject({ status: 200, json: { status: 'ok', delivery: { status: 'pending' } } });
-      await until(async () => (await outbox(goneTx))[0]?.status === 'delivered');
-      const rest = await post('/admin/deliveries/retry', { status: 'dead' });
-      expect(rest).toMatchObject({ status: 200, json: { status: 'ok', retried: 11 } });
-      await until(async () => (await outbox(goneTx)).every((r) => r.status === 'delivered'));
-      expect(goneCalls()).toBe(callsThen + 12);
-      expect((await admin('/admin/deliveries?status=dead')).json).toEqual([]);
+    async function outbox(transactionId: string) {
+      const db = createKnex(database);
+      try {
+        return await db('delivery_outbox').where({ transaction_id: transactionId }).orderBy('id');
+      } finally {
+        await db.destroy();
+      }
+    }
 
-      expect(await post(`/admin/deliveries/${listed[0]?.id}/retry`)).toMatchObject({
-        status: 409,
-        json: { code: 'already_delivered' },
+    const admin = async (path: string, init?: RequestInit) => {
+      const res = await fetch(`${bridge.url}${path}`, init);
+      return { status: res.status, json: (await res.json()) as Record<string, unknown> & unknown[] };
+    };
+    const post = (path: string, body: Record<string, string> = {}) =>
+      admin(path, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(body).toString(),
       });
-      expect(await post('/admin/deliveries/999999/retry')).toMatchObject({ status: 404 });
-      expect(await post('/admin/deliveries/retry', { status: 'delivered' })).toMatchObject({
-        status: 400,
-        json: { code: 'invalid_parameter', data: { name: 'status' } },
-      });
-      expect(await admin('/admin/deliveries?status=lost')).toMatchObject({
-        status: 400,
-        json: { data: { name: 'status' } },
-      });
-    },
-  );
 
-  it(
-    'records a payment under its asset minimum without delivering it, until the operator asks',
-    { timeout: 90_000 },
-    async () => {
-      const small = await pay('real', 1, '0.5', usd);
-      const large = await pay('real', 1, '2', usd);
-      await until(async () => (await outbox(large))[0]?.status === 'delivered');
-      const [row] = await until(async () => {
-        const r = await outbox(small);
-        return r.length === 1 ? r : false;
-      });
-      expect(row).toMatchObject({ status: 'below_minimum', attempts: 0 });
-      expect(arrivals.filter((a) => a.id === row?.operation_id)).toHaveLength(0);
-      const listed = (await admin('/admin/deliveries?status=below_minimum')).json as { id: number }[];
-      expect(listed).toEqual([
-        expect.objectContaining({
-          id: Number(row?.id),
-          payment: expect.objectContaining({ amount: '0.5000000' }),
-        }),
-      ]);
-      const received = (await admin('/admin/received-payments')).json as {
-        operation_id: string;
-        status: string;
-      }[];
-      expect(received.find((p) => p.operation_id === row?.operation_id)?.status).toBe('Below minimum amount');
+    it(
+      'delivers a real payment in the next pass while many dust deliveries keep failing',
+      { timeout: 90_000 },
+      async () => {
+        const dustTx = await pay('dust', DUST, '0.0000001');
+        // Every dust delivery has failed a few times: all of them are retries, due again at once.
+        await until(async () => {
+          const rows = await outbox(dustTx);
+          return rows.length === DUST && rows.every((r) => Number(r.attempts) >= 3);
+        });
 
-      expect((await post(`/admin/deliveries/${row?.id}/retry`)).status).toBe(200);
-      await until(async () => (await outbox(small))[0]?.status === 'delivered');
-      expect(arrivals.filter((a) => a.id === row?.operation_id)).toHaveLength(1);
-    },
-  );
-});
+        const realTx = await pay('real', 1, '10');
+        const dustSince = (at: number) => arrivals.filter((a) => a.route === 'dust' && a.at >= at).length;
+        // Stop early if the real payment starves (the old single queue never reached it).
+        const [row] = await until(async () => {
+          const rows = await outbox(realTx);
+          const created = rows[0] ? new Date(rows[0].created_at as string | number).getTime() : undefined;
+          if (rows[0]?.status === 'delivered') return rows;
+          if (created !== undefined && dustSince(created) > 50 * CONCURRENCY) return rows;
+          return false;
+        });
+        expect(row).toMatchObject({ status: 'delivered', attempts: 1 });
+        // Between its recording and its delivery only the dust retries already in flight, one pass
+        // that had read the queue before it, and the retries of its own pass reached the bank.
+        const created = new Date(row?.created_at as string | number).getTime();
+        const realAt = arrivals.find((a) => a.route === 'real')?.at as number;
+        const dustBetween = arrivals.filter((a) => a.route === 'dust' && a.at >= created && a.at <= realAt);
+        expect(dustBetween.length).toBeLessThanOrEqual(2 * CONCURRENCY);
+        expect(arrivals.filter((a) => a.route === 'real')).toHaveLength(1);
+
+        // Hundreds of failures, a bounded number of warn lines about them; the counter has them all.
+        const failures = arrivals.filter((a) => a.route === 'dust').length;
+        expect(failures).toBeGreaterThan(3 * DUST);
+        const warnings = logLines.filter((l) => l.component === 'delivery' && l.level === 'warn');
+        expect(warnings.length).toBeGreaterThan(0);
+        expect(warnings.length).toBeLessThanOrEqual(LOG_PER_MINUTE + 1);
+        const metrics = await (await fetch(`${bridge.url}/metrics`)).text();
+        const counted = Number(
+          /bridge_delivery_failures_total\{kind="receive",outcome="retry"\} (\d+)/.exec(metrics)?.[1],
+        );
+        expect(counted).toBeGreaterThanOrEqual(3 * DUST);
+      },
+    );
+
+    it(
+      'dead-letters a permanent refusal, attempts it no more, lists it, and retries it from the admin API',
+      { timeout: 90_000 },
+      async () => {
+        const goneTx = await pay('gone', 12, '1');
+        const rows = await until(async () => {
+          const r = await outbox(goneTx);
+          return r.length === 12 && r.every((x) => x.status === 'dead') ? r : false;
+        });
+        // Refused for good: no attempt after the 404, however long the loop keeps turning (the dust
+        // of the first test is still being retried). A transport hiccup before it is a plain retry.
+        const ids = rows.map((r) => String(r.operation_id));
+        const goneCalls = () => arrivals.filter((a) => ids.includes(a.id)).length;
+        const callsThen = goneCalls();
+        expect(callsThen).toBeGreaterThanOrEqual(12);
+        const dustThen = arrivals.filter((a) => a.route === 'dust').length;
+        await until(() => arrivals.filter((a) => a.route === 'dust').length > dustThen + 100);
+        expect(goneCalls()).toBe(callsThen);
+        expect(await outbox(goneTx)).toEqual(rows);
+
+        const page1 = await admin('/admin/deliveries?status=dead');
+        const page2 = await admin('/admin/deliveries?status=dead&page=2');
+        const listed = [...page1.json, ...page2.json] as {
+          id: number;
+          operation_id: string;
+          status: string;
+        }[];
+        expect(listed.map((d) => d.operation_id)).toEqual(ids);
+        expect(listed[0]).toMatchObject({
+          status: 'dead',
+          last_error: 'Error response from receive callback (HTTP 404, permanent: not retried)',
+          payment: { amount: '1.0000000', memo_type: 'text', memo: 'gone' },
+        });
+        // The newest of them, as the received-payments page shows it (newest first).
+        const newest = listed[listed.length - 1];
+        const received = await admin('/admin/received-payments');
+        const mine = (
+          received.json as { operation_id: string; status: string; deliveries: unknown[] }[]
+        ).find((p) => p.operation_id === newest?.operation_id);
+        expect(mine?.status).toContain('permanent');
+        expect(mine?.deliveries).toEqual([expect.objectContaining({ id: newest?.id, status: 'dead' })]);
+
+        // The bank now knows the route: the operator retries one, then all that are left.
+        answers.gone = 200;
+        const one = await post(`/admin/deliveries/${listed[0]?.id}/retry`);
+        expect(one).toMatchObject({ status: 200, json: { status: 'ok', delivery: { status: 'pending' } } });
+        await until(async () => (await outbox(goneTx))[0]?.status === 'delivered');
+        const rest = await post('/admin/deliveries/retry', { status: 'dead' });
+        expect(rest).toMatchObject({ status: 200, json: { status: 'ok', retried: 11 } });
+        await until(async () => (await outbox(goneTx)).every((r) => r.status === 'delivered'));
+        expect(goneCalls()).toBe(callsThen + 12);
+        expect((await admin('/admin/deliveries?status=dead')).json).toEqual([]);
+
+        expect(await post(`/admin/deliveries/${listed[0]?.id}/retry`)).toMatchObject({
+          status: 409,
+          json: { code: 'already_delivered' },
+        });
+        expect(await post('/admin/deliveries/999999/retry')).toMatchObject({ status: 404 });
+        expect(await post('/admin/deliveries/retry', { status: 'delivered' })).toMatchObject({
+          status: 400,
+          json: { code: 'invalid_parameter', data: { name: 'status' } },
+        });
+        expect(await admin('/admin/deliveries?status=lost')).toMatchObject({
+          status: 400,
+          json: { data: { name: 'status' } },
+        });
+      },
+    );
+
+    it(
+      'records a payment under its asset minimum without delivering it, until the operator asks',
+      { timeout: 90_000 },
+      async () => {
+        const small = await pay('real', 1, '0.5', usd);
+        const large = await pay('real', 1, '2', usd);
+        await until(async () => (await outbox(large))[0]?.status === 'delivered');
+        const [row] = await until(async () => {
+          const r = await outbox(small);
+          return r.length === 1 ? r : false;
+        });
+        expect(row).toMatchObject({ status: 'below_minimum', attempts: 0 });
+        expect(arrivals.filter((a) => a.id === row?.operation_id)).toHaveLength(0);
+        const listed = (await admin('/admin/deliveries?status=below_minimum')).json as { id: number }[];
+        expect(listed).toEqual([
+          expect.objectContaining({
+            id: Number(row?.id),
+            payment: expect.objectContaining({ amount: '0.5000000' }),
+          }),
+        ]);
+        const received = (await admin('/admin/received-payments')).json as {
+          operation_id: string;
+          status: string;
+        }[];
+        expect(received.find((p) => p.operation_id === row?.operation_id)?.status).toBe(
+          'Below minimum amount',
+        );
+
+        expect((await post(`/admin/deliveries/${row?.id}/retry`)).status).toBe(200);
+        await until(async () => (await outbox(small))[0]?.status === 'delivered');
+        expect(arrivals.filter((a) => a.id === row?.operation_id)).toHaveLength(1);
+      },
+    );
+  },
+);

@@ -14,23 +14,32 @@ import { Asset, Keypair, Operation } from '@stellar/stellar-sdk';
 import { databaseLegs, type TestDatabase } from '@anchor/support/testing';
 import { createKnex } from '@anchor/support';
 import {
+  bridgeFixture,
+  bridgeLegs,
   funded,
   horizon,
   localnet,
   migrate,
+  networkLegs,
   recorder,
   runBridge,
   submitOps,
   until,
   type Localnet,
+  type NetworkLeg,
   type Recorder,
   type RunningBridge,
 } from './helpers.js';
 
 const BIN = resolve(import.meta.dirname, '../bin/bridge.js');
-// MariaDB when available (GET_LOCK, a real server); SQLite otherwise.
+// MariaDB when available (GET_LOCK, a real server); SQLite otherwise. RPC: every database.
 const legs = databaseLegs(['mysql', 'sqlite3']);
 const leg = legs.find((l) => !l.unavailable) ?? (legs[0] as (typeof legs)[number]);
+const [horizonLeg] = networkLegs(['horizon']) as [NetworkLeg];
+const killLegs = [
+  { name: `${leg.type} over horizon`, network: horizonLeg, database: leg },
+  ...bridgeLegs({ rpc: ['mysql', 'postgres', 'sqlite3'] }),
+];
 
 function startChild(configFile: string): ChildProcess {
   const child = spawn(process.execPath, [BIN, '-c', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -79,155 +88,141 @@ async function counts(database: TestDatabase) {
   }
 }
 
-describe(`kill -9 while 500 payments arrive (${leg.type})`, () => {
+describe.each(killLegs)('kill -9 while 500 payments arrive ($name)', ({ network, database: dbLeg }) => {
+  const f = bridgeFixture({ network, database: dbLeg });
   let net: Localnet;
   let database: TestDatabase;
   let callbacks: Recorder;
   let dir: string;
   let child: ChildProcess | undefined;
 
-  beforeAll(async () => {
-    net = await localnet(200);
-    database = await leg.create();
-    await migrate(database);
-    callbacks = await recorder();
+  beforeAll(() => {
+    ({ net, database, callbacks } = f);
     dir = mkdtempSync(join(tmpdir(), 'bridge-kill-'));
   });
-  afterAll(async () => {
+  afterAll(() => {
     child?.kill('SIGKILL');
-    await callbacks?.close();
-    await database?.drop();
-    await net?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('every payment reaches the callback and is recorded exactly once after a restart', async () => {
-    const receiving = await funded(net);
-    const senders = await Promise.all([1, 2, 3, 4, 5].map(() => funded(net)));
-    const cfg = join(dir, 'bridge.cfg');
-    writeFileSync(
-      cfg,
-      [
-        'port = 0',
-        `horizon = "${net.url}"`,
-        `network_passphrase = "${net.networkPassphrase}"`,
-        '[[assets]]',
-        'code = "XLM"',
-        '[database]',
-        `type = "${database.type}"`,
-        `url = "${database.url}"`,
-        '[accounts]',
-        `receiving_account_id = "${receiving.publicKey()}"`,
-        '[callbacks]',
-        `receive = "${callbacks.url}/receive"`,
-        '[listener]',
-        'retry_min_ms = 50',
-        'retry_max_ms = 500',
-        'lock_retry_ms = 200',
-        '',
-      ].join('\n'),
-    );
-    child = startChild(cfg);
-    const db = createKnex(database);
-    try {
-      // First start: "now" is made durable before anything arrives.
-      await until(
-        async () =>
-          (await db('listener_cursor').where({ account_id: receiving.publicKey() }).first()) !== undefined,
+  it.skipIf(dbLeg.unavailable)(
+    'every payment reaches the callback and is recorded exactly once after a restart',
+    async () => {
+      const receiving = await funded(net);
+      const senders = await Promise.all([1, 2, 3, 4, 5].map(() => funded(net)));
+      const cfg = join(dir, 'bridge.cfg');
+      writeFileSync(
+        cfg,
+        [
+          'port = 0',
+          `network_passphrase = "${net.networkPassphrase}"`,
+          '[[assets]]',
+          'code = "XLM"',
+          '[database]',
+          `type = "${database.type}"`,
+          `url = "${database.url}"`,
+          '[accounts]',
+          `receiving_account_id = "${receiving.publicKey()}"`,
+          '[callbacks]',
+          `receive = "${callbacks.url}/receive"`,
+          '[listener]',
+          'retry_min_ms = 50',
+          'retry_max_ms = 500',
+          'lock_retry_ms = 200',
+          ...network.toml(net),
+          '',
+        ].join('\n'),
       );
-    } finally {
-      await db.destroy();
-    }
-    const paying = payMany(net, senders, receiving.publicKey(), 100);
-    // Kill it mid-stream: once some, but not all, deliveries happened.
-    await until(() => callbacks.requests.length >= 20, 60_000, 5);
-    child.kill('SIGKILL');
-    await new Promise((r) => child?.once('exit', r));
-    const deliveredBeforeKill = new Set(callbacks.requests.map((r) => r.form.id)).size;
-    await paying;
-    child = startChild(cfg);
-    await until(() => new Set(callbacks.requests.map((r) => r.form.id)).size === 500, 120_000, 100);
-    await until(
-      async () => (await counts(database)).rows.filter((r) => r.status === 'Success').length === 500,
-      60_000,
-      100,
-    );
-    const { rows, dupes } = await counts(database);
-    expect(deliveredBeforeKill).toBeLessThan(500);
-    expect(rows).toHaveLength(500);
-    expect(dupes).toEqual([]);
-    child.kill('SIGTERM');
-  });
+      child = startChild(cfg);
+      const db = createKnex(database);
+      try {
+        // First start: "now" is made durable before anything arrives.
+        await until(
+          async () =>
+            (await db('listener_cursor').where({ account_id: receiving.publicKey() }).first()) !== undefined,
+        );
+      } finally {
+        await db.destroy();
+      }
+      const paying = payMany(net, senders, receiving.publicKey(), 100);
+      // Kill it mid-stream: once some, but not all, deliveries happened.
+      await until(() => callbacks.requests.length >= 20, 60_000, 5);
+      child.kill('SIGKILL');
+      await new Promise((r) => child?.once('exit', r));
+      const deliveredBeforeKill = new Set(callbacks.requests.map((r) => r.form.id)).size;
+      await paying;
+      child = startChild(cfg);
+      await until(() => new Set(callbacks.requests.map((r) => r.form.id)).size === 500, 120_000, 100);
+      await until(
+        async () => (await counts(database)).rows.filter((r) => r.status === 'Success').length === 500,
+        60_000,
+        100,
+      );
+      const { rows, dupes } = await counts(database);
+      expect(deliveredBeforeKill).toBeLessThan(500);
+      expect(rows).toHaveLength(500);
+      expect(dupes).toEqual([]);
+      child.kill('SIGTERM');
+    },
+  );
 });
 
 // Both server-side locks: MySQL GET_LOCK and PostgreSQL advisory locks (SQLite: a lease row).
-describe.each(databaseLegs(['mysql', 'postgres', 'sqlite3']))(
-  'two replicas on the same receiving account ($type)',
-  (replicaLeg) => {
-    let net: Localnet;
-    let database: TestDatabase;
-    let callbacks: Recorder;
-    let a: RunningBridge | undefined;
-    let b: RunningBridge | undefined;
+describe.each(
+  bridgeLegs({ horizon: ['mysql', 'postgres', 'sqlite3'], rpc: ['mysql', 'postgres', 'sqlite3'] }),
+)('two replicas on the same receiving account ($name)', ({ network, database: replicaLeg }) => {
+  const f = bridgeFixture({ network, database: replicaLeg });
+  let net: Localnet;
+  let database: TestDatabase;
+  let callbacks: Recorder;
+  let a: RunningBridge | undefined;
+  let b: RunningBridge | undefined;
 
-    beforeAll(async () => {
-      net = await localnet(200);
-      if (replicaLeg.unavailable) return;
-      database = await replicaLeg.create();
-      await migrate(database);
-      callbacks = await recorder();
-    });
-    afterAll(async () => {
-      await a?.close();
-      await b?.close();
-      await callbacks?.close();
-      await database?.drop();
-      await net?.close();
-    });
+  beforeAll(() => {
+    ({ net, database, callbacks } = f);
+  });
 
-    it.skipIf(replicaLeg.unavailable)(
-      'only one replica processes; the other takes over when it stops; nothing is processed twice',
-      async () => {
-        const receiving = await funded(net);
-        const senders = await Promise.all([1, 2].map(() => funded(net)));
-        const config = {
-          horizon: net.url,
-          database: { type: database.type, url: database.url },
-          accounts: { receiving_account_id: receiving.publicKey() },
-          assets: [{ code: 'XLM' }],
-          callbacks: { receive: `${callbacks.url}/receive` },
-          listener: { retry_min_ms: 50, retry_max_ms: 500, lock_retry_ms: 200 },
-        };
-        a = await runBridge(config);
-        b = await runBridge(config);
-        const state = (r: RunningBridge) => r.bridge.listener?.states.get(receiving.publicKey())?.state;
-        await until(
-          () => state(a as RunningBridge) === 'streaming' || state(b as RunningBridge) === 'streaming',
-        );
-        const [holder, other] = state(a) === 'streaming' ? [a, b] : [b, a];
-        expect(state(other)).toBe('waiting_for_lock');
-        await payMany(net, senders, receiving.publicKey(), 50);
-        await until(() => new Set(callbacks.requests.map((r) => r.form.id)).size === 100);
-        // The holder goes away; the other replica takes over and keeps going.
-        await holder.close();
-        if (holder === a) a = undefined;
-        else b = undefined;
-        await until(() => state(other) === 'streaming', 30_000);
-        await payMany(net, senders, receiving.publicKey(), 50);
-        await until(() => new Set(callbacks.requests.map((r) => r.form.id)).size === 200);
-        await until(
-          async () => (await counts(database)).rows.filter((r) => r.status === 'Success').length === 200,
-        );
-        const ids = callbacks.requests.map((r) => r.form.id);
-        expect(ids).toHaveLength(200); // each delivered once
-        const { rows, dupes } = await counts(database);
-        expect(rows).toHaveLength(200);
-        expect(dupes).toEqual([]);
-      },
-    );
-  },
-);
+  it.skipIf(replicaLeg.unavailable)(
+    'only one replica processes; the other takes over when it stops; nothing is processed twice',
+    async () => {
+      const receiving = await funded(net);
+      const senders = await Promise.all([1, 2].map(() => funded(net)));
+      const config = {
+        accounts: { receiving_account_id: receiving.publicKey() },
+        assets: [{ code: 'XLM' }],
+        callbacks: { receive: `${callbacks.url}/receive` },
+        listener: { retry_min_ms: 50, retry_max_ms: 500, lock_retry_ms: 200 },
+      };
+      a = await f.start(config);
+      b = await f.start(config);
+      const state = (r: RunningBridge) => r.bridge.listener?.states.get(receiving.publicKey())?.state;
+      await until(
+        () => state(a as RunningBridge) === 'streaming' || state(b as RunningBridge) === 'streaming',
+      );
+      const [holder, other] = state(a) === 'streaming' ? [a, b] : [b, a];
+      expect(state(other)).toBe('waiting_for_lock');
+      await payMany(net, senders, receiving.publicKey(), 50);
+      await until(() => new Set(callbacks.requests.map((r) => r.form.id)).size === 100);
+      // The holder goes away; the other replica takes over and keeps going.
+      await holder.close();
+      if (holder === a) a = undefined;
+      else b = undefined;
+      await until(() => state(other) === 'streaming', 30_000);
+      await payMany(net, senders, receiving.publicKey(), 50);
+      await until(() => new Set(callbacks.requests.map((r) => r.form.id)).size === 200);
+      await until(
+        async () => (await counts(database)).rows.filter((r) => r.status === 'Success').length === 200,
+      );
+      const ids = callbacks.requests.map((r) => r.form.id);
+      expect(ids).toHaveLength(200); // each delivered once
+      const { rows, dupes } = await counts(database);
+      expect(rows).toHaveLength(200);
+      expect(dupes).toEqual([]);
+    },
+  );
+});
 
+// Horizon only: the same restart over RPC (poller, not SSE) has its own fault test.
 describe('localnet restarted mid-stream', () => {
   let net: Localnet;
   let database: TestDatabase;

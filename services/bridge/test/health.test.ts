@@ -1,25 +1,25 @@
 // GET /health is readiness: it reports `degraded` (503, checks.network failing) while
-// the bridge cannot reach Horizon, and `ok` again once it can; GET /health/live
+// the bridge cannot reach its network (Horizon, or Stellar RPC's getHealth), and `ok` again once it can; GET /health/live
 // answers 200 throughout, so an orchestrator does not restart a bridge whose network
 // is down (issue 15, finding 6).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { localnet, runBridge, type Localnet, type RunningBridge } from './helpers.js';
+import { localnet, networkLegs, runBridge, type Localnet, type RunningBridge } from './helpers.js';
 
 async function get(url: string): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(url);
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
-describe('bridge health and the network', () => {
+describe.each(networkLegs())('bridge health and the network ($name)', (network) => {
   let net: Localnet;
   let bridge: RunningBridge;
   beforeAll(async () => {
     net = await localnet();
-    bridge = await runBridge({ horizon: net.url, api_key: 'an-api-key-of-15-chars' });
+    bridge = await runBridge({ ...network.config(net), api_key: 'an-api-key-of-15-chars' });
   });
   afterAll(async () => bridge?.close());
 
-  it('is ready while Horizon answers, degraded when it stops, live throughout', async () => {
+  it('is ready while the network answers, degraded when it stops, live throughout', async () => {
     const ready = await get(`${bridge.url}/health`);
     expect(ready).toMatchObject({ status: 200, body: { status: 'ok', checks: { network: 'ok' } } });
 

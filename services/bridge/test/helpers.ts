@@ -1,6 +1,7 @@
 // Shared test fixtures: a real localnet, funded accounts, a recording HTTP
 // server (callbacks, compliance stand-in) and a running bridge on a real database.
 import http from 'node:http';
+import { Writable } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll } from 'vitest';
 import {
@@ -13,6 +14,7 @@ import {
   type xdr,
 } from '@stellar/stellar-sdk';
 import {
+  createLogger,
   createSilentLogger,
   createKnex,
   migrateLatest,
@@ -20,7 +22,8 @@ import {
   type Logger,
   type RunningServer,
 } from '@anchor/support';
-import type { DatabaseLeg, TestDatabase } from '@anchor/support/testing';
+import { databaseLegs, type DatabaseLeg, type TestDatabase } from '@anchor/support/testing';
+import type { DatabaseType } from '@anchor/support';
 import { start as startLocalnet, type Localnet } from '../../../packages/localnet/src/index.js';
 import { createBridge, type Bridge } from '../src/bridge.js';
 import { parseBridgeConfig } from '../src/config.js';
@@ -64,6 +67,37 @@ export async function submitOps(
   const tx = builder.build();
   tx.sign(source, ...extraSigners);
   return server.submitTransaction(tx, { skipMemoRequiredCheck: true });
+}
+
+/** Pays `amount` of `asset` directly; returns the payment's operation id (paging token) and ledger. */
+export async function payDirect(
+  net: Localnet,
+  from: Keypair,
+  to: string,
+  amount: string,
+  asset = Asset.native(),
+) {
+  const res = await submitOps(net, from, [Operation.payment({ destination: to, asset, amount })]);
+  const ops = await horizon(net).operations().forTransaction(res.hash).call();
+  return { opId: ops.records[0]!.id, ledger: Number(res.ledger) };
+}
+
+/** The listener's state for `account` as /admin/listener shows it. */
+export async function listenerStateOf(bridgeUrl: string | undefined, account: string) {
+  const states = (await (await fetch(`${bridgeUrl}/admin/listener`)).json()) as Record<string, unknown>[];
+  return states.find((s) => s.account === account);
+}
+
+/** The listener's stored cursor for `account`, read from the database. */
+export async function storedListenerCursor(database: TestDatabase, account: string) {
+  const db = createKnex(database);
+  try {
+    const row = (await db('listener_cursor').where({ account_id: account }).first()) as
+      { cursor: unknown } | undefined;
+    return row ? String(row.cursor) : undefined;
+  } finally {
+    await db.destroy();
+  }
 }
 
 /** An issuer, and a holder with a trustline funded with `amount` of `code`. */
@@ -127,6 +161,22 @@ export interface RunningBridge {
   close(): Promise<void>;
 }
 
+/** A JSON logger that appends each line it writes, parsed, to `lines`. */
+export function capturingLogger(lines: Record<string, unknown>[], level: 'info' | 'warn'): Logger {
+  return createLogger({
+    service: 'bridge',
+    format: 'json',
+    level,
+    stream: new Writable({
+      write(chunk: Buffer, _enc, done) {
+        for (const line of chunk.toString('utf8').split('\n').filter(Boolean))
+          lines.push(JSON.parse(line) as Record<string, unknown>);
+        done();
+      },
+    }),
+  });
+}
+
 export async function migrate(database: TestDatabase): Promise<void> {
   const db = createKnex(database);
   try {
@@ -159,6 +209,131 @@ export async function runBridge(
   };
 }
 
+/** A network backend the bridge runs on, parameterized like the database legs. */
+export interface NetworkLeg {
+  name: 'horizon' | 'rpc';
+  /** The bridge config keys that point it at `target` (a localnet, or a stand-in in front of one). */
+  config(target: { url: string }): Record<string, unknown>;
+  /** The same as a bridge.cfg `[network]` table (TOML): lines to put after the top-level keys. */
+  toml(target: { url: string }): string[];
+}
+
+/** RPC's getEvents/getTransaction polling in tests: often enough to follow a 200 ms ledger. */
+const RPC_POLL_MS = 100;
+
+const NETWORK_LEGS: Record<NetworkLeg['name'], NetworkLeg> = {
+  horizon: {
+    name: 'horizon',
+    config: (t) => ({ horizon: t.url }),
+    toml: (t) => ['[network]', 'backend = "horizon"', `horizon_url = "${t.url}"`],
+  },
+  // No Horizon at all: the bridge must work on RPC alone (a backfill Horizon is opt-in per test).
+  rpc: {
+    name: 'rpc',
+    config: (t) => ({ network: { backend: 'rpc', rpc_url: `${t.url}/rpc`, poll_interval_ms: RPC_POLL_MS } }),
+    toml: (t) => [
+      '[network]',
+      'backend = "rpc"',
+      `rpc_url = "${t.url}/rpc"`,
+      `poll_interval_ms = ${RPC_POLL_MS}`,
+    ],
+  },
+};
+
+export function networkLegs(names: NetworkLeg['name'][] = ['horizon', 'rpc']): NetworkLeg[] {
+  return names.map((n) => NETWORK_LEGS[n]);
+}
+
+/** One network backend with one database leg; `name` reads "sqlite3 over rpc" in titles. */
+export interface BridgeLeg {
+  name: string;
+  network: NetworkLeg;
+  database: DatabaseLeg;
+}
+
+/**
+ * The network × database matrix a suite runs on: each backend with its own database types
+ * (typically the full set on Horizon and SQLite on RPC).
+ */
+export function bridgeLegs(types: Partial<Record<NetworkLeg['name'], DatabaseType[]>>): BridgeLeg[] {
+  return networkLegs(Object.keys(types) as NetworkLeg['name'][]).flatMap((network) =>
+    databaseLegs(types[network.name]).map((database) => ({
+      name: `${database.type} over ${network.name}`,
+      network,
+      database,
+    })),
+  );
+}
+
+export interface BridgeFixtureOptions {
+  /** Default: Horizon. */
+  network?: NetworkLeg;
+  /** A fresh, migrated database from this leg; none when omitted. */
+  database?: DatabaseLeg;
+  closeIntervalMs?: number;
+  /** Extra localnet options (retention windows, submit timeouts, snapshots). */
+  localnet?: Record<string, unknown>;
+  /** What the callbacks recorder answers. */
+  respond?: Recorder['respond'];
+}
+
+export interface BridgeFixture {
+  net: Localnet;
+  /** Set when a database leg was given. */
+  database: TestDatabase;
+  callbacks: Recorder;
+  /** `raw` with the network keys and the database section filled in. */
+  config(raw?: Record<string, unknown>, target?: { url: string }): Record<string, unknown>;
+  /** Runs a bridge on `config(raw)`; whatever is still running is closed after the suite. */
+  start(
+    raw?: Record<string, unknown>,
+    options?: { target?: { url: string }; logger?: Logger },
+  ): Promise<RunningBridge>;
+}
+
+/**
+ * The parts every bridge integration suite needs, set up before its tests (nothing when the
+ * database leg is unavailable) and torn down after them in reverse order: a localnet, a migrated
+ * leg database, a callbacks recorder and the bridges the suite starts.
+ */
+export function bridgeFixture(options: BridgeFixtureOptions = {}): BridgeFixture {
+  const network = options.network ?? NETWORK_LEGS.horizon;
+  const running = new Set<RunningBridge>();
+  const f = {
+    config: (raw = {}, target?: { url: string }) => ({
+      ...network.config(target ?? f.net),
+      ...(f.database ? { database: { type: f.database.type, url: f.database.url } } : {}),
+      ...raw,
+    }),
+    start: async (raw = {}, opts: { target?: { url: string }; logger?: Logger } = {}) => {
+      const bridge = await runBridge(f.config(raw, opts.target), opts.logger);
+      running.add(bridge);
+      const close = bridge.close;
+      bridge.close = async () => {
+        if (!running.delete(bridge)) return;
+        await close();
+      };
+      return bridge;
+    },
+  } as BridgeFixture;
+  beforeAll(async () => {
+    if (options.database?.unavailable) return;
+    f.net = await localnet(options.closeIntervalMs ?? 200, options.localnet);
+    if (options.database) {
+      f.database = await options.database.create();
+      await migrate(f.database);
+    }
+    f.callbacks = await recorder(options.respond);
+  });
+  afterAll(async () => {
+    for (const bridge of [...running].reverse()) await bridge.close();
+    await f.callbacks?.close();
+    await f.database?.drop();
+    await f.net?.close();
+  });
+  return f;
+}
+
 /** Two bridge instances over one fresh database, paying from one funded base account. */
 export interface Replicas {
   net: Localnet;
@@ -172,28 +347,21 @@ export interface Replicas {
  * Starts a localnet and two bridges on `leg` before the suite's tests (nothing when the leg is
  * unavailable) and stops them after; the fields are filled once beforeAll ran.
  */
-export function useReplicas(leg: DatabaseLeg, extra: Record<string, unknown> = {}): Replicas {
+export function useReplicas(
+  leg: DatabaseLeg,
+  extra: Record<string, unknown> = {},
+  network: NetworkLeg = NETWORK_LEGS.horizon,
+): Replicas {
+  const f = bridgeFixture({ network, database: leg, closeIntervalMs: 300 });
   const r = {} as Replicas;
   beforeAll(async () => {
     if (leg.unavailable) return;
-    r.net = await localnet(300);
-    r.database = await leg.create();
-    await migrate(r.database);
+    r.net = f.net;
+    r.database = f.database;
     r.base = await funded(r.net, '100000');
-    const config = {
-      horizon: r.net.url,
-      database: { type: r.database.type, url: r.database.url },
-      accounts: { base_seed: r.base.secret() },
-      ...extra,
-    };
-    r.a = await runBridge(config);
-    r.b = await runBridge(config);
-  });
-  afterAll(async () => {
-    await r.a?.close();
-    await r.b?.close();
-    await r.database?.drop();
-    await r.net?.close();
+    const config = { accounts: { base_seed: r.base.secret() }, ...extra };
+    r.a = await f.start(config);
+    r.b = await f.start(config);
   });
   return r;
 }

@@ -3,50 +3,61 @@
 // delivered payment, payments arrive while it is down and the stored cursor's ledger falls out of
 // retention; on restart `halt` stops the account (shown in /admin/listener, /health 503, logged,
 // nothing read past the gap) and `continue` resumes from the oldest record Horizon still has.
-import { Writable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Asset, type Keypair, Operation } from '@stellar/stellar-sdk';
+// Over Stellar RPC the window is RPC's retention: with no Horizon the account halts the same way,
+// and with `network.horizon_url` the missed payments are backfilled from Horizon (issue 11).
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type Asset, type Keypair, rpc } from '@stellar/stellar-sdk';
 import { databaseLegs, type TestDatabase } from '@anchor/support/testing';
-import { createKnex, createLogger } from '@anchor/support';
+import { createKnex } from '@anchor/support';
 import {
+  bridgeFixture,
+  capturingLogger,
   funded,
   horizon,
   issueAsset,
-  localnet,
-  migrate,
-  recorder,
-  runBridge,
-  submitOps,
+  listenerStateOf,
+  networkLegs,
+  payDirect,
+  storedListenerCursor,
   until,
   type Localnet,
+  type NetworkLeg,
   type Recorder,
   type RunningBridge,
 } from './helpers.js';
 
 const RETENTION = 5;
 
+const [horizonLeg, rpcLeg] = networkLegs() as [NetworkLeg, NetworkLeg];
+/** `backfill`: the `halt` policy over RPC with a Horizon to backfill from. */
+type Policy = 'halt' | 'continue' | 'backfill';
+const cases: { network: NetworkLeg; policy: Policy }[] = [
+  { network: horizonLeg, policy: 'halt' },
+  { network: horizonLeg, policy: 'continue' },
+  { network: rpcLeg, policy: 'halt' },
+  { network: rpcLeg, policy: 'backfill' },
+];
+
+// Set by the running suite's fixture (the suites run one after another).
 let net: Localnet;
-beforeAll(async () => {
-  net = await localnet(200, { historyRetentionLedgers: RETENTION });
-});
-afterAll(async () => {
-  await net?.close();
-});
 
-async function elderLedger(): Promise<number> {
-  return Number((await horizon(net).root()).history_elder_ledger);
-}
-
-/** Pays and returns the payment's operation id (its paging token) and ledger, read before reaping. */
-async function pay(from: Keypair, to: string, amount: string, asset = Asset.native()) {
-  const res = await submitOps(net, from, [Operation.payment({ destination: to, asset, amount })]);
-  const ops = await horizon(net).operations().forTransaction(res.hash).call();
-  return { opId: ops.records[0]?.id as string, ledger: Number(res.ledger) };
+/** The oldest ledger the backend still serves: Horizon's history_elder_ledger, RPC's oldestLedger. */
+async function elderLedger(network: NetworkLeg): Promise<number> {
+  if (network.name === 'horizon') return Number((await horizon(net).root()).history_elder_ledger);
+  return (await new rpc.Server(net.rpcUrl, { allowHttp: true }).getHealth()).oldestLedger;
 }
 
 describe.each(databaseLegs(['sqlite3']))('history gap on $type', (leg) => {
-  for (const policy of ['halt', 'continue'] as const) {
-    describe(`policy ${policy}`, () => {
+  for (const { network, policy } of cases) {
+    describe(`${network.name}: policy ${policy}`, () => {
+      const f = bridgeFixture({
+        network,
+        database: leg,
+        localnet:
+          network.name === 'horizon'
+            ? { historyRetentionLedgers: RETENTION }
+            : { rpcRetentionLedgers: RETENTION },
+      });
       let database: TestDatabase;
       let callbacks: Recorder;
       let bridge: RunningBridge | undefined;
@@ -65,63 +76,47 @@ describe.each(databaseLegs(['sqlite3']))('history gap on $type', (leg) => {
           await db.destroy();
         }
       };
-      const storedCursor = () =>
-        withDb(async (db) => {
-          const row = await db('listener_cursor').where({ account_id: receiving.publicKey() }).first();
-          return row ? String(row.cursor) : undefined;
-        });
+      const storedCursor = () => storedListenerCursor(database, receiving.publicKey());
+      const pay = (from: Keypair, to: string, amount: string, asset?: Asset) =>
+        payDirect(net, from, to, amount, asset);
       const recorded = (opId: string) =>
         withDb((db) => db('received_payment').where({ operation_id: opId }).first());
-      const listenerState = async () => {
-        const states = (await (await fetch(`${bridge?.url}/admin/listener`)).json()) as Record<
-          string,
-          unknown
-        >[];
-        return states.find((s) => s.account === receiving.publicKey());
-      };
+      const listenerState = () => listenerStateOf(bridge?.url, receiving.publicKey());
       const start = () =>
-        runBridge(
+        f.start(
           {
-            horizon: net.url,
-            database: { type: database.type, url: database.url },
+            ...(policy === 'backfill'
+              ? { network: { ...(network.config(net).network as object), horizon_url: net.url } }
+              : {}),
             accounts: { receiving_account_id: receiving.publicKey() },
             assets: [{ code: 'XLM' }, { code: 'USD', issuer: usd.getIssuer() }],
             callbacks: { receive: `${callbacks.url}/receive` },
-            listener: { history_gap: policy, lock_retry_ms: 200, retry_min_ms: 50, retry_max_ms: 400 },
+            listener: {
+              history_gap: policy === 'backfill' ? 'halt' : policy,
+              lock_retry_ms: 200,
+              retry_min_ms: 50,
+              retry_max_ms: 400,
+            },
           },
-          createLogger({
-            service: 'bridge',
-            format: 'json',
-            level: 'warn',
-            stream: new Writable({
-              write(chunk: Buffer, _enc, done) {
-                for (const line of chunk.toString('utf8').split('\n').filter(Boolean))
-                  logLines.push(JSON.parse(line) as Record<string, unknown>);
-                done();
-              },
-            }),
-          }),
+          {
+            logger: capturingLogger(logLines, 'warn'),
+          },
         );
 
       beforeAll(async () => {
         if (leg.unavailable) return;
-        database = await leg.create();
-        await migrate(database);
+        ({ net, database, callbacks } = f);
         receiving = await funded(net);
         sender = await funded(net);
         ({ asset: usd } = await issueAsset(net, 'USD', [sender, receiving]));
-        callbacks = await recorder();
-      });
-      afterAll(async () => {
-        await bridge?.close();
-        await callbacks?.close();
-        await database?.drop();
       });
 
       it.skipIf(leg.unavailable)(
-        policy === 'halt'
-          ? 'halt: the gap is shown, /health fails, it is logged and nothing past the gap is read'
-          : 'continue: the gap is shown and logged, and the payments Horizon still has are delivered',
+        {
+          halt: 'halt: the gap is shown, /health fails, it is logged and nothing past the gap is read',
+          continue: 'continue: the gap is shown and logged, and the payments Horizon still has are delivered',
+          backfill: "backfill: the payments outside RPC's window are read from Horizon and delivered once",
+        }[policy],
         async () => {
           // 1. Running: a payment is delivered and its paging token becomes the stored cursor.
           bridge = await start();
@@ -133,11 +128,11 @@ describe.each(databaseLegs(['sqlite3']))('history gap on $type', (leg) => {
           bridge = undefined;
 
           // 2. Down: a USD payment lands and falls out of Horizon's history with the stored
-          // cursor's ledger. (On a real network it changes only the trustline entry; localnet
-          // also bumps the account's last_modified_ledger, so this does not isolate that path.)
+          // cursor's ledger. (It changes only the trustline entry, as on a real network; the
+          // trustline-only path is isolated in history-gap-trustline.test.ts.)
           const b = await pay(sender, receiving.publicKey(), '2', usd);
-          await until(async () => (await elderLedger()) > b.ledger);
-          expect(a.ledger).toBeLessThan(await elderLedger());
+          await until(async () => (await elderLedger(network)) > b.ledger);
+          expect(a.ledger).toBeLessThan(await elderLedger(network));
 
           // 3. Restart.
           if (policy === 'halt') {
@@ -165,6 +160,16 @@ describe.each(databaseLegs(['sqlite3']))('history gap on $type', (leg) => {
             expect(receiveCalls(b.opId)).toHaveLength(0);
             expect(receiveCalls(c.opId)).toHaveLength(0);
             expect(await storedCursor()).toBe(a.opId);
+          } else if (policy === 'backfill') {
+            // Nothing is lost: RPC forgot b, the backfill Horizon has it; c is read as well.
+            const c = await pay(sender, receiving.publicKey(), '3');
+            bridge = await start();
+            await until(() => receiveCalls(b.opId).length > 0 && receiveCalls(c.opId).length > 0);
+            expect(receiveCalls(b.opId)).toHaveLength(1);
+            expect(receiveCalls(b.opId)[0]?.form).toMatchObject({ amount: '2.0000000', asset_code: 'USD' });
+            expect((await listenerState())?.state).not.toBe('halted');
+            expect((await fetch(`${bridge.url}/health`)).status).toBe(200);
+            return;
           } else {
             // A payment Horizon still has when the bridge comes back.
             const c = await pay(sender, receiving.publicKey(), '3');

@@ -5,17 +5,16 @@
 // completed by replaying its envelope (never by building a second one).
 import { describe, expect, it } from 'vitest';
 import { Account, Memo, Operation, Asset, TransactionBuilder } from '@stellar/stellar-sdk';
-import { databaseLegs } from '@anchor/support/testing';
 import { createKnex } from '@anchor/support';
-import { funded, horizon, postPayment, useReplicas, xlmBalance } from './helpers.js';
+import { bridgeLegs, funded, horizon, postPayment, useReplicas, xlmBalance } from './helpers.js';
 
 const pay = postPayment;
 const xlm = xlmBalance;
 
-describe.each(databaseLegs(['mysql', 'postgres']))(
-  'payment id idempotency across replicas on $type',
-  (leg) => {
-    const r = useReplicas(leg, { submitter: { claim_stale_ms: 1_000 } });
+describe.each(bridgeLegs({ horizon: ['mysql', 'postgres'], rpc: ['mysql', 'postgres'] }))(
+  'payment id idempotency across replicas on $name',
+  ({ database: leg, network }) => {
+    const r = useReplicas(leg, { submitter: { claim_stale_ms: 1_000 } }, network);
 
     const rowsFor = async (paymentId: string) => {
       const db = createKnex(r.database);

@@ -22,6 +22,7 @@ import {
 import { MIGRATIONS_TABLE, migrations } from '../src/migrations/index.js';
 
 const SERVICE_TABLES = [
+  'claimable_balance',
   'delivery_outbox',
   'listener_cursor',
   'listener_lease',

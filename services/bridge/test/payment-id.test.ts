@@ -6,12 +6,13 @@
 // concurrent requests with one id and different parameters, on one bridge or
 // on two bridges over one database, make exactly one transaction.
 import { describe, expect, it } from 'vitest';
-import { databaseLegs } from '@anchor/support/testing';
 import { createKnex } from '@anchor/support';
-import { funded, horizon, postPayment, transactionsOf, useReplicas } from './helpers.js';
+import { bridgeLegs, funded, horizon, postPayment, transactionsOf, useReplicas } from './helpers.js';
 
-describe.each(databaseLegs())('payment id reused with other parameters on $type', (leg) => {
-  const r = useReplicas(leg, { submitter: { claim_stale_ms: 1_000 } });
+describe.each(
+  bridgeLegs({ horizon: ['sqlite3', 'mysql', 'postgres'], rpc: ['sqlite3', 'mysql', 'postgres'] }),
+)('payment id reused with other parameters on $name', ({ database: leg, network }) => {
+  const r = useReplicas(leg, { submitter: { claim_stale_ms: 1_000 } }, network);
 
   const paymentsTo = async (account: string) =>
     (await horizon(r.net).payments().forAccount(account).limit(200).call()).records.filter(

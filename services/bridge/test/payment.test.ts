@@ -12,16 +12,17 @@ import {
   Memo,
   type Transaction,
 } from '@stellar/stellar-sdk';
-import { databaseLegs, type TestDatabase } from '@anchor/support/testing';
+import type { TestDatabase } from '@anchor/support/testing';
 import { createKnex } from '@anchor/support';
 import {
+  bridgeFixture,
+  bridgeLegs,
   form,
   funded,
   horizon,
   issueAsset,
   localnet,
-  migrate,
-  recorder,
+  networkLegs,
   runBridge,
   submitOps,
   type Localnet,
@@ -56,12 +57,12 @@ afterAll(async () => {
   await net?.close();
 });
 
-describe('/payment validation (no database)', () => {
+describe.each(networkLegs())('/payment validation (no database) over $name', (network) => {
   let bridge: RunningBridge;
   let base: Keypair;
   beforeAll(async () => {
     base = await funded(net);
-    bridge = await runBridge({ horizon: net.url, accounts: { base_seed: base.secret() } });
+    bridge = await runBridge({ ...network.config(net), accounts: { base_seed: base.secret() } });
   });
   afterAll(async () => bridge?.close());
 
@@ -189,12 +190,12 @@ describe('/payment validation (no database)', () => {
   });
 });
 
-describe('/builder (BLD)', () => {
+describe.each(networkLegs())('/builder (BLD) over $name', (network) => {
   let bridge: RunningBridge;
   let source: Keypair;
   beforeAll(async () => {
     source = await funded(net);
-    bridge = await runBridge({ horizon: net.url });
+    bridge = await runBridge(network.config(net));
   });
   afterAll(async () => bridge?.close());
 
@@ -570,365 +571,378 @@ async function federationServer(records: Record<string, Record<string, string>>)
   return { domain, close: () => new Promise<void>((r) => server.close(() => r())) };
 }
 
-describe.each(databaseLegs(['sqlite3', 'mysql']))('/payment and /authorize on $type', (leg) => {
-  let database: TestDatabase;
-  let bridge: RunningBridge;
-  let base: Keypair;
-  let compliance: Recorder;
-  let fed: Awaited<ReturnType<typeof federationServer>>;
-  const bob = Keypair.random();
-  const carol = Keypair.random();
-  let issuer: Keypair;
-  let trustor: Keypair;
-  let complianceAnswer: () => { status: number; body?: string } = () => ({ status: 500 });
+describe.each(bridgeLegs({ horizon: ['sqlite3', 'mysql'], rpc: ['sqlite3'] }))(
+  '/payment and /authorize on $name',
+  ({ network, database: leg }) => {
+    // The fixture's recorder stands in for the compliance server.
+    const f = bridgeFixture({
+      network,
+      database: leg,
+      respond: (req) => (req.path.startsWith('/send') ? complianceAnswer() : { status: 404 }),
+    });
+    let net: Localnet;
+    let database: TestDatabase;
+    let bridge: RunningBridge;
+    let base: Keypair;
+    let compliance: Recorder;
+    let fed: Awaited<ReturnType<typeof federationServer>>;
+    const bob = Keypair.random();
+    const carol = Keypair.random();
+    let issuer: Keypair;
+    let trustor: Keypair;
+    let complianceAnswer: () => { status: number; body?: string } = () => ({ status: 500 });
 
-  beforeAll(async () => {
-    if (leg.unavailable) return;
-    database = await leg.create();
-    await migrate(database);
-    base = await funded(net);
-    await net.fund(bob.publicKey());
-    await net.fund(carol.publicKey());
-    trustor = await funded(net);
-    issuer = await funded(net);
-    await submitOps(net, issuer, [Operation.setOptions({ setFlags: 3 as never })]);
-    await submitOps(net, trustor, [Operation.changeTrust({ asset: new Asset('USD', issuer.publicKey()) })]);
-    const records: Record<string, Record<string, string>> = {};
-    fed = await federationServer(records);
-    records[`bob*${fed.domain}`] = { account_id: bob.publicKey() };
-    records[`carol*${fed.domain}`] = { account_id: carol.publicKey(), memo_type: 'text', memo: 'route-7' };
-    records['forward:2382376'] = { account_id: bob.publicKey(), memo_type: 'id', memo: '42' };
-    compliance = await recorder((req) =>
-      req.path.startsWith('/send') ? complianceAnswer() : { status: 404 },
-    );
-    bridge = await runBridge({
-      horizon: net.url,
-      compliance: compliance.url,
-      database: { type: database.type, url: database.url },
-      accounts: {
-        base_seed: base.secret(),
-        authorizing_seed: issuer.secret(),
-        issuing_account_id: issuer.publicKey(),
+    beforeAll(async () => {
+      if (leg.unavailable) return;
+      ({ net, database, callbacks: compliance } = f);
+      base = await funded(net);
+      await net.fund(bob.publicKey());
+      await net.fund(carol.publicKey());
+      trustor = await funded(net);
+      issuer = await funded(net);
+      await submitOps(net, issuer, [Operation.setOptions({ setFlags: 3 as never })]);
+      await submitOps(net, trustor, [Operation.changeTrust({ asset: new Asset('USD', issuer.publicKey()) })]);
+      const records: Record<string, Record<string, string>> = {};
+      fed = await federationServer(records);
+      records[`bob*${fed.domain}`] = { account_id: bob.publicKey() };
+      records[`carol*${fed.domain}`] = { account_id: carol.publicKey(), memo_type: 'text', memo: 'route-7' };
+      records['forward:2382376'] = { account_id: bob.publicKey(), memo_type: 'id', memo: '42' };
+      bridge = await f.start({
+        compliance: compliance.url,
+        accounts: {
+          base_seed: base.secret(),
+          authorizing_seed: issuer.secret(),
+          issuing_account_id: issuer.publicKey(),
+        },
+        assets: [{ code: 'USD', issuer: issuer.publicKey() }],
+        http: { allow_http: true, timeout_ms: 5000 },
+      });
+    });
+    afterAll(async () => {
+      await fed?.close();
+    });
+
+    const sentRows = async () => {
+      const db = createKnex(database);
+      try {
+        return await db('sent_transaction').select();
+      } finally {
+        await db.destroy();
+      }
+    };
+
+    it.skipIf(leg.unavailable)(
+      'P-6 pays an existing account and records sent_transaction success (S-2)',
+      async () => {
+        const res = await post(`${bridge.url}/payment`, {
+          destination: bob.publicKey(),
+          amount: '1',
+          memo_type: 'text',
+          memo: 'hello',
+        });
+        expect(res.status).toBe(200);
+        const rows = await sentRows();
+        const row = rows.find((r) => r.transaction_id === res.json.hash);
+        expect(row).toMatchObject({ status: 'success', source: base.publicKey() });
+        expect(Number(row.ledger)).toBe(res.json.ledger);
+        const tx = txFromXdr(row.envelope_xdr, net.networkPassphrase);
+        expect(tx.memo.value?.toString()).toBe('hello'); // S-4
+        expect(Number(tx.timeBounds?.maxTime)).toBeGreaterThan(0); // time bounds on every tx
       },
-      assets: [{ code: 'USD', issuer: issuer.publicKey() }],
-      http: { allow_http: true, timeout_ms: 5000 },
-    });
-  });
-  afterAll(async () => {
-    await bridge?.close();
-    await compliance?.close();
-    await fed?.close();
-    await database?.drop();
-  });
+    );
 
-  const sentRows = async () => {
-    const db = createKnex(database);
-    try {
-      return await db('sent_transaction').select();
-    } finally {
-      await db.destroy();
-    }
-  };
-
-  it.skipIf(leg.unavailable)(
-    'P-6 pays an existing account and records sent_transaction success (S-2)',
-    async () => {
-      const res = await post(`${bridge.url}/payment`, {
+    it.skipIf(leg.unavailable)('P-13 memo id and memo hash go into the transaction', async () => {
+      const hash = '02003ad4' + '0'.repeat(56);
+      const a = await post(`${bridge.url}/payment`, {
         destination: bob.publicKey(),
         amount: '1',
-        memo_type: 'text',
-        memo: 'hello',
+        memo_type: 'id',
+        memo: '123',
       });
-      expect(res.status).toBe(200);
+      const b = await post(`${bridge.url}/payment`, {
+        destination: bob.publicKey(),
+        amount: '1',
+        memo_type: 'hash',
+        memo: hash,
+      });
       const rows = await sentRows();
-      const row = rows.find((r) => r.transaction_id === res.json.hash);
-      expect(row).toMatchObject({ status: 'success', source: base.publicKey() });
-      expect(Number(row.ledger)).toBe(res.json.ledger);
-      const tx = txFromXdr(row.envelope_xdr, net.networkPassphrase);
-      expect(tx.memo.value?.toString()).toBe('hello'); // S-4
-      expect(Number(tx.timeBounds?.maxTime)).toBeGreaterThan(0); // time bounds on every tx
-    },
-  );
+      const txA = txFromXdr(
+        rows.find((r) => r.transaction_id === a.json.hash).envelope_xdr,
+        net.networkPassphrase,
+      );
+      const txB = txFromXdr(
+        rows.find((r) => r.transaction_id === b.json.hash).envelope_xdr,
+        net.networkPassphrase,
+      );
+      expect(txA.memo.type).toBe('id');
+      expect(txA.memo.value).toBe('123');
+      expect((txB.memo.value as Buffer).toString('hex')).toBe(hash);
+    });
 
-  it.skipIf(leg.unavailable)('P-13 memo id and memo hash go into the transaction', async () => {
-    const hash = '02003ad4' + '0'.repeat(56);
-    const a = await post(`${bridge.url}/payment`, {
-      destination: bob.publicKey(),
-      amount: '1',
-      memo_type: 'id',
-      memo: '123',
-    });
-    const b = await post(`${bridge.url}/payment`, {
-      destination: bob.publicKey(),
-      amount: '1',
-      memo_type: 'hash',
-      memo: hash,
-    });
-    const rows = await sentRows();
-    const txA = txFromXdr(
-      rows.find((r) => r.transaction_id === a.json.hash).envelope_xdr,
-      net.networkPassphrase,
+    it.skipIf(leg.unavailable)(
+      'P-15 native to a new account creates it; custom asset to a new account is refused',
+      async () => {
+        const fresh = Keypair.random();
+        const ok = await post(`${bridge.url}/payment`, { destination: fresh.publicKey(), amount: '5' });
+        expect(ok.status).toBe(200);
+        expect((await horizon(net).loadAccount(fresh.publicKey())).balances[0]?.balance).toBe('5.0000000');
+        const bad = await post(`${bridge.url}/payment`, {
+          destination: Keypair.random().publicKey(),
+          amount: '5',
+          asset_code: 'USD',
+          asset_issuer: issuer.publicKey(),
+        });
+        expect(bad.status).toBe(400);
+        expect(bad.json).toMatchObject({ code: 'invalid_parameter', data: { name: 'destination' } });
+      },
     );
-    const txB = txFromXdr(
-      rows.find((r) => r.transaction_id === b.json.hash).envelope_xdr,
-      net.networkPassphrase,
-    );
-    expect(txA.memo.type).toBe('id');
-    expect(txA.memo.value).toBe('123');
-    expect((txB.memo.value as Buffer).toString('hex')).toBe(hash);
-  });
 
-  it.skipIf(leg.unavailable)(
-    'P-15 native to a new account creates it; custom asset to a new account is refused',
-    async () => {
-      const fresh = Keypair.random();
-      const ok = await post(`${bridge.url}/payment`, { destination: fresh.publicKey(), amount: '5' });
-      expect(ok.status).toBe(200);
-      expect((await horizon(net).loadAccount(fresh.publicKey())).balances[0]?.balance).toBe('5.0000000');
-      const bad = await post(`${bridge.url}/payment`, {
-        destination: Keypair.random().publicKey(),
-        amount: '5',
-        asset_code: 'USD',
-        asset_issuer: issuer.publicKey(),
-      });
-      expect(bad.status).toBe(400);
-      expect(bad.json).toMatchObject({ code: 'invalid_parameter', data: { name: 'destination' } });
-    },
-  );
-
-  it.skipIf(leg.unavailable)('P-15 path payment native → native with send_max and path', async () => {
-    const res = await post(`${bridge.url}/payment`, {
-      destination: bob.publicKey(),
-      amount: '2',
-      send_max: '3',
-    });
-    expect(res.status).toBe(200);
-    expect(res.json.send_amount).toBe('2.0000000');
-  });
-
-  it.skipIf(leg.unavailable)('P-16 a repeated id never creates a second transaction', async () => {
-    const before = await horizon(net).loadAccount(bob.publicKey());
-    const body = { id: `pay-${leg.type}-1`, destination: bob.publicKey(), amount: '3' };
-    const [first, second] = await Promise.all([
-      post(`${bridge.url}/payment`, body),
-      post(`${bridge.url}/payment`, body),
-    ]);
-    const third = await post(`${bridge.url}/payment`, body);
-    expect(first.status).toBe(200);
-    expect(second.json.hash).toBe(first.json.hash);
-    expect(third.json.hash).toBe(first.json.hash);
-    const after = await horizon(net).loadAccount(bob.publicKey());
-    const xlm = (a: typeof before) => Number(a.balances.find((b) => b.asset_type === 'native')?.balance);
-    expect(xlm(after) - xlm(before)).toBeCloseTo(3, 5);
-    const rows = (await sentRows()).filter((r) => r.payment_id === body.id);
-    expect(rows).toHaveLength(1);
-  });
-
-  it.skipIf(leg.unavailable)(
-    'S-3 tx_bad_seq: the sequence is resynced from Horizon and the payment still lands',
-    async () => {
-      await post(`${bridge.url}/payment`, { destination: bob.publicKey(), amount: '1' });
-      // Someone else uses the base account: the bridge's cached sequence is now stale.
-      await submitOps(net, base, [
-        Operation.payment({ destination: bob.publicKey(), asset: Asset.native(), amount: '1' }),
-      ]);
-      const res = await post(`${bridge.url}/payment`, { destination: bob.publicKey(), amount: '1' });
-      expect(res.status).toBe(200);
-      const failed = (await sentRows()).filter((r) => r.status === 'failure');
-      expect(failed.length).toBeGreaterThanOrEqual(1);
-    },
-  );
-
-  it.skipIf(leg.unavailable)(
-    'Horizon op failures map to documented codes (payment_underfunded, payment_no_trust)',
-    async () => {
-      const poor = await funded(net, '2');
+    it.skipIf(leg.unavailable)('P-15 path payment native → native with send_max and path', async () => {
       const res = await post(`${bridge.url}/payment`, {
-        source: poor.secret(),
         destination: bob.publicKey(),
-        amount: '100',
+        amount: '2',
+        send_max: '3',
       });
-      expect(res.status).toBe(400);
-      expect(res.json).toMatchObject({
-        code: 'payment_underfunded',
-        message: 'Not enough funds to send this transaction.',
-      });
-      const { asset } = await issueAsset(net, 'EUR', [base]);
-      const noTrust = await post(`${bridge.url}/payment`, {
-        destination: bob.publicKey(),
-        amount: '1',
-        asset_code: 'EUR',
-        asset_issuer: asset.getIssuer(),
-      });
-      expect(noTrust.json).toMatchObject({ code: 'payment_no_trust' });
-    },
-  );
-
-  it.skipIf(leg.unavailable)(
-    'P-7/P-8 federated destination resolved (memo from federation applied); P-5 failure',
-    async () => {
-      const a = await post(`${bridge.url}/payment`, { destination: `bob*${fed.domain}`, amount: '1' });
-      expect(a.status).toBe(200);
-      const c = await post(`${bridge.url}/payment`, { destination: `carol*${fed.domain}`, amount: '1' });
-      expect(c.status).toBe(200);
-      const row = (await sentRows()).find((r) => r.transaction_id === c.json.hash);
-      const tx = txFromXdr(row.envelope_xdr, net.networkPassphrase);
-      expect(tx.memo.value?.toString()).toBe('route-7');
-      expect((tx.operations[0] as { destination: string }).destination).toBe(carol.publicKey());
-      const clash = await post(`${bridge.url}/payment`, {
-        destination: `carol*${fed.domain}`,
-        amount: '1',
-        memo_type: 'text',
-        memo: 'x',
-      });
-      expect(clash.json).toMatchObject({ code: 'cannot_use_memo' });
-      const missing = await post(`${bridge.url}/payment`, {
-        destination: `nobody*${fed.domain}`,
-        amount: '1',
-      });
-      expect(missing.status).toBe(400);
-      expect(missing.json).toEqual({
-        code: 'cannot_resolve_destination',
-        message: 'Cannot resolve federated Stellar address.',
-      });
-    },
-  );
-
-  it.skipIf(leg.unavailable)(
-    'P-9 forward destination resolved; unresolvable forward → cannot_resolve_destination',
-    async () => {
-      const ok = await post(`${bridge.url}/payment`, {
-        'forward_destination[domain]': fed.domain,
-        'forward_destination[fields][federation_type]': 'bank_account',
-        'forward_destination[fields][swift]': 'BOPBPHMM',
-        'forward_destination[fields][acct]': '2382376',
-        amount: '1',
-      });
-      expect(ok.status).toBe(200);
-      const bad = await post(`${bridge.url}/payment`, {
-        'forward_destination[domain]': fed.domain,
-        'forward_destination[fields][acct]': '999',
-        amount: '1',
-      });
-      expect(bad.json).toMatchObject({ code: 'cannot_resolve_destination' });
-    },
-  );
-
-  it.skipIf(leg.unavailable)(
-    'P-17 compliance: error → 500, denied → 403, pending → 202, ok → signed and submitted',
-    async () => {
-      const body = {
-        id: `c-${leg.type}`,
-        sender: 'alice*bank-a.test',
-        destination: 'bob*bank-b.test',
-        amount: '4',
-        extra_memo: 'hi',
-      };
-      complianceAnswer = () => ({ status: 400, body: '{}' });
-      expect((await post(`${bridge.url}/payment`, body)).json).toMatchObject({
-        code: 'internal_server_error',
-      });
-      complianceAnswer = () => ({
-        status: 200,
-        body: JSON.stringify({ auth_response: { info_status: 'ok', tx_status: 'denied' } }),
-      });
-      const denied = await post(`${bridge.url}/payment`, body);
-      expect(denied.status).toBe(403);
-      expect(denied.json).toEqual({ code: 'denied', message: 'Transaction denied by destination.' });
-      complianceAnswer = () => ({
-        status: 200,
-        body: JSON.stringify({ auth_response: { info_status: 'pending', tx_status: 'ok', pending: 3600 } }),
-      });
-      const pending = await post(`${bridge.url}/payment`, body);
-      expect(pending.status).toBe(202);
-      expect(pending.json).toEqual({
-        code: 'pending',
-        message: 'Transaction pending. Repeat your request after given time.',
-        data: { pending: 3600 },
-      });
-      // ok: compliance returns the unsigned seq-0 transaction with a hash memo.
-      const memoHash = Buffer.alloc(32, 7);
-      const unsigned = new TransactionBuilder(new Account(base.publicKey(), '-1'), {
-        fee: '100',
-        networkPassphrase: net.networkPassphrase,
-        timebounds: { minTime: 0, maxTime: 0 },
-      })
-        .addOperation(
-          Operation.payment({
-            destination: bob.publicKey(),
-            asset: Asset.native(),
-            amount: '4',
-            source: base.publicKey(),
-          }),
-        )
-        .addMemo(Memo.hash(memoHash.toString('hex')))
-        .build();
-      const txXdr = unsigned.toEnvelope().v1().tx().toXDR('base64');
-      complianceAnswer = () => ({
-        status: 200,
-        body: JSON.stringify({
-          auth_response: { info_status: 'ok', tx_status: 'ok' },
-          transaction_xdr: txXdr,
-        }),
-      });
-      const ok = await post(`${bridge.url}/payment`, body);
-      expect(ok.status).toBe(200);
-      const sendRequest = compliance.requests.filter((r) => r.path === '/send').at(-1);
-      expect(sendRequest?.form).toMatchObject({
-        id: body.id,
-        source: base.publicKey(),
-        sender: body.sender,
-        destination: body.destination,
-        amount: '4',
-        extra_memo: 'hi',
-      });
-      const row = (await sentRows()).find((r) => r.transaction_id === ok.json.hash);
-      const tx = txFromXdr(row.envelope_xdr, net.networkPassphrase);
-      expect((tx.memo.value as Buffer).equals(memoHash)).toBe(true);
-      // The same id again: no second transaction (legacy REC: dedupe before branching).
-      const again = await post(`${bridge.url}/payment`, body);
-      expect(again.json.hash).toBe(ok.json.hash);
-    },
-  );
-
-  it.skipIf(leg.unavailable)('A-1/A-2 /authorize validation, A-4 success allows the trustline', async () => {
-    expect(
-      (await post(`${bridge.url}/authorize`, { account_id: 'GD3YBOYIUVLU', asset_code: 'USD' })).json,
-    ).toMatchObject({ code: 'invalid_parameter', data: { name: 'account_id' } });
-    expect((await post(`${bridge.url}/authorize`, { account_id: trustor.publicKey() })).json).toMatchObject({
-      code: 'missing_parameter',
-      data: { name: 'asset_code' },
+      expect(res.status).toBe(200);
+      expect(res.json.send_amount).toBe('2.0000000');
     });
-    expect(
-      (await post(`${bridge.url}/authorize`, { account_id: trustor.publicKey(), asset_code: 'EUR' })).json,
-    ).toMatchObject({ code: 'invalid_parameter', data: { name: 'asset_code' } });
-    const ok = await post(`${bridge.url}/authorize`, { account_id: trustor.publicKey(), asset_code: 'USD' });
-    expect(ok.status).toBe(200);
-    const line = (await horizon(net).loadAccount(trustor.publicKey())).balances.find(
-      (b) => 'asset_code' in b && b.asset_code === 'USD',
-    ) as { is_authorized?: boolean };
-    expect(line.is_authorized).toBe(true);
-    const noLine = await post(`${bridge.url}/authorize`, { account_id: bob.publicKey(), asset_code: 'USD' });
-    expect(noLine.json, JSON.stringify(noLine.json)).toMatchObject({ code: 'allow_trust_no_trustline' });
-  });
 
-  it.skipIf(leg.unavailable)(
-    '/admin/sent-transactions lists rows, newest first, with payment_id as a plain string',
-    async () => {
-      const res = await fetch(`${bridge.url}/admin/sent-transactions`);
-      const rows = (await res.json()) as Record<string, unknown>[];
-      expect(rows.length).toBeGreaterThan(0);
-      expect(rows.length).toBeLessThanOrEqual(10);
-      expect(Number(rows[0]?.id)).toBeGreaterThan(Number(rows[1]?.id));
-      expect(rows.some((r) => typeof r.payment_id === 'string')).toBe(true);
-    },
-  );
-});
+    it.skipIf(leg.unavailable)('P-16 a repeated id never creates a second transaction', async () => {
+      const before = await horizon(net).loadAccount(bob.publicKey());
+      const body = { id: `pay-${leg.type}-1`, destination: bob.publicKey(), amount: '3' };
+      const [first, second] = await Promise.all([
+        post(`${bridge.url}/payment`, body),
+        post(`${bridge.url}/payment`, body),
+      ]);
+      const third = await post(`${bridge.url}/payment`, body);
+      expect(first.status).toBe(200);
+      expect(second.json.hash).toBe(first.json.hash);
+      expect(third.json.hash).toBe(first.json.hash);
+      const after = await horizon(net).loadAccount(bob.publicKey());
+      const xlm = (a: typeof before) => Number(a.balances.find((b) => b.asset_type === 'native')?.balance);
+      expect(xlm(after) - xlm(before)).toBeCloseTo(3, 5);
+      const rows = (await sentRows()).filter((r) => r.payment_id === body.id);
+      expect(rows).toHaveLength(1);
+    });
 
-describe('API key', () => {
+    it.skipIf(leg.unavailable)(
+      'S-3 tx_bad_seq: the sequence is resynced from Horizon and the payment still lands',
+      async () => {
+        await post(`${bridge.url}/payment`, { destination: bob.publicKey(), amount: '1' });
+        // Someone else uses the base account: the bridge's cached sequence is now stale.
+        await submitOps(net, base, [
+          Operation.payment({ destination: bob.publicKey(), asset: Asset.native(), amount: '1' }),
+        ]);
+        const res = await post(`${bridge.url}/payment`, { destination: bob.publicKey(), amount: '1' });
+        expect(res.status).toBe(200);
+        const failed = (await sentRows()).filter((r) => r.status === 'failure');
+        expect(failed.length).toBeGreaterThanOrEqual(1);
+      },
+    );
+
+    it.skipIf(leg.unavailable)(
+      'Horizon op failures map to documented codes (payment_underfunded, payment_no_trust)',
+      async () => {
+        const poor = await funded(net, '2');
+        const res = await post(`${bridge.url}/payment`, {
+          source: poor.secret(),
+          destination: bob.publicKey(),
+          amount: '100',
+        });
+        expect(res.status).toBe(400);
+        expect(res.json).toMatchObject({
+          code: 'payment_underfunded',
+          message: 'Not enough funds to send this transaction.',
+        });
+        const { asset } = await issueAsset(net, 'EUR', [base]);
+        const noTrust = await post(`${bridge.url}/payment`, {
+          destination: bob.publicKey(),
+          amount: '1',
+          asset_code: 'EUR',
+          asset_issuer: asset.getIssuer(),
+        });
+        expect(noTrust.json).toMatchObject({ code: 'payment_no_trust' });
+      },
+    );
+
+    it.skipIf(leg.unavailable)(
+      'P-7/P-8 federated destination resolved (memo from federation applied); P-5 failure',
+      async () => {
+        const a = await post(`${bridge.url}/payment`, { destination: `bob*${fed.domain}`, amount: '1' });
+        expect(a.status).toBe(200);
+        const c = await post(`${bridge.url}/payment`, { destination: `carol*${fed.domain}`, amount: '1' });
+        expect(c.status).toBe(200);
+        const row = (await sentRows()).find((r) => r.transaction_id === c.json.hash);
+        const tx = txFromXdr(row.envelope_xdr, net.networkPassphrase);
+        expect(tx.memo.value?.toString()).toBe('route-7');
+        expect((tx.operations[0] as { destination: string }).destination).toBe(carol.publicKey());
+        const clash = await post(`${bridge.url}/payment`, {
+          destination: `carol*${fed.domain}`,
+          amount: '1',
+          memo_type: 'text',
+          memo: 'x',
+        });
+        expect(clash.json).toMatchObject({ code: 'cannot_use_memo' });
+        const missing = await post(`${bridge.url}/payment`, {
+          destination: `nobody*${fed.domain}`,
+          amount: '1',
+        });
+        expect(missing.status).toBe(400);
+        expect(missing.json).toEqual({
+          code: 'cannot_resolve_destination',
+          message: 'Cannot resolve federated Stellar address.',
+        });
+      },
+    );
+
+    it.skipIf(leg.unavailable)(
+      'P-9 forward destination resolved; unresolvable forward → cannot_resolve_destination',
+      async () => {
+        const ok = await post(`${bridge.url}/payment`, {
+          'forward_destination[domain]': fed.domain,
+          'forward_destination[fields][federation_type]': 'bank_account',
+          'forward_destination[fields][swift]': 'BOPBPHMM',
+          'forward_destination[fields][acct]': '2382376',
+          amount: '1',
+        });
+        expect(ok.status).toBe(200);
+        const bad = await post(`${bridge.url}/payment`, {
+          'forward_destination[domain]': fed.domain,
+          'forward_destination[fields][acct]': '999',
+          amount: '1',
+        });
+        expect(bad.json).toMatchObject({ code: 'cannot_resolve_destination' });
+      },
+    );
+
+    it.skipIf(leg.unavailable)(
+      'P-17 compliance: error → 500, denied → 403, pending → 202, ok → signed and submitted',
+      async () => {
+        const body = {
+          id: `c-${leg.type}`,
+          sender: 'alice*bank-a.test',
+          destination: 'bob*bank-b.test',
+          amount: '4',
+          extra_memo: 'hi',
+        };
+        complianceAnswer = () => ({ status: 400, body: '{}' });
+        expect((await post(`${bridge.url}/payment`, body)).json).toMatchObject({
+          code: 'internal_server_error',
+        });
+        complianceAnswer = () => ({
+          status: 200,
+          body: JSON.stringify({ auth_response: { info_status: 'ok', tx_status: 'denied' } }),
+        });
+        const denied = await post(`${bridge.url}/payment`, body);
+        expect(denied.status).toBe(403);
+        expect(denied.json).toEqual({ code: 'denied', message: 'Transaction denied by destination.' });
+        complianceAnswer = () => ({
+          status: 200,
+          body: JSON.stringify({ auth_response: { info_status: 'pending', tx_status: 'ok', pending: 3600 } }),
+        });
+        const pending = await post(`${bridge.url}/payment`, body);
+        expect(pending.status).toBe(202);
+        expect(pending.json).toEqual({
+          code: 'pending',
+          message: 'Transaction pending. Repeat your request after given time.',
+          data: { pending: 3600 },
+        });
+        // ok: compliance returns the unsigned seq-0 transaction with a hash memo.
+        const memoHash = Buffer.alloc(32, 7);
+        const unsigned = new TransactionBuilder(new Account(base.publicKey(), '-1'), {
+          fee: '100',
+          networkPassphrase: net.networkPassphrase,
+          timebounds: { minTime: 0, maxTime: 0 },
+        })
+          .addOperation(
+            Operation.payment({
+              destination: bob.publicKey(),
+              asset: Asset.native(),
+              amount: '4',
+              source: base.publicKey(),
+            }),
+          )
+          .addMemo(Memo.hash(memoHash.toString('hex')))
+          .build();
+        const txXdr = unsigned.toEnvelope().v1().tx().toXDR('base64');
+        complianceAnswer = () => ({
+          status: 200,
+          body: JSON.stringify({
+            auth_response: { info_status: 'ok', tx_status: 'ok' },
+            transaction_xdr: txXdr,
+          }),
+        });
+        const ok = await post(`${bridge.url}/payment`, body);
+        expect(ok.status).toBe(200);
+        const sendRequest = compliance.requests.filter((r) => r.path === '/send').at(-1);
+        expect(sendRequest?.form).toMatchObject({
+          id: body.id,
+          source: base.publicKey(),
+          sender: body.sender,
+          destination: body.destination,
+          amount: '4',
+          extra_memo: 'hi',
+        });
+        const row = (await sentRows()).find((r) => r.transaction_id === ok.json.hash);
+        const tx = txFromXdr(row.envelope_xdr, net.networkPassphrase);
+        expect((tx.memo.value as Buffer).equals(memoHash)).toBe(true);
+        // The same id again: no second transaction (legacy REC: dedupe before branching).
+        const again = await post(`${bridge.url}/payment`, body);
+        expect(again.json.hash).toBe(ok.json.hash);
+      },
+    );
+
+    it.skipIf(leg.unavailable)(
+      'A-1/A-2 /authorize validation, A-4 success allows the trustline',
+      async () => {
+        expect(
+          (await post(`${bridge.url}/authorize`, { account_id: 'GD3YBOYIUVLU', asset_code: 'USD' })).json,
+        ).toMatchObject({ code: 'invalid_parameter', data: { name: 'account_id' } });
+        expect(
+          (await post(`${bridge.url}/authorize`, { account_id: trustor.publicKey() })).json,
+        ).toMatchObject({
+          code: 'missing_parameter',
+          data: { name: 'asset_code' },
+        });
+        expect(
+          (await post(`${bridge.url}/authorize`, { account_id: trustor.publicKey(), asset_code: 'EUR' }))
+            .json,
+        ).toMatchObject({ code: 'invalid_parameter', data: { name: 'asset_code' } });
+        const ok = await post(`${bridge.url}/authorize`, {
+          account_id: trustor.publicKey(),
+          asset_code: 'USD',
+        });
+        expect(ok.status).toBe(200);
+        const line = (await horizon(net).loadAccount(trustor.publicKey())).balances.find(
+          (b) => 'asset_code' in b && b.asset_code === 'USD',
+        ) as { is_authorized?: boolean };
+        expect(line.is_authorized).toBe(true);
+        const noLine = await post(`${bridge.url}/authorize`, {
+          account_id: bob.publicKey(),
+          asset_code: 'USD',
+        });
+        expect(noLine.json, JSON.stringify(noLine.json)).toMatchObject({ code: 'allow_trust_no_trustline' });
+      },
+    );
+
+    it.skipIf(leg.unavailable)(
+      '/admin/sent-transactions lists rows, newest first, with payment_id as a plain string',
+      async () => {
+        const res = await fetch(`${bridge.url}/admin/sent-transactions`);
+        const rows = (await res.json()) as Record<string, unknown>[];
+        expect(rows.length).toBeGreaterThan(0);
+        expect(rows.length).toBeLessThanOrEqual(10);
+        expect(Number(rows[0]?.id)).toBeGreaterThan(Number(rows[1]?.id));
+        expect(rows.some((r) => typeof r.payment_id === 'string')).toBe(true);
+      },
+    );
+  },
+);
+
+describe.each(networkLegs())('API key over $name', (network) => {
   let bridge: RunningBridge;
   beforeAll(async () => {
-    bridge = await runBridge({ horizon: net.url, api_key: 'a-very-long-api-key' });
+    bridge = await runBridge({ ...network.config(net), api_key: 'a-very-long-api-key' });
   });
   afterAll(async () => bridge?.close());
   it('accepts apiKey/api_key form fields, query and X-API-Key header; otherwise 403 Forbidden', async () => {

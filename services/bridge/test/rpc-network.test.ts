@@ -3,7 +3,7 @@
 // from getEvents and delivered once with its memo, and a stored cursor outside RPC's retention
 // window halts the account unless a backfill Horizon (network.horizon_url) is configured.
 // Localnet's Horizon is used only by the test itself, to check what landed.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { Asset, Memo, Operation } from '@stellar/stellar-sdk';
 import { databaseLegs, type DatabaseLeg, type TestDatabase } from '@anchor/support/testing';
 import { createKnex } from '@anchor/support';
@@ -11,27 +11,20 @@ import { KnexReceivedPaymentStore } from '../src/stores/received-payment.store.j
 import {
   funded,
   horizon,
-  localnet,
-  migrate,
+  bridgeFixture,
+  networkLegs,
   postPayment,
-  recorder,
-  runBridge,
   submitOps,
   until,
   type Localnet,
+  type NetworkLeg,
   type Recorder,
   type RunningBridge,
 } from './helpers.js';
 
 const leg = databaseLegs(['sqlite3'])[0] as DatabaseLeg;
 
-/** The `[network]` section for localnet's RPC; `horizonUrl` only as the backfill source. */
-const rpcNetwork = (net: Localnet, horizonUrl?: string) => ({
-  backend: 'rpc',
-  rpc_url: `${net.url}/rpc`,
-  poll_interval_ms: 100,
-  ...(horizonUrl ? { horizon_url: horizonUrl } : {}),
-});
+const [rpc] = networkLegs(['rpc']) as [NetworkLeg];
 
 async function withDb<T>(database: TestDatabase, fn: (db: ReturnType<typeof createKnex>) => Promise<T>) {
   const db = createKnex(database);
@@ -43,31 +36,18 @@ async function withDb<T>(database: TestDatabase, fn: (db: ReturnType<typeof crea
 }
 
 describe.skipIf(leg.unavailable)('bridge over Stellar RPC', () => {
+  const f = bridgeFixture({ network: rpc, database: leg });
   let net: Localnet;
-  let database: TestDatabase;
   let callbacks: Recorder;
   let bridge: RunningBridge;
-  beforeAll(async () => {
-    net = await localnet(200);
-    database = await leg.create();
-    await migrate(database);
-    callbacks = await recorder();
-  });
-  afterAll(async () => {
-    await bridge?.close();
-    await callbacks?.close();
-    await database?.drop();
-    await net?.close();
+  beforeAll(() => {
+    ({ net, callbacks } = f);
   });
 
   it('submits a /payment over RPC once; the same id answers the same hash; a failed tx maps to its code', async () => {
     const base = await funded(net, '1000');
     const dest = await funded(net);
-    bridge = await runBridge({
-      network: rpcNetwork(net),
-      database: { type: database.type, url: database.url },
-      accounts: { base_seed: base.secret() },
-    });
+    bridge = await f.start({ accounts: { base_seed: base.secret() } });
     // Readiness asks RPC's getHealth (there is no Horizon to ask).
     const ready = await fetch(`${bridge.url}/health`);
     expect(ready.status).toBe(200);
@@ -103,9 +83,7 @@ describe.skipIf(leg.unavailable)('bridge over Stellar RPC', () => {
   it('delivers an incoming payment read from RPC events to the callback once, with its memo', async () => {
     const receiving = await funded(net);
     const sender = await funded(net);
-    bridge = await runBridge({
-      network: rpcNetwork(net),
-      database: { type: database.type, url: database.url },
+    bridge = await f.start({
       accounts: { receiving_account_id: receiving.publicKey() },
       assets: [{ code: 'XLM' }],
       callbacks: { receive: `${callbacks.url}/receive` },
@@ -147,6 +125,12 @@ describe.skipIf(leg.unavailable)('bridge over Stellar RPC', () => {
 
 describe.skipIf(leg.unavailable)('bridge over RPC: a cursor outside the retention window', () => {
   const RETENTION = 5;
+  const f = bridgeFixture({
+    network: rpc,
+    database: leg,
+    closeIntervalMs: 100,
+    localnet: { rpcRetentionLedgers: RETENTION },
+  });
   let net: Localnet;
   let database: TestDatabase;
   let callbacks: Recorder;
@@ -155,10 +139,7 @@ describe.skipIf(leg.unavailable)('bridge over RPC: a cursor outside the retentio
   let sender: Awaited<ReturnType<typeof funded>>;
   let oldOpId: string;
   beforeAll(async () => {
-    net = await localnet(100, { rpcRetentionLedgers: RETENTION });
-    database = await leg.create();
-    await migrate(database);
-    callbacks = await recorder();
+    ({ net, database, callbacks } = f);
     receiving = await funded(net);
     sender = await funded(net);
     // The stored cursor: just after the receiving account's creation.
@@ -187,16 +168,8 @@ describe.skipIf(leg.unavailable)('bridge over RPC: a cursor outside the retentio
     };
     await until(async () => (await rpcOldest()) > paidLedger + 1);
   });
-  afterAll(async () => {
-    await bridge?.close();
-    await callbacks?.close();
-    await database?.drop();
-    await net?.close();
-  });
-
   const config = (horizonUrl?: string) => ({
-    network: rpcNetwork(net, horizonUrl),
-    database: { type: database.type, url: database.url },
+    network: { ...(rpc.config(net).network as object), ...(horizonUrl ? { horizon_url: horizonUrl } : {}) },
     accounts: { receiving_account_id: receiving.publicKey() },
     assets: [{ code: 'XLM' }],
     callbacks: { receive: `${callbacks.url}/receive` },
@@ -204,7 +177,7 @@ describe.skipIf(leg.unavailable)('bridge over RPC: a cursor outside the retentio
   });
 
   it('without horizon_url the account halts: admin shows it, /health is 503, nothing delivered', async () => {
-    bridge = await runBridge(config());
+    bridge = await f.start(config());
     const running = bridge;
     await until(() => running.bridge.listener?.states.get(receiving.publicKey())?.state === 'halted');
     const admin = (await (await fetch(`${running.url}/admin/listener`)).json()) as unknown;
@@ -220,7 +193,7 @@ describe.skipIf(leg.unavailable)('bridge over RPC: a cursor outside the retentio
   });
 
   it('with horizon_url the missed payment is backfilled from Horizon and delivered once', async () => {
-    bridge = await runBridge(config(net.url));
+    bridge = await f.start(config(net.url));
     const calls = () => callbacks.requests.filter((r) => r.path === '/receive' && r.form.id === oldOpId);
     await until(() => calls().length > 0);
     expect(calls()[0]?.form).toMatchObject({ amount: '3.0000000', from: sender.publicKey() });

@@ -9,12 +9,11 @@ import { Asset, Keypair, TransactionBuilder, type Transaction } from '@stellar/s
 import { databaseLegs, type TestDatabase } from '@anchor/support/testing';
 import { createKnex } from '@anchor/support';
 import {
+  bridgeFixture,
+  bridgeLegs,
   funded,
   horizon,
   issueAsset,
-  localnet,
-  migrate,
-  runBridge,
   type Localnet,
   type RunningBridge,
   postPayment,
@@ -27,127 +26,116 @@ const txFromXdr = (envelope: string, passphrase: string) =>
 const pay = postPayment;
 const xlm = xlmBalance;
 
-describe.each(databaseLegs(['sqlite3', 'mysql']))('channels and batching on $type', (leg) => {
-  let net: Localnet;
-  let database: TestDatabase;
-  let bridge: RunningBridge;
-  let base: Keypair;
-  let channels: Keypair[];
-  let targets: Keypair[];
+describe.each(bridgeLegs({ horizon: ['sqlite3', 'mysql'], rpc: ['sqlite3'] }))(
+  'channels and batching on $name',
+  ({ network, database: leg }) => {
+    const f = bridgeFixture({ network, database: leg, closeIntervalMs: 300 });
+    let net: Localnet;
+    let database: TestDatabase;
+    let bridge: RunningBridge;
+    let base: Keypair;
+    let channels: Keypair[];
+    let targets: Keypair[];
 
-  beforeAll(async () => {
-    if (leg.unavailable) return;
-    net = await localnet(300);
-    database = await leg.create();
-    await migrate(database);
-    base = await funded(net, '100000');
-    channels = await Promise.all([1, 2, 3].map(() => funded(net, '100')));
-    targets = await Promise.all([1, 2, 3, 4, 5].map(() => funded(net, '100')));
-    bridge = await runBridge({
-      horizon: net.url,
-      database: { type: database.type, url: database.url },
-      accounts: { base_seed: base.secret() },
-      submitter: {
-        channel_seeds: channels.map((c) => c.secret()),
-        batching: true,
-        batch_max_operations: 100,
-      },
-    });
-  });
-  afterAll(async () => {
-    await bridge?.close();
-    await database?.drop();
-    await net?.close();
-  });
-
-  it.skipIf(leg.unavailable)(
-    '150 concurrent payments land in a few multi-operation transactions from channel accounts',
-    async () => {
-      const before = await Promise.all(targets.map((t) => xlm(net, t.publicKey())));
-      const results = await Promise.all(
-        Array.from({ length: 150 }, (_, i) =>
-          pay(bridge.url, {
-            id: `batch-${leg.type}-${i}`,
-            destination: (targets[i % 5] as Keypair).publicKey(),
-            amount: '1',
-          }),
-        ),
-      );
-      expect(results.filter((r) => r.status !== 200)).toEqual([]);
-      const hashes = new Set(results.map((r) => r.json.hash));
-      expect(hashes.size).toBeLessThan(150);
-      const after = await Promise.all(targets.map((t) => xlm(net, t.publicKey())));
-      after.forEach((a, i) => expect(a - (before[i] as number)).toBeCloseTo(30, 5));
-      // Transaction source = a channel, operation source = the paying account; both signed.
-      const tx = txFromXdr(results[0]?.json.envelope_xdr as string, net.networkPassphrase);
-      expect(channels.map((c) => c.publicKey())).toContain((tx as unknown as { source: string }).source);
-      expect(tx.operations.every((op) => op.source === base.publicKey())).toBe(true);
-      expect(tx.signatures).toHaveLength(2);
-      const db = createKnex(database);
-      try {
-        expect(
-          Number((await db('sent_payment').whereNotNull('sent_transaction_id').count({ n: '*' }).first())?.n),
-        ).toBe(150);
-        const rows = await db('sent_transaction').where({ status: 'success' });
-        expect(rows.reduce((n, r) => n + Number(r.operation_count), 0)).toBe(150);
-      } finally {
-        await db.destroy();
-      }
-      // A repeated id in batch mode returns the original transaction.
-      const again = await pay(bridge.url, {
-        id: `batch-${leg.type}-7`,
-        destination: (targets[2] as Keypair).publicKey(),
-        amount: '1',
+    beforeAll(async () => {
+      if (leg.unavailable) return;
+      ({ net, database } = f);
+      base = await funded(net, '100000');
+      channels = await Promise.all([1, 2, 3].map(() => funded(net, '100')));
+      targets = await Promise.all([1, 2, 3, 4, 5].map(() => funded(net, '100')));
+      bridge = await f.start({
+        accounts: { base_seed: base.secret() },
+        submitter: {
+          channel_seeds: channels.map((c) => c.secret()),
+          batching: true,
+          batch_max_operations: 100,
+        },
       });
-      expect(again.json.hash).toBe(results[7]?.json.hash);
-    },
-  );
+    });
 
-  it.skipIf(leg.unavailable)(
-    'one failing operation fails alone; the rest of its batch is resubmitted and lands',
-    async () => {
-      const { asset } = await issueAsset(net, 'USD', [base]);
-      const noTrust = targets[0] as Keypair; // has no USD trustline
-      const results = await Promise.all([
-        ...Array.from({ length: 20 }, (_, i) =>
-          pay(bridge.url, { destination: (targets[1 + (i % 4)] as Keypair).publicKey(), amount: '0.5' }),
-        ),
-        pay(bridge.url, {
-          destination: noTrust.publicKey(),
+    it.skipIf(leg.unavailable)(
+      '150 concurrent payments land in a few multi-operation transactions from channel accounts',
+      async () => {
+        const before = await Promise.all(targets.map((t) => xlm(net, t.publicKey())));
+        const results = await Promise.all(
+          Array.from({ length: 150 }, (_, i) =>
+            pay(bridge.url, {
+              id: `batch-${leg.type}-${i}`,
+              destination: (targets[i % 5] as Keypair).publicKey(),
+              amount: '1',
+            }),
+          ),
+        );
+        expect(results.filter((r) => r.status !== 200)).toEqual([]);
+        const hashes = new Set(results.map((r) => r.json.hash));
+        expect(hashes.size).toBeLessThan(150);
+        const after = await Promise.all(targets.map((t) => xlm(net, t.publicKey())));
+        after.forEach((a, i) => expect(a - (before[i] as number)).toBeCloseTo(30, 5));
+        // Transaction source = a channel, operation source = the paying account; both signed.
+        const tx = txFromXdr(results[0]?.json.envelope_xdr as string, net.networkPassphrase);
+        expect(channels.map((c) => c.publicKey())).toContain((tx as unknown as { source: string }).source);
+        expect(tx.operations.every((op) => op.source === base.publicKey())).toBe(true);
+        expect(tx.signatures).toHaveLength(2);
+        const db = createKnex(database);
+        try {
+          expect(
+            Number(
+              (await db('sent_payment').whereNotNull('sent_transaction_id').count({ n: '*' }).first())?.n,
+            ),
+          ).toBe(150);
+          const rows = await db('sent_transaction').where({ status: 'success' });
+          expect(rows.reduce((n, r) => n + Number(r.operation_count), 0)).toBe(150);
+        } finally {
+          await db.destroy();
+        }
+        // A repeated id in batch mode returns the original transaction.
+        const again = await pay(bridge.url, {
+          id: `batch-${leg.type}-7`,
+          destination: (targets[2] as Keypair).publicKey(),
           amount: '1',
-          asset_code: 'USD',
-          asset_issuer: asset.getIssuer(),
-        }),
-      ]);
-      expect(results.slice(0, 20).every((r) => r.status === 200)).toBe(true);
-      expect(results[20]).toMatchObject({ status: 400, json: { code: 'payment_no_trust' } });
-      void Asset;
-    },
-  );
-});
+        });
+        expect(again.json.hash).toBe(results[7]?.json.hash);
+      },
+    );
 
+    it.skipIf(leg.unavailable)(
+      'one failing operation fails alone; the rest of its batch is resubmitted and lands',
+      async () => {
+        const { asset } = await issueAsset(net, 'USD', [base]);
+        const noTrust = targets[0] as Keypair; // has no USD trustline
+        const results = await Promise.all([
+          ...Array.from({ length: 20 }, (_, i) =>
+            pay(bridge.url, { destination: (targets[1 + (i % 4)] as Keypair).publicKey(), amount: '0.5' }),
+          ),
+          pay(bridge.url, {
+            destination: noTrust.publicKey(),
+            amount: '1',
+            asset_code: 'USD',
+            asset_issuer: asset.getIssuer(),
+          }),
+        ]);
+        expect(results.slice(0, 20).every((r) => r.status === 200)).toBe(true);
+        expect(results[20]).toMatchObject({ status: 400, json: { code: 'payment_no_trust' } });
+        void Asset;
+      },
+    );
+  },
+);
+
+// Horizon only: this is Horizon's own submission timeout; over RPC the bridge's submit_timeout_ms
+// and the resolution by hash have their own fault tests.
 describe('504 from Horizon: the same envelope is looked up and resubmitted', () => {
+  const [leg] = databaseLegs(['sqlite3']);
+  // Ledgers close every 1.5 s but Horizon gives up waiting after 100 ms: every submit is a 504.
+  const f = bridgeFixture({ database: leg, closeIntervalMs: 1500, localnet: { submitTimeoutMs: 100 } });
   let net: Localnet;
   let database: TestDatabase;
   let bridge: RunningBridge;
-  const [leg] = databaseLegs(['sqlite3']);
 
   beforeAll(async () => {
-    // Ledgers close every 1.5 s but Horizon gives up waiting after 100 ms: every submit is a 504.
-    net = await localnet(1500, { submitTimeoutMs: 100 });
-    database = await (leg as NonNullable<typeof leg>).create();
-    await migrate(database);
+    ({ net, database } = f);
     const base = await funded(net);
-    bridge = await runBridge({
-      horizon: net.url,
-      database: { type: database.type, url: database.url },
-      accounts: { base_seed: base.secret() },
-    });
-  });
-  afterAll(async () => {
-    await bridge?.close();
-    await database?.drop();
-    await net?.close();
+    bridge = await f.start({ accounts: { base_seed: base.secret() } });
   });
 
   it('a payment answered with 504 lands exactly once, under its first hash', async () => {
@@ -261,31 +249,27 @@ async function horizonProxy(target: string): Promise<HorizonProxy> {
   return proxy;
 }
 
+// Horizon only: the stand-in speaks Horizon's REST answers (RPC's have their own fault tests).
 describe('unknown outcomes through a Horizon stand-in: never rebuilt until proven expired', () => {
+  const [leg] = databaseLegs(['sqlite3']);
+  const f = bridgeFixture({ database: leg, closeIntervalMs: 300 });
   let net: Localnet;
   let proxy: HorizonProxy;
   let database: TestDatabase;
   let bridge: RunningBridge;
-  const [leg] = databaseLegs(['sqlite3']);
 
   beforeAll(async () => {
-    net = await localnet(300);
+    ({ net, database } = f);
     proxy = await horizonProxy(net.url);
-    database = await (leg as NonNullable<typeof leg>).create();
-    await migrate(database);
     const base = await funded(net);
-    bridge = await runBridge({
-      horizon: proxy.url,
-      database: { type: database.type, url: database.url },
-      accounts: { base_seed: base.secret() },
-      submitter: { transaction_timeout_seconds: 5 },
-    });
+    bridge = await f.start(
+      { accounts: { base_seed: base.secret() }, submitter: { transaction_timeout_seconds: 5 } },
+      { target: proxy },
+    );
   });
   afterAll(async () => {
     await bridge?.close();
     await proxy?.close();
-    await database?.drop();
-    await net?.close();
   });
 
   const sentRows = async () => {

@@ -3,12 +3,16 @@
 // `transfer` / `mint` / `burn` (issuer on one side) / `set_authorized`, each published under the
 // asset's Stellar Asset Contract id, muxed destinations and memos carried as `to_muxed_id`.
 import { Address, Asset as SdkAsset, StrKey, nativeToScVal, xdr } from '@stellar/stellar-sdk';
+import { parseAmount } from '../amount.js';
+import type { BalanceChange } from '../sac-transfer-appliers.js';
 import type { AccountRef, Asset, Memo, ParsedTx } from '../xdr-decode.js';
 
 /** What an operation did that the envelope alone does not say. */
 export interface OpFacts {
   /** The trustline's AUTHORIZED flag after an allow_trust / set_trust_line_flags. */
   authorizedAfter?: boolean;
+  /** What a dev-only SAC call moved (its Horizon `asset_balance_changes`). */
+  balanceChanges?: BalanceChange[];
 }
 
 export interface TxEvents {
@@ -91,6 +95,25 @@ export class Cap67EventBuilder {
           );
           break;
         }
+        case 'invoke_host_function':
+          // The SAC's own events: a muxed `to` becomes {amount, to_muxed_id}; Soroban has no memo here.
+          for (const c of opFacts(i).balanceChanges ?? []) {
+            const asset: Asset =
+              c.asset_type === 'native'
+                ? { type: 'native' }
+                : {
+                    type: c.asset_type as 'credit_alphanum4' | 'credit_alphanum12',
+                    code: c.asset_code!,
+                    issuer: c.asset_issuer!,
+                  };
+            const issuer = asset.type === 'native' ? '' : asset.issuer;
+            const to: AccountRef = {
+              account: c.to ?? issuer,
+              ...(c.destination_muxed_id !== undefined ? { muxedId: c.destination_muxed_id } : {}),
+            };
+            out.push(this.transfer(asset, c.from ?? issuer, to, parseAmount(c.amount), { type: 'none' }));
+          }
+          break;
         default:
           break;
       }

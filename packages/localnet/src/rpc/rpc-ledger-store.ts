@@ -2,6 +2,7 @@
 // header, transactions (envelope, result, protocol-23 TransactionMeta v4 with CAP-67 events) and
 // events under RPC's cursors, for a retention window counted in ledgers. It follows the closer
 // lazily (sync() on every request), so a transaction sent through Horizon or RPC is seen by both.
+import type { BalanceChange } from '../sac-transfer-appliers.js';
 import { xdr } from '@stellar/stellar-sdk';
 import type { TxRow } from '../history-store.js';
 import type { LedgerCloser } from '../ledger-closer.js';
@@ -185,8 +186,11 @@ export class RpcLedgerStore {
     const result = xdr.TransactionResult.fromXDR(resultXdr, 'base64');
     const opFacts = (i: number): OpFacts => {
       const op = h.operation(toid(ledger.sequence, order, i + 1).toString());
-      const flags = op?.effects.find((e) => e.json.type === 'trustline_flags_updated');
-      return flags ? { authorizedAfter: flags.json.authorized_flag === true } : {};
+      const changes = op?.json.asset_balance_changes as BalanceChange[] | null | undefined;
+      return {
+        ...(op?.authorizedAfter === undefined ? {} : { authorizedAfter: op.authorizedAfter }),
+        ...(changes ? { balanceChanges: changes } : {}),
+      };
     };
     const ev = this.events.build(parsed, result, opFacts);
     const tx: RpcTx = {

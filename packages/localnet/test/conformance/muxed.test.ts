@@ -2,9 +2,9 @@
 // source, destination and fee-bump fee source, applied to the underlying G account, and every
 // `*_muxed` / `*_muxed_id` field Horizon renders for them. Each row names the real source it was
 // checked against (stellar/stellar-horizon v28.0.0 unless said otherwise).
-import { Account, Asset, Keypair, MuxedAccount, Operation, TransactionBuilder } from '@stellar/stellar-sdk';
+import { Asset, Keypair, MuxedAccount, Operation, TransactionBuilder } from '@stellar/stellar-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { funded, startNet, type Ctx } from '../helpers.js';
+import { funded, mux, startNet, type Ctx } from '../helpers.js';
 
 const OPS = 'internal/ingest/processors/operations_processor.go (addAccountAndMuxedAccountDetails)';
 const EFFECTS = 'internal/ingest/processors/effects_processor.go (addMuxed / addUnmuxed)';
@@ -19,8 +19,6 @@ let bob: Keypair;
 let dave: Keypair;
 const carol = Keypair.random();
 const issuer = Keypair.random();
-/** The M… address of `kp` with muxed id `id` (the sequence of the base Account is irrelevant). */
-const mux = (kp: Keypair, id: string) => new MuxedAccount(new Account(kp.publicKey(), '0'), id).accountId();
 
 let tx: Json;
 let ops: Json[];

@@ -3,7 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Keypair, Operation, rpc, type Transaction } from '@stellar/stellar-sdk';
 import { QUEUE_BAN_LEDGERS, QUEUE_TIMEOUT_LEDGERS } from '../../src/ledger-closer.js';
-import { buildTx, startNet, type Ctx } from '../helpers.js';
+import { buildTx, postTx, startNet, type Ctx } from '../helpers.js';
 
 const SOURCES = {
   tryAdd: 'stellar/stellar-core src/herder/TransactionQueue.cpp (tryAdd: one transaction per source account)',
@@ -51,24 +51,6 @@ async function payments(source: Keypair, count: number, ops = 1): Promise<Transa
   );
 }
 
-async function postAsync(tx: Transaction): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await fetch(`${ctx.net.url}/transactions_async`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-    body: `tx=${encodeURIComponent(tx.toEnvelope().toXDR('base64'))}`,
-  });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-}
-
-async function postSync(tx: Transaction): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await fetch(`${ctx.net.url}/transactions`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-    body: `tx=${encodeURIComponent(tx.toEnvelope().toXDR('base64'))}`,
-  });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-}
-
 describe('transaction queue conformance', () => {
   it(`a second transaction from a busy source is TRY_AGAIN_LATER, the same one DUPLICATE — ${SOURCES.tryAdd}; ${SOURCES.async}`, async () => {
     const [first, second] = await payments(await fundedNow(), 2);
@@ -78,7 +60,7 @@ describe('transaction queue conformance', () => {
       { tx: first!, status: 409, tx_status: 'DUPLICATE' },
     ];
     for (const row of rows) {
-      const r = await postAsync(row.tx);
+      const r = await postTx(ctx, row.tx);
       expect(r).toEqual({
         status: row.status,
         body: { tx_status: row.tx_status, hash: row.tx.hash().toString('hex') },
@@ -88,8 +70,8 @@ describe('transaction queue conformance', () => {
 
   it(`a synchronous submission for a busy source waits, then answers 504 transaction_submission_timeout — ${SOURCES.sync}; ${SOURCES.txsub}`, async () => {
     const [first, second] = await payments(await fundedNow(), 2);
-    expect((await postAsync(first!)).status).toBe(201);
-    const r = await postSync(second!);
+    expect((await postTx(ctx, first!)).status).toBe(201);
+    const r = await postTx(ctx, second!, '/transactions');
     expect(r.status).toBe(504);
     expect(r.body).toMatchObject({
       type: 'https://stellar.org/horizon-errors/transaction_submission_timeout',
@@ -100,33 +82,33 @@ describe('transaction queue conformance', () => {
     // Nothing of the refused one was queued: once the first lands the source is free, and the
     // second (now the next sequence number) is admitted.
     ctx.net.closeLedger();
-    expect((await postAsync(second!)).body.tx_status).toBe('PENDING');
+    expect((await postTx(ctx, second!)).body.tx_status).toBe('PENDING');
   });
 
   it(`a waiting synchronous submission resolves when its hash lands through another entry point — ${SOURCES.txsub}`, async () => {
     const [first] = await payments(await fundedNow(), 1);
     const waiting = ctx.server.submitTransaction(first!, { skipMemoRequiredCheck: true });
     await new Promise((r) => setTimeout(r, 50));
-    expect((await postAsync(first!)).body.tx_status).toBe('DUPLICATE');
+    expect((await postTx(ctx, first!)).body.tx_status).toBe('DUPLICATE');
     ctx.net.closeLedger();
     expect((await waiting).successful).toBe(true);
   });
 
   it(`an applied hash is banned for ${QUEUE_BAN_LEDGERS} ledgers, then it is a bad sequence — ${SOURCES.depths}`, async () => {
     const [first] = await payments(await fundedNow(), 1);
-    expect((await postAsync(first!)).status).toBe(201);
+    expect((await postTx(ctx, first!)).status).toBe(201);
     ctx.net.closeLedger();
     // Horizon's synchronous path answers an already recorded hash from its own history.
-    const sync = await postSync(first!);
+    const sync = await postTx(ctx, first!, '/transactions');
     expect(sync.status).toBe(200);
     expect(sync.body.hash).toBe(first!.hash().toString('hex'));
     for (let i = 1; i < QUEUE_BAN_LEDGERS; i++) {
-      expect((await postAsync(first!)).body.tx_status).toBe('TRY_AGAIN_LATER');
+      expect((await postTx(ctx, first!)).body.tx_status).toBe('TRY_AGAIN_LATER');
       ctx.net.closeLedger();
     }
-    expect((await postAsync(first!)).body.tx_status).toBe('TRY_AGAIN_LATER');
+    expect((await postTx(ctx, first!)).body.tx_status).toBe('TRY_AGAIN_LATER');
     ctx.net.closeLedger();
-    const after = await postAsync(first!);
+    const after = await postTx(ctx, first!);
     expect(after.status).toBe(400);
     expect(after.body.tx_status).toBe('ERROR');
     // tx_bad_seq, fee charged 100: AAAAAAAAAGT////7AAAAAA==
@@ -137,7 +119,7 @@ describe('transaction queue conformance', () => {
     const source = await fundedNow();
     // Two operations never fit a one-operation ledger, so it waits until the queue drops it.
     const [big] = await payments(source, 1, 2);
-    expect((await postAsync(big!)).status).toBe(201);
+    expect((await postTx(ctx, big!)).status).toBe(201);
     for (let i = 1; i < QUEUE_TIMEOUT_LEDGERS; i++) {
       ctx.net.closeLedger();
       expect(ctx.net.closer.pending(big!.hash().toString('hex'))).toBe(true);
@@ -145,15 +127,15 @@ describe('transaction queue conformance', () => {
     ctx.net.closeLedger();
     expect(ctx.net.closer.pending(big!.hash().toString('hex'))).toBe(false);
     expect(ctx.net.closer.queueLength()).toBe(0);
-    expect((await postAsync(big!)).body.tx_status).toBe('TRY_AGAIN_LATER');
+    expect((await postTx(ctx, big!)).body.tx_status).toBe('TRY_AGAIN_LATER');
     const [small] = await payments(source, 1);
-    expect((await postAsync(small!)).body.tx_status).toBe('PENDING');
+    expect((await postTx(ctx, small!)).body.tx_status).toBe('PENDING');
   });
 
   it(`Stellar RPC sendTransaction gives the same queue answers — ${SOURCES.rpc}`, async () => {
     const server = new rpc.Server(ctx.net.rpcUrl, { allowHttp: true });
     const [first, second] = await payments(await fundedNow(), 2);
-    expect((await postAsync(first!)).status).toBe(201);
+    expect((await postTx(ctx, first!)).status).toBe(201);
     expect((await server.sendTransaction(second!)).status).toBe('TRY_AGAIN_LATER');
     expect((await server.sendTransaction(first!)).status).toBe('DUPLICATE');
     ctx.net.closeLedger();

@@ -4,7 +4,7 @@
 
 import { z } from 'zod';
 import { ProtocolError } from '../errors.js';
-import { isAccountId } from '../keys.js';
+import { isAccountId, isMuxedAccountId } from '../keys.js';
 
 /**
  * Memo types a federation server may return.
@@ -33,7 +33,13 @@ const MAX_UINT64 = 18_446_744_073_709_551_615n;
 
 const schema = z.looseObject({
   stellar_address: z.string().optional(),
-  account_id: z.string().refine(isAccountId, { message: 'must be a G… account id' }).optional(),
+  // SEP-2's account_id may name a muxed account (M…) as well as a G… one.
+  account_id: z
+    .string()
+    .refine((v) => isAccountId(v) || isMuxedAccountId(v), {
+      message: 'must be a G… account id or an M… muxed account',
+    })
+    .optional(),
   memo_type: z.union([z.enum(FEDERATION_MEMO_TYPES), z.literal('')]).optional(),
   memo: z.union([z.string(), z.number()]).nullable().optional(),
 });
@@ -48,7 +54,7 @@ function rawNumericMemo(body: string): string | undefined {
  * Parses a federation response body.
  *
  * @throws {ProtocolError} `federation_response_invalid` (field = offending key) when the
- *   body is not a JSON object, `account_id` is not a G… key, `memo_type` is unknown,
+ *   body is not a JSON object, `account_id` is not a G… key or an M… muxed account, `memo_type` is unknown,
  *   `memo_type` is set but `memo` is empty (as the Go client rejects), or an `id` memo
  *   is not a uint64
  * @see https://github.com/stellar/stellar-protocol/blob/master/ecosystem/sep-0002.md

@@ -35,6 +35,8 @@ export interface BankPlan {
 
 export interface DemoNetwork {
   horizonUrl: string;
+  /** When set, the bridges use Stellar RPC here (`[network] backend = "rpc"`) and no Horizon. */
+  rpcUrl?: string;
   networkPassphrase: string;
   usd: Asset;
   /** Public base URL of every bank domain, e.g. https://bank-b.test or http://bank-b.test */
@@ -136,7 +138,7 @@ export function writeBankFiles(runDir: string, plan: BankPlan, network: DemoNetw
     ],
     bridge: [
       `port = ${plan.ports.bridge}`,
-      `horizon = ${toml(network.horizonUrl)}`,
+      ...(network.rpcUrl ? [] : [`horizon = ${toml(network.horizonUrl)}`]),
       `network_passphrase = ${toml(network.networkPassphrase)}`,
       `compliance = ${toml(local(plan.ports.complianceInternal))}`,
       '[[assets]]',
@@ -158,6 +160,7 @@ export function writeBankFiles(runDir: string, plan: BankPlan, network: DemoNetw
       // A fresh demo network: start from the first ledger, nothing is missed.
       'retry_min_ms = 500',
       'retry_max_ms = 5000',
+      ...(network.rpcUrl ? ['[network]', 'backend = "rpc"', `rpc_url = ${toml(network.rpcUrl)}`] : []),
     ],
   };
   const configs = {} as BankFiles['configs'];

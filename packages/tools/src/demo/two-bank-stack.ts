@@ -24,6 +24,8 @@ export interface StackOptions {
   runDir: string;
   /** Ledger close interval; the demo uses 1 s to keep the walk-through short. */
   closeIntervalMs?: number;
+  /** The bridges' network: localnet's Horizon API (default) or its Stellar RPC at /rpc. */
+  backend?: 'horizon' | 'rpc';
   /** 'auto' uses nginx when installed. */
   nginx?: 'auto' | 'require' | 'off';
   /** Fixed ports (the demo, so URLs are stable); tests pass false to pick free ones. */
@@ -169,6 +171,7 @@ export async function startTwoBankStack(options: StackOptions): Promise<RunningS
 
     const network: DemoNetwork = {
       horizonUrl: localnet.url,
+      ...(options.backend === 'rpc' ? { rpcUrl: `${localnet.url}/rpc` } : {}),
       networkPassphrase: localnet.networkPassphrase,
       usd: setup.usd,
       scheme: front.scheme,

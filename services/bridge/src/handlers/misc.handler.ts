@@ -2,10 +2,11 @@
 // deliveries by state and their retry).
 import type { RequestHandler } from 'express';
 import { Keypair, Memo, Operation } from '@stellar/stellar-sdk';
-import { isAccountId, isAssetCode, MESSAGES } from '@anchor/protocol';
+import { isAccountId, isAssetCode, MESSAGES, parseClaimableBalanceId } from '@anchor/protocol';
 import { AppError, InvalidParameterError, MissingParameterError, NotFoundError } from '@anchor/support';
 import type { AdminService } from '../services/admin.service.js';
 import { DELIVERY_STATUSES, type DeliveryStatus } from '../stores/received-payment.store.js';
+import { CLAIMABLE_STATUSES, type ClaimableStatus } from '../stores/claimable-balance.store.js';
 import { successBody } from '../services/payment.service.js';
 import type { TransactionSubmitter } from '../services/submitter.service.js';
 import { formOf, pageOf, parseBool } from './form.js';
@@ -68,6 +69,27 @@ export function adminHandlers(admin: AdminService) {
     }) as RequestHandler,
     receivedPayment: (async (req, res) => {
       res.json(await admin.receivedPayment(rowId(String(req.params.id))));
+    }) as RequestHandler,
+    claimableBalances: (async (req, res) => {
+      const raw =
+        typeof req.query.status === 'string' && req.query.status !== '' ? req.query.status : undefined;
+      if (raw !== undefined && !(CLAIMABLE_STATUSES as readonly string[]).includes(raw))
+        throw new InvalidParameterError('status', `Must be one of: ${CLAIMABLE_STATUSES.join(', ')}.`);
+      res.json(await admin.claimableBalances(raw as ClaimableStatus | undefined, pageOf(req)));
+    }) as RequestHandler,
+    claimBalance: (async (req, res) => {
+      const form = formOf(req);
+      if (form.balance_id === undefined) throw new MissingParameterError('balance_id');
+      const balanceId = parseClaimableBalanceId(form.balance_id);
+      if (!balanceId)
+        throw new InvalidParameterError(
+          'balance_id',
+          'Must be a claimable balance id (72 hex digits, or B…).',
+        );
+      res.json({ status: 'ok', claimable_balance: await admin.claimBalance(balanceId) });
+    }) as RequestHandler,
+    unsupportedOperations: (async (req, res) => {
+      res.json(await admin.unsupportedOperations(pageOf(req)));
     }) as RequestHandler,
     sentTransactions: (async (req, res) => {
       res.json(await admin.sentTransactions(pageOf(req)));

@@ -17,6 +17,7 @@ import {
 } from '@anchor/protocol';
 import { InvalidParameterError, MissingParameterError } from '@anchor/support';
 import type { PaymentRequest, PaymentService } from '../services/payment.service.js';
+import { muxedBase } from '../services/muxed.js';
 import { formOf, parseBool, type Form } from './form.js';
 
 /** Validates an asset pair given as `<code key>` / `<issuer key>`. */
@@ -69,7 +70,12 @@ export function parsePaymentForm(form: Form, baseSeed: string | undefined): Paym
   if (form.sender !== undefined && !isStellarAddress(form.sender)) {
     throw new InvalidParameterError('sender', MESSAGES.stellarAddress);
   }
-  if (form.destination !== undefined && !isStellarDestination(form.destination)) {
+  // A muxed (M…) address is a destination too (CAP-27); a malformed one is refused here.
+  if (
+    form.destination !== undefined &&
+    !isStellarDestination(form.destination) &&
+    muxedBase(form.destination) === undefined
+  ) {
     throw new InvalidParameterError('destination', MESSAGES.destination);
   }
   const forwardDestination = parseForwardDestination(form);

@@ -219,4 +219,32 @@ export const migrations: Migration[] = [
       });
     },
   },
+  {
+    // Claimable balances whose claimant is a receiving account (issue 10): what the bridge saw,
+    // and with `[listener] claimable_balances = "claim"` its claim (the claim's operation id and
+    // transaction hash are the received_payment key of the delivery).
+    name: '20261202_007_claimable_balances',
+    up: async (db) => {
+      await db.schema.createTable('claimable_balance', (t) => {
+        t.increments('id').primary();
+        t.string('account_id', 56).notNullable();
+        t.string('balance_id', 72).notNullable();
+        t.string('asset_code', 12).notNullable();
+        t.string('asset_issuer', 56).notNullable();
+        t.string('amount', 32).notNullable(); // Horizon's text, for display and the callback
+        t.string('sponsor', 56).notNullable();
+        t.string('status', 20).notNullable();
+        t.string('claim_hash', 64).nullable();
+        t.string('operation_id', 20).nullable();
+        t.string('last_error', 255).nullable();
+        t.dateTime('seen_at').notNullable();
+        t.dateTime('updated_at').notNullable();
+        t.unique(['account_id', 'balance_id'], { indexName: 'claimable_balance_account_balance_unique' });
+        t.index(['status'], 'claimable_balance_status_index');
+      });
+    },
+    down: async (db) => {
+      await db.schema.dropTable('claimable_balance');
+    },
+  },
 ];

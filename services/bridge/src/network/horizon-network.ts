@@ -2,22 +2,81 @@
 // has always used, gathered behind StellarNetwork. Also serves as the RPC adapter's backfill.
 import { Horizon, type Transaction } from '@stellar/stellar-sdk';
 import type { PaymentRecord } from '../services/listener.service.js';
+import { SharedPaymentStream } from './shared-payment-stream.js';
 import { isNotFound } from '../services/horizon-errors.js';
-import type {
-  FoundTransaction,
-  LandedTransaction,
-  LatestLedger,
-  NetworkAccount,
-  PaymentStreamHandlers,
-  StellarNetwork,
+import {
+  endOfLedgerCursor,
+  type FoundTransaction,
+  type LandedTransaction,
+  type LatestLedger,
+  type NetworkAccount,
+  type NetworkClaimableBalance,
+  type PaymentStreamHandlers,
+  type StellarNetwork,
 } from './stellar-network.js';
+
+/** Horizon's mid-stream error text (stellar-horizon internal/render/sse/stream.go ErrRateLimited). */
+const STREAM_RATE_LIMITED = 'Rate limit exceeded';
+
+type HeaderBag = { get?: (name: string) => unknown } & Record<string, unknown>;
+
+function header(headers: HeaderBag | undefined, name: string): number | undefined {
+  const raw = typeof headers?.get === 'function' ? headers.get(name) : headers?.[name];
+  const n = Number(raw);
+  return raw === undefined || raw === null || raw === '' || !Number.isFinite(n) || n < 0 ? undefined : n;
+}
+
+/**
+ * How long a 429 asks the client to wait: until X-RateLimit-Reset (the whole allowance back, so
+ * the catch-up that follows does not run straight into the limit again), else Retry-After (the
+ * next single request), else `fallbackMs` (a 429 from something in front of Horizon, say).
+ */
+function rateLimitWaitMs(headers: HeaderBag | undefined, fallbackMs: number): number {
+  const seconds = header(headers, 'x-ratelimit-reset') ?? header(headers, 'retry-after');
+  return seconds === undefined ? fallbackMs : seconds * 1000;
+}
 
 export class HorizonNetwork implements StellarNetwork {
   readonly backend = 'horizon' as const;
   readonly server: Horizon.Server;
+  /** Epoch ms before which Horizon's rate limit said to stay away. */
+  private limitedUntil = 0;
+  private readonly rateLimitFallbackMs: number;
+  /** Set with `oneStream`: every account's payments come from one /payments stream. */
+  private readonly shared: SharedPaymentStream | undefined;
 
-  constructor(url: string) {
+  /**
+   * `oneStream`: follow every account over one network-wide stream ([listener] one_stream).
+   * `rateLimitFallbackMs`: the wait after a 429 that says nothing about when to come back.
+   */
+  constructor(url: string, options: { oneStream?: boolean; rateLimitFallbackMs?: number } = {}) {
     this.server = new Horizon.Server(url, { allowHttp: url.startsWith('http:') });
+    this.rateLimitFallbackMs = options.rateLimitFallbackMs ?? 60_000;
+    this.shared = options.oneStream
+      ? new SharedPaymentStream({
+          open: (cursor, handlers) => this.stream(this.server.payments(), cursor, handlers),
+          page: (accountId, cursor, limit) => this.paymentsPage(accountId, cursor, limit),
+          nowCursor: async () => endOfLedgerCursor((await this.latestLedger()).sequence),
+        })
+      : undefined;
+    this.server.httpClient.interceptors.response.use(
+      (response) => response,
+      (error: { response?: { status?: number; headers?: HeaderBag } }) => {
+        if (error?.response?.status === 429) this.noteRateLimited(error.response.headers);
+        return Promise.reject(error);
+      },
+    );
+  }
+
+  rateLimitedForMs(): number {
+    return Math.max(0, this.limitedUntil - Date.now());
+  }
+
+  private noteRateLimited(headers: HeaderBag | undefined): void {
+    this.limitedUntil = Math.max(
+      this.limitedUntil,
+      Date.now() + rateLimitWaitMs(headers, this.rateLimitFallbackMs),
+    );
   }
 
   async health(): Promise<void> {
@@ -64,6 +123,7 @@ export class HorizonNetwork implements StellarNetwork {
         ledger: Number(record.ledger_attr ?? record.ledger),
         envelope_xdr: String(record.envelope_xdr ?? ''),
         result_xdr: record.result_xdr as string | undefined,
+        toid: String(record.paging_token),
       };
     } catch (err) {
       if (isNotFound(err)) return undefined;
@@ -103,15 +163,29 @@ export class HorizonNetwork implements StellarNetwork {
   }
 
   streamPayments(accountId: string, cursor: string, handlers: PaymentStreamHandlers): () => void {
-    return this.server
-      .payments()
-      .forAccount(accountId)
+    if (this.shared) return this.shared.subscribe(accountId, cursor, handlers);
+    return this.stream(this.server.payments().forAccount(accountId), cursor, handlers);
+  }
+
+  private stream(
+    builder: ReturnType<Horizon.Server['payments']>,
+    cursor: string,
+    handlers: PaymentStreamHandlers,
+  ): () => void {
+    return builder
       .cursor(cursor)
       .join('transactions')
       .stream({
         onmessage: (record) => handlers.onmessage(record as unknown as PaymentRecord),
-        onerror: (event) =>
-          handlers.onerror((event as { message?: string; status?: number } | undefined) ?? {}),
+        onerror: (event) => {
+          const e = (event ?? {}) as { message?: string; status?: number; data?: unknown };
+          // A mid-stream limit arrives as a server-sent `event: error`; a refused reconnect as a 429.
+          if (e.data === STREAM_RATE_LIMITED || e.status === 429) {
+            handlers.onerror({ message: STREAM_RATE_LIMITED, status: e.status, rateLimited: true });
+            return;
+          }
+          handlers.onerror({ message: e.message, status: e.status });
+        },
         reconnectTimeout: handlers.reconnectTimeout,
       });
   }
@@ -126,6 +200,17 @@ export class HorizonNetwork implements StellarNetwork {
       (e) => (e as unknown as { type: string }).type === 'account_credited',
     ) as unknown as { amount?: string } | undefined;
     return credited?.amount ?? '0';
+  }
+
+  async claimableBalances(accountId: string): Promise<NetworkClaimableBalance[]> {
+    const out: NetworkClaimableBalance[] = [];
+    let page = await this.server.claimableBalances().claimant(accountId).limit(200).call();
+    for (;;) {
+      for (const r of page.records)
+        out.push({ id: r.id, asset: r.asset, amount: r.amount, sponsor: String(r.sponsor ?? '') });
+      if (page.records.length < 200) return out;
+      page = await page.next();
+    }
   }
 
   async transactionMemo(hash: string): Promise<{ memo_type?: string; memo?: string }> {

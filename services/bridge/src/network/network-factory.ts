@@ -8,7 +8,8 @@ import type { StellarNetwork } from './stellar-network.js';
 
 export function createNetwork(config: BridgeConfig, logger: Logger): StellarNetwork {
   const net = networkOf(config);
-  if (net.backend === 'horizon') return new HorizonNetwork(net.horizonUrl);
+  if (net.backend === 'horizon')
+    return new HorizonNetwork(net.horizonUrl, { oneStream: config.listener.one_stream });
   return new RpcNetwork({
     url: net.rpcUrl,
     networkPassphrase: config.network_passphrase,

@@ -15,6 +15,7 @@ import {
   decodeCredit,
   envelopeTransaction,
   memoOf,
+  operationId,
   operationParts,
   paymentRecord,
   type RpcTransaction,
@@ -28,6 +29,7 @@ import {
   type LandedTransaction,
   type LatestLedger,
   type NetworkAccount,
+  type NetworkClaimableBalance,
   type PaymentStreamHandlers,
   type StellarNetwork,
 } from './stellar-network.js';
@@ -81,8 +83,13 @@ export class RpcNetwork implements StellarNetwork {
   /** Per account: the cursor a Horizon backfill reached (at least RPC's window). */
   private readonly backfilled = new Map<string, string>();
 
+  /** RPC cannot search claimable balances by claimant: only a backfill Horizon can. */
+  readonly claimableBalances?: (accountId: string) => Promise<NetworkClaimableBalance[]>;
+
   constructor(private readonly options: RpcNetworkOptions) {
     this.server = new rpc.Server(options.url, { allowHttp: options.url.startsWith('http:') });
+    const horizon = options.backfill;
+    if (horizon) this.claimableBalances = (accountId) => horizon.claimableBalances(accountId);
   }
 
   async health(): Promise<void> {
@@ -150,6 +157,8 @@ export class RpcNetwork implements StellarNetwork {
       ledger: Number(res.ledger),
       envelope_xdr: String(res.envelopeXdr ?? ''),
       result_xdr: res.resultXdr,
+      // The transaction's own TOID: the id of its operation "-1".
+      toid: operationId(Number(res.ledger), Number(res.applicationOrder), -1),
     };
   }
 

@@ -6,6 +6,7 @@
 import {
   Address,
   FeeBumpTransaction,
+  MuxedAccount,
   TransactionBuilder,
   nativeToScVal,
   scValToNative,
@@ -59,10 +60,13 @@ const sym = (s: string) => xdr.ScVal.scvSymbol(s).toXDR('base64');
 
 /** Decoded credit: who paid whom how much of what; undefined for any other event. */
 export interface Credit {
+  event: 'transfer' | 'mint';
   from?: string;
   to: string;
   amount: string;
   asset: string;
+  /** A u64 `to_muxed_id` in the data map (the SAC's muxed destination, or a classic memo id). */
+  toMuxedId?: string;
 }
 
 export function decodeCredit(event: RpcEventBody): Credit | undefined {
@@ -71,11 +75,18 @@ export function decodeCredit(event: RpcEventBody): Credit | undefined {
   if (name !== 'transfer' && name !== 'mint') return undefined;
   const addresses = topics.slice(1, -1).map((t) => Address.fromScVal(t).toString());
   const asset = String(scValToNative(topics[topics.length - 1] as xdr.ScVal));
-  const data = scValToNative(xdr.ScVal.fromXDR(event.value, 'base64')) as bigint | { amount: bigint };
+  const data = scValToNative(xdr.ScVal.fromXDR(event.value, 'base64')) as
+    bigint | { amount: bigint; to_muxed_id?: unknown };
   const stroops = typeof data === 'bigint' ? data : data.amount;
+  const muxedId = typeof data === 'bigint' ? undefined : data.to_muxed_id;
+  const common = {
+    amount: amountOf(stroops),
+    asset,
+    ...(typeof muxedId === 'bigint' ? { toMuxedId: muxedId.toString() } : {}),
+  };
   return name === 'transfer'
-    ? { from: addresses[0], to: addresses[1] as string, amount: amountOf(stroops), asset }
-    : { to: addresses[0] as string, amount: amountOf(stroops), asset };
+    ? { event: name, from: addresses[0], to: addresses[1] as string, ...common }
+    : { event: name, to: addresses[0] as string, ...common };
 }
 
 /** Stroops → Horizon's amount text ("12.3400000"). */
@@ -91,7 +102,15 @@ const KINDS: Record<string, string> = {
   pathPaymentStrictSend: 'path_payment_strict_send',
   accountMerge: 'account_merge',
   createAccount: 'create_account',
+  invokeHostFunction: 'invoke_host_function',
 };
+
+/** Horizon's `<name>_muxed` / `<name>_muxed_id` pair for an M… destination (id 0 omitted). */
+function muxedPair(name: string, address: unknown): Record<string, string> {
+  if (typeof address !== 'string' || !address.startsWith('M')) return {};
+  const id = MuxedAccount.fromAddress(address, '0').id();
+  return { [`${name}_muxed`]: address, ...(id !== '0' ? { [`${name}_muxed_id`]: id } : {}) };
+}
 
 /** The (inner) transaction of an envelope. */
 export function envelopeTransaction(envelopeXdr: string, networkPassphrase: string): Transaction {
@@ -134,15 +153,42 @@ export function paymentRecord(
     source_account: (op?.source ?? tx.source).replace(/^M.*/, from),
     transaction_attr: memo,
   };
-  if (type === 'account_merge') return { ...common, account: from, into: credit.to, amount: credit.amount };
+  const destination = (op as { destination?: unknown } | undefined)?.destination;
+  if (type === 'account_merge')
+    return {
+      ...common,
+      account: from,
+      into: credit.to,
+      ...muxedPair('into', destination),
+      amount: credit.amount,
+    };
   if (type === 'create_account')
     return { ...common, funder: from, account: credit.to, starting_balance: credit.amount };
+  const asset = {
+    asset_type: code === undefined ? 'native' : code.length <= 4 ? 'credit_alphanum4' : 'credit_alphanum12',
+    ...(code === undefined ? {} : { asset_code: code, asset_issuer: issuer }),
+  };
+  if (type === 'invoke_host_function')
+    // Horizon's SAC balance change (createSACBalanceChangeEntry): a mint has no `from`.
+    return {
+      ...common,
+      asset_balance_changes: [
+        {
+          type: credit.event,
+          ...(credit.event === 'transfer' ? { from } : {}),
+          to: credit.to,
+          amount: credit.amount,
+          ...asset,
+          ...(credit.toMuxedId !== undefined ? { destination_muxed_id: credit.toMuxedId } : {}),
+        },
+      ],
+    };
   return {
     ...common,
     from,
     to: credit.to,
+    ...muxedPair('to', destination),
     amount: credit.amount,
-    asset_type: code === undefined ? 'native' : code.length <= 4 ? 'credit_alphanum4' : 'credit_alphanum12',
-    ...(code === undefined ? {} : { asset_code: code, asset_issuer: issuer }),
+    ...asset,
   };
 }

@@ -31,6 +31,17 @@ export interface LandedTransaction {
 /** A transaction found by hash: landed, successful or not. */
 export interface FoundTransaction extends LandedTransaction {
   successful: boolean;
+  /** Its TOID (Horizon's paging_token): operation `i` (from 0) has id toid + i + 1. */
+  toid?: string;
+}
+
+/** A claimable balance as Horizon's /claimable_balances lists it (the fields the bridge reads). */
+export interface NetworkClaimableBalance {
+  id: string;
+  /** SEP-11: `native` or `CODE:ISSUER`. */
+  asset: string;
+  amount: string;
+  sponsor: string;
 }
 
 export interface LatestLedger {
@@ -41,8 +52,12 @@ export interface LatestLedger {
 
 export interface PaymentStreamHandlers {
   onmessage(record: PaymentRecord): void;
-  /** A failure that ends the stream; `message` empty for benign events. */
-  onerror(event: { message?: string; status?: number }): void;
+  /**
+   * A failure that ends the stream; `message` empty for benign events. `rateLimited`: the
+   * network refused or ended the stream for its rate limit (Horizon's 429 or mid-stream
+   * `event: error` "Rate limit exceeded").
+   */
+  onerror(event: { message?: string; status?: number; rateLimited?: boolean }): void;
   /** Reconnect after this much silence (Horizon's SSE client); polling adapters ignore it. */
   reconnectTimeout: number;
 }
@@ -71,6 +86,11 @@ export interface StellarNetwork {
    * (connection lost), exactly as Horizon's client does, so the submitter's rules apply unchanged.
    */
   submit(tx: Transaction): Promise<LandedTransaction>;
+  /**
+   * How long the network asked this client to stay away (ms; 0 = not limited): set by a 429
+   * from its rate limit, from the headers it came with. Only Horizon limits this way.
+   */
+  rateLimitedForMs?(): number;
   /** The transaction by hash; undefined when the network does not know it (yet). */
   findTransaction(hash: string): Promise<FoundTransaction | undefined>;
   latestLedger(): Promise<LatestLedger>;
@@ -84,6 +104,11 @@ export interface StellarNetwork {
   operation(operationId: string): Promise<PaymentRecord>;
   /** The lumens an account_merge credited to its destination. */
   mergedAmount(record: PaymentRecord): Promise<string>;
+  /**
+   * The claimable balances `accountId` is a claimant of (Horizon's `/claimable_balances?claimant=`);
+   * absent when the backend cannot list them (RPC without a Horizon to ask).
+   */
+  claimableBalances?(accountId: string): Promise<NetworkClaimableBalance[]>;
   /** The memo of a transaction (when a record came without its transaction joined). */
   transactionMemo(hash: string): Promise<{ memo_type?: string; memo?: string }>;
 }

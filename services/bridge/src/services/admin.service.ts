@@ -6,7 +6,10 @@ import type { StellarNetwork } from '../network/stellar-network.js';
 import { AppError, NotFoundError } from '@anchor/support';
 import type { DeliveryStatus, ReceivedPaymentStore, OutboxRow } from '../stores/received-payment.store.js';
 import type { SentTransactionStore } from '../stores/sent-transaction.store.js';
+import type { ClaimableBalanceStore, ClaimableStatus } from '../stores/claimable-balance.store.js';
+import type { ClaimableBalanceService } from './claimable-balance.service.js';
 import type { DeliveryService } from './delivery.service.js';
+import { UNSUPPORTED_PREFIX, recipients } from './incoming-kinds.js';
 import type { PaymentListener, PaymentRecord } from './listener.service.js';
 
 export const PAGE_SIZE = 10;
@@ -31,6 +34,8 @@ export class AdminService {
       received: ReceivedPaymentStore;
       delivery: DeliveryService;
       listener?: PaymentListener;
+      claimable?: ClaimableBalanceStore;
+      claimer?: ClaimableBalanceService;
       complianceUrl?: string;
     },
   ) {}
@@ -48,6 +53,22 @@ export class AdminService {
     }));
   }
 
+  /** Recorded operations of a kind the bridge does not understand (never delivered on their own). */
+  async unsupportedOperations(page: number) {
+    return this.deps.received.listByStatus(UNSUPPORTED_PREFIX, page, PAGE_SIZE);
+  }
+
+  /** Claimable balances seen for the receiving accounts (and what became of them), newest first. */
+  async claimableBalances(status: ClaimableStatus | undefined, page: number) {
+    return this.deps.claimable ? this.deps.claimable.list(status, page, PAGE_SIZE) : [];
+  }
+
+  /** The operator's claim of one reported balance (see ClaimableBalanceService.claimNow). */
+  async claimBalance(balanceId: string) {
+    if (!this.deps.claimer) throw new NotFoundError('not_found', 'The listener is off: nothing to claim.');
+    return this.deps.claimer.claimNow(balanceId);
+  }
+
   async receivedPayment(id: number) {
     const payment = await this.deps.received.findById(id);
     if (!payment) throw new NotFoundError();
@@ -59,13 +80,16 @@ export class AdminService {
     try {
       const op = await this.deps.network.operation(payment.operation_id);
       const isMerge = op.type === 'account_merge';
-      const converted = this.deps.listener ? await this.deps.listener.convert(op, isMerge) : undefined;
+      const account = payment.account_id ?? recipients(op)[0] ?? '';
+      const converted = this.deps.listener
+        ? await this.deps.listener.convert(op, account).catch(() => undefined)
+        : undefined;
       operation = {
         ID: op.id,
         Type: op.type,
         PagingToken: op.paging_token,
         From: converted?.from ?? op.from,
-        To: isMerge ? op.into : op.to,
+        To: isMerge ? op.into : (op.to ?? account),
         AssetType: isMerge ? 'native' : op.asset_type,
         AssetCode: converted?.asset_code ?? op.asset_code ?? '',
         AssetIssuer: converted?.asset_issuer ?? op.asset_issuer ?? '',
@@ -153,18 +177,19 @@ export class AdminService {
       throw new AppError(500, 'internal_server_error', 'Internal Server Error, please try again.');
     // The receiving side's record of this operation (the sender's, for a payment between two of
     // our receiving accounts, is an outgoing operation).
-    const key = {
-      accountId: String(op.type === 'account_merge' ? op.into : op.to),
-      operationId,
-      transactionId: String(op.transaction_hash),
-    };
-    const row = await this.deps.received.find(key);
-    if (!row) return fail('Payment has not been processed yet');
+    let key: { accountId: string; operationId: string; transactionId: string } | undefined;
+    let row;
+    for (const accountId of recipients(op)) {
+      key = { accountId, operationId, transactionId: String(op.transaction_hash) };
+      row = await this.deps.received.find(key);
+      if (row) break;
+    }
+    if (!row || !key) return fail('Payment has not been processed yet');
     if (row.status === 'Success' && !force)
       return fail('Trying to reprocess successful transaction without force');
     let payload;
     try {
-      payload = await this.deps.listener.convert(op, op.type === 'account_merge');
+      payload = await this.deps.listener.convert(op, key.accountId);
     } catch (err) {
       return fail(String((err as Error).message ?? err));
     }

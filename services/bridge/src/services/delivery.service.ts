@@ -31,6 +31,11 @@ export interface DeliveryPayload {
   transaction_id: string;
   /** For error deliveries: why the payment was rejected. */
   error?: string;
+  /** The M… address the payment was sent to and its muxed id, when it was muxed. */
+  to_muxed?: string;
+  to_muxed_id?: string;
+  /** The claimable balance the bridge claimed, for a delivered claim. */
+  claimable_balance_id?: string;
 }
 
 export interface DeliveryOptions {
@@ -328,6 +333,9 @@ function baseForm(p: DeliveryPayload, route: string, data: string): Record<strin
     memo: p.memo,
     data,
     transaction_id: p.transaction_id,
+    // New fields, only for a payment sent to an M… address (legacy receivers see no change).
+    ...(p.to_muxed ? { to_muxed: p.to_muxed, to_muxed_id: p.to_muxed_id ?? '0' } : {}),
+    ...(p.claimable_balance_id ? { claimable_balance_id: p.claimable_balance_id } : {}),
   };
 }
 

@@ -19,6 +19,7 @@ import type { AccountLock, LockHandle } from '../stores/listener-lock.store.js';
 import type { DeliveryPayload, DeliveryService } from './delivery.service.js';
 import type { HistoryGap, HistoryGapGuard } from './history-gap.js';
 import { isNotFound } from './horizon-errors.js';
+import { readIncoming, type Credit } from './incoming-kinds.js';
 import { HistoryGapError, type StellarNetwork } from '../network/stellar-network.js';
 
 export interface AllowedAsset {
@@ -70,14 +71,6 @@ export interface AccountState {
   /** Set when the stored cursor was older than Horizon's retained history. */
   historyGap?: HistoryGap;
 }
-
-const PAYMENT_TYPES = new Set([
-  'payment',
-  'path_payment',
-  'path_payment_strict_receive',
-  'path_payment_strict_send',
-  'account_merge',
-]);
 
 class Stopped extends Error {}
 
@@ -172,6 +165,9 @@ export class PaymentListener {
     let backoff = this.options.reconnectMinMs;
     try {
       while (active()) {
+        // Horizon's rate limit is per client: one account's 429 holds back every account loop.
+        if (await this.waitOutRateLimit(account, log)) backoff = this.options.reconnectMinMs;
+        if (!active()) break;
         try {
           const progressed = await this.session(account, active, log);
           if (this.states.get(account)?.state === 'halted') return;
@@ -191,6 +187,7 @@ export class PaymentListener {
             return;
           }
           this.setState(account, { state: 'reconnecting', lastError: String((err as Error).message ?? err) });
+          if (this.rateLimitedForMs() > 0) continue; // the loop's top waits exactly as long as asked
           log.warn('listener session failed; reconnecting', { error: String(err), retry_in_ms: backoff });
           await this.sleep(backoff);
           backoff = Math.min(backoff * 2, this.options.reconnectMaxMs);
@@ -204,6 +201,20 @@ export class PaymentListener {
     } finally {
       clearInterval(checker);
     }
+  }
+
+  private rateLimitedForMs(): number {
+    return this.options.network.rateLimitedForMs?.() ?? 0;
+  }
+
+  /** Sleeps while the network's rate limit asks us to stay away; true if it did. */
+  private async waitOutRateLimit(account: string, log: Logger): Promise<boolean> {
+    const wait = this.rateLimitedForMs();
+    if (wait <= 0) return false;
+    this.setState(account, { state: 'reconnecting', lastError: 'rate limited by the network' });
+    log.warn('rate limited by the network; waiting as its headers ask', { retry_in_ms: wait });
+    await this.sleep(wait);
+    return true;
   }
 
   /** Resolves the starting cursor: stored, else "now" made durable, with the reset policy applied. */
@@ -363,16 +374,27 @@ export class PaymentListener {
     log: Logger,
   ): Promise<{ status: string; deliveries: Delivery[] }> {
     if (record.transaction_successful === false) return { status: 'Transaction failed', deliveries: [] };
-    if (!PAYMENT_TYPES.has(record.type)) return { status: STATUS.notPayment, deliveries: [] };
-    const isMerge = record.type === 'account_merge';
-    const to = String(isMerge ? record.into : record.to);
-    if (to !== account) {
-      log.debug('own outgoing operation ignored', { operation_id: record.id });
-      return { status: STATUS.notPermitted, deliveries: [] };
+    const incoming = readIncoming(record, account);
+    switch (incoming.kind) {
+      case 'not_payment':
+        return { status: STATUS.notPayment, deliveries: [] };
+      case 'outgoing':
+        log.debug('own outgoing operation ignored', { operation_id: record.id });
+        return { status: STATUS.notPermitted, deliveries: [] };
+      case 'unsupported':
+        // Recorded with its reason (GET /admin/unsupported-operations), never skipped silently.
+        log.warn('operation kind not understood: recorded, not delivered', {
+          operation_id: record.id,
+          type: record.type,
+        });
+        return { status: incoming.reason, deliveries: [] };
+      case 'credit':
+        break;
     }
+    const credit = incoming.credit;
     let payload: DeliveryPayload;
     try {
-      payload = await this.convert(record, isMerge);
+      payload = await this.payloadOf(record, credit);
     } catch (err) {
       // A transient Horizon failure ends the session (the operation is retried from the
       // cursor); only a transaction Horizon does not know is recorded as an error.
@@ -382,9 +404,8 @@ export class PaymentListener {
         deliveries: [],
       };
     }
-    const native = isMerge || record.asset_type === 'native';
     const allowed = this.options.assets.find((a) =>
-      native
+      credit.native
         ? a.code === 'XLM' && !a.issuer
         : a.code === payload.asset_code && a.issuer === payload.asset_issuer,
     );
@@ -404,12 +425,16 @@ export class PaymentListener {
     return { status: STATUS.queued, deliveries: [{ kind: 'receive', payload }] };
   }
 
-  async convert(record: PaymentRecord, isMerge: boolean): Promise<DeliveryPayload> {
+  /** The delivery payload of an operation that credited `account` (admin and /reprocess too). */
+  async convert(record: PaymentRecord, account: string): Promise<DeliveryPayload> {
+    const incoming = readIncoming(record, account);
+    if (incoming.kind !== 'credit') throw new Error(`operation ${record.id} credits no receiving account`);
+    return this.payloadOf(record, incoming.credit);
+  }
+
+  private async payloadOf(record: PaymentRecord, credit: Credit): Promise<DeliveryPayload> {
     const { network } = this.options;
-    let amount = String(record.amount ?? '');
-    if (isMerge) {
-      amount = await retry(() => network.mergedAmount(record));
-    }
+    const amount = credit.amount ?? (await retry(() => network.mergedAmount(record)));
     // With join=transactions the record carries its transaction (the SDK names it transaction_attr).
     const joined = (record.transaction_attr ?? record.transaction) as
       { memo_type?: string; memo?: string } | undefined;
@@ -419,13 +444,14 @@ export class PaymentListener {
         : await retry(() => network.transactionMemo(String(record.transaction_hash)));
     return {
       id: String(record.id),
-      from: String(isMerge ? record.account : record.from),
+      from: credit.from,
       amount,
-      asset_code: isMerge ? 'XLM' : String(record.asset_code ?? ''),
-      asset_issuer: isMerge ? '' : String(record.asset_issuer ?? ''),
+      asset_code: credit.asset_code,
+      asset_issuer: credit.asset_issuer,
       memo_type: tx.memo_type ?? 'none',
       memo: tx.memo ?? '',
       transaction_id: String(record.transaction_hash),
+      ...(credit.to_muxed ? { to_muxed: credit.to_muxed, to_muxed_id: credit.to_muxed_id } : {}),
     };
   }
 }
@@ -444,7 +470,7 @@ async function retry<T>(fn: () => Promise<T>, attempts = 3): Promise<T> {
   throw last;
 }
 
-function compareTokens(a: string, b: string): number {
+export function compareTokens(a: string, b: string): number {
   if (/^\d+$/.test(a) && /^\d+$/.test(b)) {
     const x = BigInt(a);
     const y = BigInt(b);

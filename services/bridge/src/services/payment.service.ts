@@ -22,6 +22,7 @@ import { AppError, InvalidParameterError, UpstreamError, type Logger } from '@an
 import { ClaimLostError, type SentTransactionStore } from '../stores/sent-transaction.store.js';
 import { asRejection, HorizonRejection, rejectionToAppError } from './horizon-errors.js';
 import { assertMemoGiven } from './memo-required.js';
+import { muxedBase } from './muxed.js';
 import { pathSendAmount } from './path-send-amount.js';
 import { PaymentIdConflictError, paymentFingerprint } from './payment-fingerprint.js';
 import type { SubmitSuccess, TransactionSubmitter } from './submitter.service.js';
@@ -172,8 +173,11 @@ export class PaymentService {
     const source = request.source.publicKey();
     const account = await this.loadDestination(resolved.accountId);
     const exists = account !== undefined;
-    if (account) assertMemoGiven(resolved.accountId, account.data, memo);
+    if (account) assertMemoGiven(resolved.destination, account.data, memo);
     let operation: xdr.Operation;
+    if (!exists && resolved.destination !== resolved.accountId) {
+      throw new InvalidParameterError('destination', 'A muxed (M…) destination must be an existing account.');
+    }
     if (!exists) {
       if (request.sendMax !== undefined || request.asset.type === 'credit') {
         throw new InvalidParameterError(
@@ -190,7 +194,7 @@ export class PaymentService {
       operation = Operation.pathPaymentStrictReceive({
         sendAsset: toSdkAsset(request.sendAsset),
         sendMax: request.sendMax,
-        destination: resolved.accountId,
+        destination: resolved.destination,
         destAsset: toSdkAsset(request.asset),
         destAmount: request.amount,
         path: request.path.map(toSdkAsset),
@@ -198,7 +202,7 @@ export class PaymentService {
       });
     } else {
       operation = Operation.payment({
-        destination: resolved.accountId,
+        destination: resolved.destination,
         asset: toSdkAsset(request.asset),
         amount: request.amount,
         source,
@@ -217,7 +221,7 @@ export class PaymentService {
 
   private async resolveDestination(
     request: PaymentRequest,
-  ): Promise<{ accountId: string; memoType?: string; memo?: string }> {
+  ): Promise<{ accountId: string; destination: string; memoType?: string; memo?: string }> {
     let record: { account_id: string; memo_type?: string; memo?: string };
     try {
       if (request.forwardDestination) {
@@ -225,7 +229,11 @@ export class PaymentService {
           request.forwardDestination.domain,
           request.forwardDestination.fields,
         );
-      } else if (request.destination && !isAccountId(request.destination)) {
+      } else if (
+        request.destination &&
+        !isAccountId(request.destination) &&
+        muxedBase(request.destination) === undefined
+      ) {
         record = await this.deps.federation.resolveAddress(request.destination);
       } else {
         record = { account_id: request.destination ?? '' };
@@ -237,10 +245,20 @@ export class PaymentService {
       }
       throw err;
     }
-    if (!isAccountId(record.account_id)) {
-      throw new InvalidParameterError('destination', 'Destination public key must start with `G`.');
+    // A federation answer may name a muxed account (M…) as well (SEP-2 allows any account id).
+    const accountId = isAccountId(record.account_id) ? record.account_id : muxedBase(record.account_id);
+    if (accountId === undefined) {
+      throw new InvalidParameterError(
+        'destination',
+        'Destination public key must start with `G` (or be a muxed `M…` address).',
+      );
     }
-    return { accountId: record.account_id, memoType: record.memo_type || undefined, memo: record.memo };
+    return {
+      accountId,
+      destination: record.account_id,
+      memoType: record.memo_type || undefined,
+      memo: record.memo,
+    };
   }
 
   /** The destination account, or undefined when it does not exist yet. */

@@ -76,6 +76,8 @@ export interface RecordOperation {
   transactionId: string;
   status: string;
   deliveries: { kind: DeliveryKind; payload: string; status?: 'pending' | 'below_minimum' }[];
+  /** Leave the listener's cursor alone (a claimed claimable balance is not read from the stream). */
+  keepCursor?: boolean;
 }
 
 export interface ReceivedPaymentStore {
@@ -86,6 +88,8 @@ export interface ReceivedPaymentStore {
   findById(id: number): Promise<ReceivedPayment | undefined>;
   find(key: OperationKey): Promise<ReceivedPayment | undefined>;
   list(page: number, pageSize: number): Promise<ReceivedPayment[]>;
+  /** Recorded operations whose status starts with `prefix` (no LIKE wildcards), newest first. */
+  listByStatus(prefix: string, page: number, pageSize: number): Promise<ReceivedPayment[]>;
   setStatus(key: OperationKey, status: string): Promise<void>;
   /** Pending deliveries of these accounts in `lane` that are due, in the lane's order. */
   dueDeliveries(
@@ -121,7 +125,8 @@ export interface ReceivedPaymentStore {
   countDelivered(kind: DeliveryKind): Promise<number>;
 }
 
-function iso(value: unknown): string | null {
+/** A database timestamp (Date, SQLite's epoch ms, or text) as ISO 8601. */
+export function iso(value: unknown): string | null {
   if (value === null || value === undefined) return null;
   const d = value instanceof Date ? value : new Date(typeof value === 'number' ? value : String(value));
   return Number.isNaN(d.getTime()) ? String(value) : d.toISOString();
@@ -226,12 +231,12 @@ export class KnexReceivedPaymentStore implements ReceivedPaymentStore {
             created_at: now,
           });
         }
-        await upsertCursor(trx, op.accountId, op.pagingToken);
+        if (!op.keepCursor) await upsertCursor(trx, op.accountId, op.pagingToken);
       });
       return true;
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;
-      await this.setCursor(op.accountId, op.pagingToken);
+      if (!op.keepCursor) await this.setCursor(op.accountId, op.pagingToken);
       return false;
     }
   }
@@ -248,6 +253,15 @@ export class KnexReceivedPaymentStore implements ReceivedPaymentStore {
 
   async list(page: number, pageSize: number): Promise<ReceivedPayment[]> {
     const rows = await this.db('received_payment')
+      .orderBy('id', 'desc')
+      .limit(pageSize)
+      .offset((page - 1) * pageSize);
+    return rows.map(toReceived);
+  }
+
+  async listByStatus(prefix: string, page: number, pageSize: number): Promise<ReceivedPayment[]> {
+    const rows = await this.db('received_payment')
+      .where('status', 'like', `${prefix}%`)
       .orderBy('id', 'desc')
       .limit(pageSize)
       .offset((page - 1) * pageSize);

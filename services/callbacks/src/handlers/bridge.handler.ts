@@ -5,6 +5,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import { AppError, InvalidParameterError, verifyPayloadMac } from '@anchor/support';
 import type { CreditingService } from '../services/crediting.service.js';
 import { isAccountId, MESSAGES } from '@anchor/protocol';
+import { StrKey } from '@stellar/stellar-sdk';
 import { amountParam, assetParams } from '../services/validation.js';
 import type { IncomingPaymentFields } from '../stores/payments.store.js';
 import { optional, rawForm, required, type Form } from './form.js';
@@ -40,7 +41,7 @@ export function parseReceiveForm(form: Form): IncomingPaymentFields {
   return {
     payment_id,
     from_account: from,
-    route: optional(form, 'route', 64),
+    route: muxedRoute(form) ?? optional(form, 'route', 64),
     amount,
     asset_code: asset.code,
     asset_issuer: asset.issuer,
@@ -49,6 +50,30 @@ export function parseReceiveForm(form: Form): IncomingPaymentFields {
     transaction_id: transactionId.toLowerCase(),
     data: optional(form, 'data', 64_000),
   };
+}
+
+const MAX_U64 = 18_446_744_073_709_551_615n;
+
+/**
+ * A payment to an M… address names its customer by the muxed id (the bridge's `to_muxed_id`,
+ * with the address as `to_muxed`), as an id memo does in `route`; the muxed id wins over the memo
+ * when both are present. Malformed fields are a 400 naming them.
+ */
+function muxedRoute(form: Form): string | undefined {
+  const muxed = optional(form, 'to_muxed', 69);
+  const id = optional(form, 'to_muxed_id', 20);
+  if (muxed === '' && id === '') return undefined;
+  if (!/^(0|[1-9][0-9]{0,19})$/.test(id) || BigInt(id) > MAX_U64)
+    throw new InvalidParameterError(
+      'to_muxed_id',
+      'Must be the muxed id: a decimal unsigned 64-bit integer.',
+    );
+  if (
+    !StrKey.isValidMed25519PublicKey(muxed) ||
+    StrKey.decodeMed25519PublicKey(muxed).readBigUInt64BE(32) !== BigInt(id)
+  )
+    throw new InvalidParameterError('to_muxed', 'Must be the muxed (M…) address whose id is to_muxed_id.');
+  return id;
 }
 
 export function receiveHandler(crediting: CreditingService, macKey: string): RequestHandler {
