@@ -357,7 +357,8 @@ describe.skipIf(!HAVE_COMPOSE || !HAVE_PYYAML)('consistency of docker-compose.ym
           const compliance = cfg('compliance');
           const bridge = cfg('bridge');
           const callbacks = cfg('callbacks');
-          for (const c of [federation, compliance, callbacks]) expect(c.host).toBe('0.0.0.0');
+          // The public sides listen on every interface (nginx reaches them on the front network).
+          for (const c of [federation, compliance]) expect(c.host).toBe('0.0.0.0');
           // Internal ports listen on the back network's alias only (issue 15, finding 1).
           const backAlias = (name: string) => {
             const aliases = svc(name).networks?.back?.aliases ?? [];
@@ -366,11 +367,14 @@ describe.skipIf(!HAVE_COMPOSE || !HAVE_PYYAML)('consistency of docker-compose.ym
           };
           expect(compliance.internal_host).toBe(backAlias('compliance'));
           expect(bridge.host).toBe(backAlias('bridge'));
+          // Callbacks too (issue 13 #10): it is reached only by compliance and the bridge.
+          expect(callbacks.host).toBe(backAlias('callbacks'));
           expect(Object.keys(svc('callbacks').networks ?? {})).toEqual(['back']);
           expect(new URL(svc('compliance').environment!.HEALTHCHECK_URL!).hostname).toBe(
             compliance.internal_host,
           );
           expect(new URL(svc('bridge').environment!.HEALTHCHECK_URL!).hostname).toBe(bridge.host);
+          expect(new URL(svc('callbacks').environment!.HEALTHCHECK_URL!).hostname).toBe(callbacks.host);
 
           // Health checks hit the port the service listens on.
           const health = (name: string) => portOf(svc(name).environment!.HEALTHCHECK_URL!);
@@ -386,6 +390,7 @@ describe.skipIf(!HAVE_COMPOSE || !HAVE_PYYAML)('consistency of docker-compose.ym
 
           // Service-to-service URLs name compose services and the right ports.
           expect(bridge.compliance).toBe(`http://${compliance.internal_host}:${compliance.internal_port}`);
+          expect(callbacks.compliance_internal_url).toBe(bridge.compliance);
           const cb = bridge.callbacks as Record<string, string>;
           expect(cb.receive).toBe(`http://callbacks${suffix}:${callbacks.port}/receive`);
           expect(cb.error).toBe(`http://callbacks${suffix}:${callbacks.port}/error`);

@@ -186,6 +186,8 @@ describe('renderNginxConfig load settings', () => {
     expect(conf).toContain('events { worker_connections 4096; }');
     expect(conf).toMatch(/upstream federation_bank_a_test \{\s+server federation:8002;\s+keepalive \d+;/);
     expect(conf).toMatch(/upstream compliance_bank_a_test \{\s+server compliance:8003;\s+keepalive \d+;/);
+    // Idle upstream connections are closed by nginx before the service's 5 s keepAliveTimeout.
+    expect(conf.match(/keepalive_timeout 4s;/g)).toHaveLength(2);
     expect(conf).toContain('proxy_pass http://federation_bank_a_test;');
     expect(conf).toContain('proxy_http_version 1.1;');
     expect(conf).toContain('proxy_set_header Connection "";');
@@ -199,5 +201,8 @@ describe('renderNginxConfig load settings', () => {
   it('refuses limits that would break the config', () => {
     expect(() => renderNginxConfig({ ...base, clientLimits: { rate: '10/s' } })).toThrow(/bad rate/);
     expect(() => renderNginxConfig({ ...base, clientLimits: { burst: -1 } })).toThrow(/bad burst/);
+    expect(() => renderNginxConfig({ ...base, clientLimits: { connections: 65536 } })).toThrow(
+      /bad connections/,
+    );
   });
 });

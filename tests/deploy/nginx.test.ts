@@ -2,13 +2,12 @@
 // nginx/dev-certs.sh, and a real federation server process behind it, queried
 // over HTTPS with the dev CA and an explicit host map (SNI and hostname checks
 // are real; nobody edits /etc/hosts). Checks what the public can and cannot reach.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import { chmodSync, mkdtempSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Keypair } from '@stellar/stellar-sdk';
 import type { AxiosInstance } from 'axios';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -26,9 +25,8 @@ import {
   type RunningNginx,
 } from '@anchor/tools';
 import { sampleAccountId } from '../../services/federation/src/sample/sample-data.js';
-import { writeSampleSetup } from '../../services/federation/src/sample/sample-setup.js';
+import { startSampleFederation } from './support/federation-process.js';
 
-const FEDERATION_BIN = fileURLToPath(new URL('../../services/federation/bin/federation.js', import.meta.url));
 const NGINX = findNginx();
 const ci = process.env.CI === 'true';
 if (!NGINX) {
@@ -69,25 +67,6 @@ function startEcho(): Promise<{ server: http.Server; port: number; seen: string[
   );
 }
 
-async function startFederation(dir: string, domain: string): Promise<{ child: ChildProcess; port: number }> {
-  const { configFile: conf } = await writeSampleSetup(dir, domain);
-  const child = spawn(process.execPath, [FEDERATION_BIN, '--conf', conf], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = '';
-    const onData = (d: Buffer) => {
-      out += d;
-      const match = /listening on http:\/\/127\.0\.0\.1:(\d+)\/federation/.exec(out);
-      if (match) resolve(Number(match[1]));
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`federation exited (${code}): ${out}`)));
-  });
-  return { child, port };
-}
-
 // Both ways the renderer writes proxy_pass: fixed upstreams (resolved at start) and the
 // variable form with a resolver that docker-compose uses (resolved per request).
 describe.skipIf(!NGINX).each([
@@ -108,7 +87,7 @@ describe.skipIf(!NGINX).each([
     const dir = mkdtempSync(join(tmpdir(), 'anchor-nginx-'));
     chmodSync(dir, 0o755); // nginx's workers run as nobody
     const certs = await createDevCerts(join(dir, 'tls'), ['bank-a.test', 'bank-b.test']);
-    const fed = await startFederation(dir, 'bank-a.test');
+    const fed = await startSampleFederation(dir, 'bank-a.test');
     federation = fed.child;
     echo = await startEcho();
     httpsPort = await freePort();

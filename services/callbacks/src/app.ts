@@ -1,7 +1,8 @@
 // createApp(deps) → the express app (no listen; tests drive it with supertest).
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { Knex } from 'knex';
-import { createServiceApp, trustProxySetting, type Logger } from '@anchor/support';
+import { createHttpClient, createServiceApp, trustProxySetting, type Logger } from '@anchor/support';
+import { UnpaidAuthClient } from './clients/unpaid-auth.client.js';
 import { mountRoutes } from './routes.js';
 import { NameScreener, type ScreenableEntry } from './sanctions/matcher.js';
 import { ApprovalsService } from './services/approvals.service.js';
@@ -46,6 +47,8 @@ export interface BuildOptions {
   sanctionsListFile: string;
   fuzzyThreshold: number;
   trustedProxies?: string[];
+  /** Compliance's internal base URL, for the console's unpaid authorizations page. */
+  complianceInternalUrl?: string;
   /** Sign-in limiter settings; the defaults of sign-in-limiter.ts when omitted. */
   signInLimits?: Partial<SignInLimits>;
 }
@@ -93,6 +96,9 @@ export function buildDeps(options: BuildOptions): AppDeps {
       receivingAccountId: options.receivingAccountId,
       sanctionsListSize: screener.size,
       sanctionsListFile: options.sanctionsListFile,
+      unpaidAuth: options.complianceInternalUrl
+        ? new UnpaidAuthClient(createHttpClient({ timeoutMs: 5_000 }), options.complianceInternalUrl)
+        : undefined,
     },
     healthChecks: { database: () => options.db.raw('SELECT 1') },
   };

@@ -48,6 +48,11 @@ export const callbacksConfigSchema = z.strictObject({
    * not even loopback: otherwise anyone who reaches the port can forge it.
    */
   trusted_proxies: z.array(z.string().min(1)).default([]),
+  /**
+   * This bank's compliance INTERNAL base URL (`http://compliance-internal:8004`): the
+   * console's "Unpaid authorizations" page reads its GET /unpaid_auth. Optional.
+   */
+  compliance_internal_url: z.url({ protocol: /^https?$/ }).optional(),
   tls: tlsSchema.optional(),
 });
 

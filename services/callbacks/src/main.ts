@@ -63,6 +63,7 @@ runMain(async () => {
     sanctionsListFile: config.sanctions.list_file ?? '(none)',
     fuzzyThreshold: config.sanctions.fuzzy_threshold,
     trustedProxies: config.trusted_proxies,
+    complianceInternalUrl: config.compliance_internal_url,
   });
 
   if (values['seed-sample'] || values.seed) {

@@ -47,9 +47,16 @@ export class NonceReusedError extends AppError {
   }
 }
 
-/** 500: one of the bank's callbacks failed or answered something unusable. */
+/**
+ * 500: one of the bank's callbacks failed or answered something unusable. `moreInfo`
+ * says why (for our own backend on the internal port); the external port drops it.
+ */
 export class CallbackFailedError extends AppError {
-  constructor(callback: string, moreInfo: string, cause?: unknown) {
+  constructor(
+    readonly callback: string,
+    moreInfo?: string,
+    cause?: unknown,
+  ) {
     super(500, 'callback_failed', `The ${callback} callback failed.`, { moreInfo, cause });
   }
 }

@@ -3,6 +3,7 @@ import type { Router } from 'express';
 import { allowAccessHandler, removeAccessHandler } from './handlers/access.handler.js';
 import { authHandler } from './handlers/auth.handler.js';
 import { receiveHandler } from './handlers/receive.handler.js';
+import { hideBackendDetail } from './handlers/remote-errors.handler.js';
 import { sendHandler } from './handlers/send.handler.js';
 import { basicAuth, txStatusHandler } from './handlers/tx-status.handler.js';
 import { unpaidHandler } from './handlers/unpaid.handler.js';
@@ -14,6 +15,7 @@ export function mountExternalRoutes(router: Router, services: ComplianceServices
   if (services.txStatusAuth) {
     router.get('/tx_status', basicAuth(services.txStatusAuth), txStatusHandler(services.txStatus));
   }
+  router.use(hideBackendDetail);
 }
 
 /** Internal port (our own backend only): /send, /receive, /allow_access, /remove_access, /unpaid_auth. */

@@ -13,7 +13,7 @@ import { attachmentMemoHashBase64 } from '@anchor/protocol';
 import { CALLBACK_ERROR_TEXT } from '../src/services/auth.service.js';
 import { buildAuthRequest, type AuthRequestInput } from './support/auth-requests.js';
 import { startBank, type Bank, type BankOptions } from './support/bank.js';
-import { CallbacksServer } from './support/servers.js';
+import { CallbacksServer, type CannedAnswer } from './support/servers.js';
 import { get, postForm, rows } from './support/world.js';
 
 describe.each(databaseLegs())('a hostile peer on $type', (leg) => {
@@ -146,6 +146,24 @@ describe.each(databaseLegs())('a hostile peer on $type', (leg) => {
       expect(info.json()).toEqual({ info_status: 'error', tx_status: 'ok', error: CALLBACK_ERROR_TEXT });
       expect(tx.text + info.text).not.toContain('alias');
     });
+
+    it.skipIf(leg.unavailable)(
+      'a failing backend: the other bank learns which step failed, not why',
+      async () => {
+        const inside = 'upstream callbacks-internal:8005 pool exhausted at /srv/callbacks/app.js:42';
+        const answers: CannedAnswer[] = [
+          { status: 500, body: inside, headers: { 'Content-Type': 'text/plain' } },
+          { status: 302, headers: { Location: 'http://callbacks-internal:8005/login' } },
+        ];
+        for (const answer of answers) {
+          callbacks.once('/r/sanctions', answer);
+          const res = await auth(r, fromA().body);
+          expect(res.status).toBe(500);
+          expect(res.json()).toEqual({ code: 'callback_failed', message: 'The sanctions callback failed.' });
+          expect(res.text).not.toMatch(/callbacks-internal|pool|HTTP 500|302/);
+        }
+      },
+    );
   });
 
   describe('finding 6: KYC harvesting', () => {
@@ -163,7 +181,7 @@ describe.each(databaseLegs())('a hostile peer on $type', (leg) => {
     );
 
     it.skipIf(leg.unavailable)(
-      'an oversized attachment or note is refused before the sender is even looked up',
+      'an oversized attachment or note, a malformed signature or a wrong memo hash is refused before the sender is even looked up',
       async () => {
         const before = a.web.tomlRequests;
         const bigInfo = { first_name: 'x'.repeat(3000), last_name: 'Doe', country: 'US' };
@@ -188,6 +206,9 @@ describe.each(databaseLegs())('a hostile peer on $type', (leg) => {
         });
         const badSig = await auth(l, `${fromA().body.replace(/sig=[^&]*/, 'sig=AAAA')}`);
         expect(badSig.json()).toMatchObject({ data: { name: 'sig' } });
+        // Finding 1: a memo hash that is not the attachment's is refused without a fetch too.
+        const badMemo = await auth(l, fromA({ memoHash: Buffer.alloc(32, 7) }).body);
+        expect(badMemo.status).toBe(400);
         expect(a.web.tomlRequests).toBe(before);
       },
     );

@@ -4,9 +4,10 @@ import type { FieldErrors } from '../services/customer-input.js';
 import type { ApprovalRequest, SanctionsHit } from '../stores/approvals.store.js';
 import type { CustomerWithDetails } from '../stores/customers.store.js';
 import type { IncomingPayment, RejectedPayment } from '../stores/payments.store.js';
+import type { UnpaidAuthSummary } from '../clients/unpaid-auth.client.js';
 import { html, type SafeHtml } from './html.js';
 
-export type Section = 'customers' | 'payments' | 'approvals' | 'sanctions' | 'rejected';
+export type Section = 'customers' | 'payments' | 'approvals' | 'sanctions' | 'rejected' | 'unpaid';
 
 export interface Chrome {
   domain: string;
@@ -68,6 +69,7 @@ function layout(section: Section, title: string, chrome: Chrome, content: SafeHt
           ${link('customers', 'Customers')} ${link('payments', 'Incoming payments')}
           ${link('approvals', 'Approvals', chrome.pendingApprovals)}
           ${link('sanctions', 'Sanctions hits', chrome.pendingHits)} ${link('rejected', 'Rejected payments')}
+          ${link('unpaid', 'Unpaid authorizations')}
         </nav>
         <form method="post" action="/console/logout">
           <input type="hidden" name="csrf" value="${chrome.csrf}" />
@@ -528,5 +530,50 @@ export function rejectedPage(chrome: Chrome, rejected: RejectedPayment[]): strin
       <section class="panel flush">
         ${listTable('rejected-table', ['Received', 'Payment id', num('Amount'), 'From', 'Route', 'Reason', num('Deliveries')], rows, 'No rejected payments.')}
       </section>`,
+  );
+}
+
+/** What the unpaid authorizations page shows: compliance's summary, or why there is none. */
+export type UnpaidAuthView =
+  | { state: 'ok'; summary: UnpaidAuthSummary }
+  | { state: 'failed'; reason: string }
+  | { state: 'not_configured' };
+
+export function unpaidAuthPage(chrome: Chrome, view: UnpaidAuthView): string {
+  let content: SafeHtml;
+  if (view.state === 'not_configured') {
+    content = html`<p>
+      Set <span class="mono">compliance_internal_url</span> in callbacks.cfg to see them here.
+    </p>`;
+  } else if (view.state === 'failed') {
+    content = html`<div class="notice bad" role="status">
+      The compliance server did not answer: ${view.reason}
+    </div>`;
+  } else {
+    const rows = view.summary.sender_domains.map(
+      (d) =>
+        html`<tr>
+          <td class="mono">${d.sender_domain}</td>
+          <td class="num">${d.unpaid}</td>
+        </tr>`,
+    );
+    content = html`<p>
+        <strong id="unpaid-total">${view.summary.total}</strong> authorizations older than
+        ${Math.round(view.summary.older_than_seconds / 60)} minutes that no payment followed.
+      </p>
+      <section class="panel flush">
+        ${listTable('unpaid-table', ['Sender domain', num('Unpaid')], rows, 'None: every authorization was paid.')}
+      </section>`;
+  }
+  return layout(
+    'unpaid',
+    'Unpaid authorizations',
+    chrome,
+    html`<h1>Unpaid authorizations</h1>
+      <p class="subtitle">
+        Banks that asked about our customers (and may have received their details) but never paid. A domain
+        that keeps appearing here is harvesting: remove it from the allow lists or block it in front of nginx.
+      </p>
+      ${content}`,
   );
 }

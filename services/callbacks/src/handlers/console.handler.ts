@@ -12,11 +12,13 @@ import {
   rejectedPage,
   sanctionsPage,
   signInPage,
+  unpaidAuthPage,
   type Chrome,
 } from '../console/pages.js';
 import type { ApprovalsService } from '../services/approvals.service.js';
 import { parseCustomerInput } from '../services/customer-input.js';
 import { CustomerRejectedError, type CustomersService } from '../services/customers.service.js';
+import type { UnpaidAuthClient } from '../clients/unpaid-auth.client.js';
 import type { PaymentsStore } from '../stores/payments.store.js';
 import { OperatorService, SESSION_TTL_MS, sameToken } from '../services/operator.service.js';
 import type { SanctionsService } from '../services/sanctions.service.js';
@@ -33,6 +35,8 @@ export interface ConsoleDeps {
   receivingAccountId: string;
   sanctionsListSize: number;
   sanctionsListFile: string;
+  /** Compliance's unpaid authorizations; the page says how to configure it when absent. */
+  unpaidAuth?: Pick<UnpaidAuthClient, 'summary'>;
 }
 
 const SESSION_COOKIE = 'cb_session';
@@ -243,6 +247,18 @@ export function consoleRouter(deps: ConsoleDeps): Router {
       return res.status(404).type('text').send('Not found.');
     const changed = await deps.approvals.decide(id, decision);
     res.redirect(303, `/console/approvals?notice=${changed ? decision : 'stale'}`);
+  });
+
+  router.get('/unpaid', async (req, res) => {
+    let view: Parameters<typeof unpaidAuthPage>[1] = { state: 'not_configured' };
+    if (deps.unpaidAuth) {
+      try {
+        view = { state: 'ok', summary: await deps.unpaidAuth.summary() };
+      } catch (err) {
+        view = { state: 'failed', reason: (err as Error).message };
+      }
+    }
+    res.type('html').send(unpaidAuthPage(await chrome(res, noticeOf(req)), view));
   });
 
   router.get('/sanctions', async (req, res) => {
