@@ -5,6 +5,13 @@ import { FederationClient, StellarTomlResolver, type FederationRecord } from '@a
 import { createHttpClient } from '@anchor/support';
 import type { RunningBank, RunningStack } from './two-bank-stack.js';
 
+/** What the flow needs of a bank: its services' URLs and its bridge API key (the demo's
+ * RunningBank, or a compose stack's service names). */
+export interface BankEndpoints {
+  plan: { apiKey: string };
+  urls: Pick<RunningBank['urls'], 'bridge' | 'complianceInternal' | 'callbacks'>;
+}
+
 export interface BridgeAnswer {
   status: number;
   body: Record<string, unknown>;
@@ -31,7 +38,7 @@ export function lookUp(stack: RunningStack, address: string): Promise<Federation
 }
 
 /** POST bank's bridge /payment, as the bank's backend does (API key in the header). */
-export async function pay(bank: RunningBank, form: Record<string, string>): Promise<BridgeAnswer> {
+export async function pay(bank: BankEndpoints, form: Record<string, string>): Promise<BridgeAnswer> {
   const res = await fetch(`${bank.urls.bridge}/payment`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-api-key': bank.plan.apiKey },
@@ -41,7 +48,10 @@ export async function pay(bank: RunningBank, form: Record<string, string>): Prom
 }
 
 /** POST bank's compliance /send (internal port): what bank A learns about the receiver. */
-export async function complianceSend(bank: RunningBank, form: Record<string, string>): Promise<BridgeAnswer> {
+export async function complianceSend(
+  bank: BankEndpoints,
+  form: Record<string, string>,
+): Promise<BridgeAnswer> {
   const res = await fetch(`${bank.urls.complianceInternal}/send`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -51,7 +61,11 @@ export async function complianceSend(bank: RunningBank, form: Record<string, str
 }
 
 /** Polls the bank's backend (callbacks tx_status) until the payment is delivered to the customer. */
-export async function waitForDelivery(bank: RunningBank, hash: string, timeoutMs = 60_000): Promise<string> {
+export async function waitForDelivery(
+  bank: BankEndpoints,
+  hash: string,
+  timeoutMs = 60_000,
+): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   let status = 'unknown';
   while (Date.now() < deadline) {
