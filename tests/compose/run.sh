@@ -61,7 +61,7 @@ cleanup() {
   engine_stop
   # Nothing of a private engine may outlive the suite: no daemon, no bridge link.
   if [ -n "$private" ]; then
-    left=$(pgrep -a -x 'dockerd|containerd|containerd-shim-runc-v2'; ip -o link show | grep -o -E ' (docker0|br-[0-9a-f]{12})[:@]')
+    left=$(pgrep -a -x dockerd; pgrep -a -x containerd; pgrep -a containerd-shim; ip -o link show | grep -o -E ' (docker0|br-[0-9a-f]{12})[:@]')
     if [ -n "$left" ]; then
       echo "compose: FAIL left running after the suite: $left" >&2
       rc=1
