@@ -18,7 +18,9 @@ import { DEMO_CUSTOMERS } from '../../packages/tools/src/demo/demo-customers.ts'
 import { balanceOf } from '../../packages/tools/src/demo/network-setup.ts';
 import {
   complianceSend,
+  demoPayment,
   pay,
+  sendForm,
   waitForDelivery,
   type BankEndpoints,
 } from '../../packages/tools/src/demo/payment-flow.ts';
@@ -53,16 +55,7 @@ const bankB: BankEndpoints = {
 };
 const horizon = env('HORIZON_URL');
 const usd = new Asset('USD', Keypair.fromSecret(env('LOCAL_USD_ISSUER_SEED')).publicKey());
-const payment = {
-  id: env('FLOW_PAYMENT_ID'),
-  amount: '25',
-  asset_code: 'USD',
-  asset_issuer: usd.getIssuer(),
-  sender: 'a1*bank-a.test',
-  destination: 'b1*bank-b.test',
-  use_compliance: 'true',
-  extra_memo: 'Invoice 2026-117',
-};
+const payment = demoPayment(env('FLOW_PAYMENT_ID'), usd.getIssuer());
 const consoleB = () => new ConsoleClient(bankB.urls.callbacks, env('FLOW_OPERATOR_PASSWORD_B'));
 
 async function pending(): Promise<void> {
@@ -78,16 +71,10 @@ async function approveAndPay(): Promise<void> {
   await operator.signIn();
   const approved = await operator.decideAllPending('approve');
   check(approved === 1, `b1 approves one request in bank B's console (${approved})`);
-  const answer = await complianceSend(bankA, {
-    id: payment.id,
-    source: Keypair.fromSecret(env('BANK_A_BASE_SEED')).publicKey(),
-    sender: payment.sender,
-    destination: payment.destination,
-    amount: payment.amount,
-    asset_code: payment.asset_code,
-    asset_issuer: payment.asset_issuer,
-    extra_memo: payment.extra_memo,
-  });
+  const answer = await complianceSend(
+    bankA,
+    sendForm(payment, Keypair.fromSecret(env('BANK_A_BASE_SEED')).publicKey()),
+  );
   const auth = (answer.body.auth_response ?? {}) as Record<string, unknown>;
   check(
     auth.info_status === 'ok' && auth.tx_status === 'ok' && typeof auth.dest_info === 'string',

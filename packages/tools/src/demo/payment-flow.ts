@@ -37,6 +37,26 @@ export function lookUp(stack: RunningStack, address: string): Promise<Federation
   return publicClients(stack).federation.resolveAddress(address);
 }
 
+/** The demo's payment: a1*bank-a.test pays 25 USD of `usdIssuer` to b1*bank-b.test, with compliance. */
+export function demoPayment(id: string, usdIssuer: string): Record<string, string> {
+  return {
+    id,
+    amount: '25',
+    asset_code: 'USD',
+    asset_issuer: usdIssuer,
+    sender: 'a1*bank-a.test',
+    destination: 'b1*bank-b.test',
+    use_compliance: 'true',
+    extra_memo: 'Invoice 2026-117',
+  };
+}
+
+/** The compliance /send form of a bridge payment form, paid from bank A's account `source`. */
+export function sendForm(payment: Record<string, string>, source: string): Record<string, string> {
+  const { use_compliance: _, ...form } = payment;
+  return { ...form, source };
+}
+
 /** POST bank's bridge /payment, as the bank's backend does (API key in the header). */
 export async function pay(bank: BankEndpoints, form: Record<string, string>): Promise<BridgeAnswer> {
   const res = await fetch(`${bank.urls.bridge}/payment`, {
