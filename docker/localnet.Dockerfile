@@ -28,6 +28,8 @@ ENV NODE_ENV=production
 ENV HEALTHCHECK_URL=http://127.0.0.1:8000/health
 WORKDIR /app
 COPY --from=builder /app /app
+# --snapshot keeps the ledger in /data (docker-compose mounts a named volume there).
+RUN mkdir -p /data && chown node:node /data
 USER node
 EXPOSE 8000
 # /health with the node that is already there (no curl in a slim image); docker-compose.yml sets a shorter interval and a start period.

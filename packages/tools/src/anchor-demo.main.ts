@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { ConsoleClient } from './demo/console-client.js';
 import { DEMO_CUSTOMERS } from './demo/demo-customers.js';
 import { balanceOf } from './demo/network-setup.js';
-import { complianceSend, lookUp, pay, waitForDelivery } from './demo/payment-flow.js';
+import { complianceSend, demoPayment, lookUp, pay, sendForm, waitForDelivery } from './demo/payment-flow.js';
 import { startTwoBankStack, type RunningStack } from './demo/two-bank-stack.js';
 
 const USAGE = `Usage: anchor-demo [options]
@@ -88,16 +88,7 @@ try {
   );
   const usd = stack.setup.usd;
   const paymentId = `demo-${Date.now()}`;
-  const payment = {
-    id: paymentId,
-    amount: '25',
-    asset_code: 'USD',
-    asset_issuer: usd.getIssuer(),
-    sender: 'a1*bank-a.test',
-    destination: 'b1*bank-b.test',
-    use_compliance: 'true',
-    extra_memo: 'Invoice 2026-117',
-  };
+  const payment = demoPayment(paymentId, usd.getIssuer());
 
   step(
     1,
@@ -128,16 +119,7 @@ try {
     4,
     'Bank A retries the same payment id: compliance A re-sends the stored auth data (same nonce), bank B now says ok',
   );
-  const answer = await complianceSend(a, {
-    id: paymentId,
-    source: a.plan.base.publicKey(),
-    sender: payment.sender,
-    destination: payment.destination,
-    amount: payment.amount,
-    asset_code: payment.asset_code,
-    asset_issuer: payment.asset_issuer,
-    extra_memo: payment.extra_memo,
-  });
+  const answer = await complianceSend(a, sendForm(payment, a.plan.base.publicKey()));
   const authResponse = answer.body.auth_response as Record<string, unknown>;
   detail(
     `auth response: info_status ${String(authResponse.info_status)}, tx_status ${String(authResponse.tx_status)}`,

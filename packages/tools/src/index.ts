@@ -35,3 +35,4 @@ export { ConsoleClient } from './demo/console-client.js';
 export { DEMO_CUSTOMERS } from './demo/demo-customers.js';
 export { balanceOf } from './demo/network-setup.js';
 export { lookUp, pay, complianceSend, publicClients, waitForDelivery } from './demo/payment-flow.js';
+export type { BankEndpoints, BridgeAnswer } from './demo/payment-flow.js';

@@ -5,6 +5,13 @@ import { FederationClient, StellarTomlResolver, type FederationRecord } from '@a
 import { createHttpClient } from '@anchor/support';
 import type { RunningBank, RunningStack } from './two-bank-stack.js';
 
+/** What the flow needs of a bank: its services' URLs and its bridge API key (the demo's
+ * RunningBank, or a compose stack's service names). */
+export interface BankEndpoints {
+  plan: { apiKey: string };
+  urls: Pick<RunningBank['urls'], 'bridge' | 'complianceInternal' | 'callbacks'>;
+}
+
 export interface BridgeAnswer {
   status: number;
   body: Record<string, unknown>;
@@ -30,8 +37,28 @@ export function lookUp(stack: RunningStack, address: string): Promise<Federation
   return publicClients(stack).federation.resolveAddress(address);
 }
 
+/** The demo's payment: a1*bank-a.test pays 25 USD of `usdIssuer` to b1*bank-b.test, with compliance. */
+export function demoPayment(id: string, usdIssuer: string): Record<string, string> {
+  return {
+    id,
+    amount: '25',
+    asset_code: 'USD',
+    asset_issuer: usdIssuer,
+    sender: 'a1*bank-a.test',
+    destination: 'b1*bank-b.test',
+    use_compliance: 'true',
+    extra_memo: 'Invoice 2026-117',
+  };
+}
+
+/** The compliance /send form of a bridge payment form, paid from bank A's account `source`. */
+export function sendForm(payment: Record<string, string>, source: string): Record<string, string> {
+  const { use_compliance: _, ...form } = payment;
+  return { ...form, source };
+}
+
 /** POST bank's bridge /payment, as the bank's backend does (API key in the header). */
-export async function pay(bank: RunningBank, form: Record<string, string>): Promise<BridgeAnswer> {
+export async function pay(bank: BankEndpoints, form: Record<string, string>): Promise<BridgeAnswer> {
   const res = await fetch(`${bank.urls.bridge}/payment`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-api-key': bank.plan.apiKey },
@@ -41,7 +68,10 @@ export async function pay(bank: RunningBank, form: Record<string, string>): Prom
 }
 
 /** POST bank's compliance /send (internal port): what bank A learns about the receiver. */
-export async function complianceSend(bank: RunningBank, form: Record<string, string>): Promise<BridgeAnswer> {
+export async function complianceSend(
+  bank: BankEndpoints,
+  form: Record<string, string>,
+): Promise<BridgeAnswer> {
   const res = await fetch(`${bank.urls.complianceInternal}/send`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -51,7 +81,11 @@ export async function complianceSend(bank: RunningBank, form: Record<string, str
 }
 
 /** Polls the bank's backend (callbacks tx_status) until the payment is delivered to the customer. */
-export async function waitForDelivery(bank: RunningBank, hash: string, timeoutMs = 60_000): Promise<string> {
+export async function waitForDelivery(
+  bank: BankEndpoints,
+  hash: string,
+  timeoutMs = 60_000,
+): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   let status = 'unknown';
   while (Date.now() < deadline) {
