@@ -4,10 +4,10 @@
 // balance gone, finds its own recorded claim landed, and delivers it exactly once (the row ends
 // `claimed`, not `vanished`). Horizon leg; SQLite, and MariaDB when available.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Asset, Claimant, Operation } from '@stellar/stellar-sdk';
 import { databaseLegs, type TestDatabase } from '@anchor/support/testing';
 import { createKnex } from '@anchor/support';
@@ -17,7 +17,9 @@ import {
   localnet,
   migrate,
   networkLegs,
+  receivingBridgeToml,
   recorder,
+  startBridgeProcess,
   submitOps,
   until,
   xlmBalance,
@@ -26,7 +28,6 @@ import {
   type Recorder,
 } from './helpers.js';
 
-const BIN = resolve(import.meta.dirname, '../bin/bridge.js');
 const [horizonLeg] = networkLegs(['horizon']) as [NetworkLeg];
 
 describe.each(databaseLegs(['sqlite3', 'mysql']))('kill -9 after a claim landed ($type)', (leg) => {
@@ -60,37 +61,18 @@ describe.each(databaseLegs(['sqlite3', 'mysql']))('kill -9 after a claim landed 
       const cfg = join(dir, 'bridge.cfg');
       writeFileSync(
         cfg,
-        [
-          'port = 0',
-          `network_passphrase = "${net.networkPassphrase}"`,
-          '[[assets]]',
-          'code = "XLM"',
-          '[database]',
-          `type = "${database.type}"`,
-          `url = "${database.url}"`,
-          '[accounts]',
-          `receiving_account_id = "${receiving.publicKey()}"`,
-          '[callbacks]',
-          `receive = "${callbacks.url}/receive"`,
-          '[listener]',
-          'retry_min_ms = 50',
-          'retry_max_ms = 500',
-          'lock_retry_ms = 200',
-          'claimable_poll_ms = 200',
-          'claimable_balances = "claim"',
-          ...horizonLeg.toml(net),
-          '',
-        ].join('\n'),
+        receivingBridgeToml({
+          net,
+          network: horizonLeg,
+          database,
+          receiving: receiving.publicKey(),
+          callbacksUrl: callbacks.url,
+          listener: ['claimable_poll_ms = 200', 'claimable_balances = "claim"'],
+        }),
       );
       // The seed through the environment: never in a config file.
-      const start = (env: Record<string, string>) => {
-        const c = spawn(process.execPath, [BIN, '-c', cfg], {
-          stdio: ['ignore', 'ignore', 'pipe'],
-          env: { ...process.env, BRIDGE_BASE_SEED: receiving.secret(), ...env },
-        });
-        c.stderr?.on('data', () => undefined);
-        return c;
-      };
+      const start = (env: Record<string, string>) =>
+        startBridgeProcess(cfg, { BRIDGE_BASE_SEED: receiving.secret(), ...env });
       const createBalance = (amount: string) =>
         submitOps(net, sender, [
           Operation.createClaimableBalance({
