@@ -57,6 +57,8 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 export interface BridgeOptions {
   /** The config file named in the pending-migrations hint. */
   configFile?: string;
+  /** Test hook (crash tests): runs after a claim of a claimable balance landed, before its delivery is recorded. */
+  onClaimLanded?: () => void;
 }
 
 export async function createBridge(
@@ -158,6 +160,8 @@ export async function createBridge(
         network,
         store: claimableStore,
         received,
+        sent: sentStore,
+        channels: channels.map((c) => c.publicKey()),
         submit: (job) => submitter.submit(job),
         notify: () => delivery?.notify(),
         logger: logger.child({ component: 'claimable-balances' }),
@@ -168,6 +172,7 @@ export async function createBridge(
         assets: config.assets,
         pollMs: config.listener.claimable_poll_ms,
         holds: (account) => held.has(claimer.states.get(account)?.state ?? ''),
+        onClaimLanded: options.onClaimLanded,
       });
     } else if (accounts.length > 0) {
       logger.warn('receiving accounts configured without callbacks.receive: the listener is off');

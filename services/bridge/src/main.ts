@@ -42,7 +42,15 @@ runMain(async () => {
     await db.destroy();
     return;
   }
-  const bridge = await createBridge(config, logger, { configFile: values.config as string });
+  const bridge = await createBridge(config, logger, {
+    configFile: values.config as string,
+    // Crash tests only (claimable-crash.test.ts): a kill -9 between a claim landing and its
+    // delivery being recorded. Unset in production: no hook at all.
+    onClaimLanded:
+      process.env.BRIDGE_TEST_CRASH_AT === 'claim-landed'
+        ? () => process.kill(process.pid, 'SIGKILL')
+        : undefined,
+  });
   await bridge.start();
   const server = await startServer(bridge.app, { port: config.port, host: config.host });
   logger.info(`bridge listening on ${server.url}`);

@@ -6,10 +6,10 @@
 // - localnet restarted mid-stream (same state) and reset (new network → the
 //   cursor-reset policy).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Asset, Keypair, Operation } from '@stellar/stellar-sdk';
 import { databaseLegs, type TestDatabase } from '@anchor/support/testing';
 import { createKnex } from '@anchor/support';
@@ -21,8 +21,10 @@ import {
   localnet,
   migrate,
   networkLegs,
+  receivingBridgeToml,
   recorder,
   runBridge,
+  startBridgeProcess,
   submitOps,
   until,
   type Localnet,
@@ -31,7 +33,6 @@ import {
   type RunningBridge,
 } from './helpers.js';
 
-const BIN = resolve(import.meta.dirname, '../bin/bridge.js');
 // MariaDB when available (GET_LOCK, a real server); SQLite otherwise. RPC: every database.
 const legs = databaseLegs(['mysql', 'sqlite3']);
 const leg = legs.find((l) => !l.unavailable) ?? (legs[0] as (typeof legs)[number]);
@@ -40,12 +41,6 @@ const killLegs = [
   { name: `${leg.type} over horizon`, network: horizonLeg, database: leg },
   ...bridgeLegs({ rpc: ['mysql', 'postgres', 'sqlite3'] }),
 ];
-
-function startChild(configFile: string): ChildProcess {
-  const child = spawn(process.execPath, [BIN, '-c', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
-  child.stderr?.on('data', () => undefined);
-  return child;
-}
 
 async function payMany(net: Localnet, senders: Keypair[], to: string, perSender: number) {
   return Promise.all(
@@ -113,27 +108,15 @@ describe.each(killLegs)('kill -9 while 500 payments arrive ($name)', ({ network,
       const cfg = join(dir, 'bridge.cfg');
       writeFileSync(
         cfg,
-        [
-          'port = 0',
-          `network_passphrase = "${net.networkPassphrase}"`,
-          '[[assets]]',
-          'code = "XLM"',
-          '[database]',
-          `type = "${database.type}"`,
-          `url = "${database.url}"`,
-          '[accounts]',
-          `receiving_account_id = "${receiving.publicKey()}"`,
-          '[callbacks]',
-          `receive = "${callbacks.url}/receive"`,
-          '[listener]',
-          'retry_min_ms = 50',
-          'retry_max_ms = 500',
-          'lock_retry_ms = 200',
-          ...network.toml(net),
-          '',
-        ].join('\n'),
+        receivingBridgeToml({
+          net,
+          network,
+          database,
+          receiving: receiving.publicKey(),
+          callbacksUrl: callbacks.url,
+        }),
       );
-      child = startChild(cfg);
+      child = startBridgeProcess(cfg);
       const db = createKnex(database);
       try {
         // First start: "now" is made durable before anything arrives.
@@ -151,7 +134,7 @@ describe.each(killLegs)('kill -9 while 500 payments arrive ($name)', ({ network,
       await new Promise((r) => child?.once('exit', r));
       const deliveredBeforeKill = new Set(callbacks.requests.map((r) => r.form.id)).size;
       await paying;
-      child = startChild(cfg);
+      child = startBridgeProcess(cfg);
       await until(() => new Set(callbacks.requests.map((r) => r.form.id)).size === 500, 120_000, 100);
       await until(
         async () => (await counts(database)).rows.filter((r) => r.status === 'Success').length === 500,

@@ -1,6 +1,8 @@
 // Shared test fixtures: a real localnet, funded accounts, a recording HTTP
 // server (callbacks, compliance stand-in) and a running bridge on a real database.
 import http from 'node:http';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll } from 'vitest';
@@ -410,4 +412,47 @@ export async function postPayment(url: string, body: Record<string, string>) {
 export async function xlmBalance(net: Localnet, id: string): Promise<number> {
   const account = await horizon(net).loadAccount(id);
   return Number(account.balances.find((b) => b.asset_type === 'native')?.balance);
+}
+
+/** Starts bin/bridge.js on `configFile` as a child process (fault tests kill it with SIGKILL). */
+export function startBridgeProcess(configFile: string, env: Record<string, string> = {}): ChildProcess {
+  const bin = resolve(import.meta.dirname, '../bin/bridge.js');
+  const child = spawn(process.execPath, [bin, '-c', configFile], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, ...env },
+  });
+  child.stderr?.on('data', () => undefined);
+  return child;
+}
+
+/** A bridge.cfg (TOML) of a child bridge listening on one receiving account (fault tests). */
+export function receivingBridgeToml(o: {
+  net: Localnet;
+  network: NetworkLeg;
+  database: TestDatabase;
+  receiving: string;
+  callbacksUrl: string;
+  /** More `[listener]` keys. */
+  listener?: string[];
+}): string {
+  return [
+    'port = 0',
+    `network_passphrase = "${o.net.networkPassphrase}"`,
+    '[[assets]]',
+    'code = "XLM"',
+    '[database]',
+    `type = "${o.database.type}"`,
+    `url = "${o.database.url}"`,
+    '[accounts]',
+    `receiving_account_id = "${o.receiving}"`,
+    '[callbacks]',
+    `receive = "${o.callbacksUrl}/receive"`,
+    '[listener]',
+    'retry_min_ms = 50',
+    'retry_max_ms = 500',
+    'lock_retry_ms = 200',
+    ...(o.listener ?? []),
+    ...o.network.toml(o.net),
+    '',
+  ].join('\n');
 }

@@ -99,6 +99,11 @@ export interface SentTransactionStore {
   markSuccess(id: number, ledger: number, resultXdr: string | undefined): Promise<void>;
   markFailure(id: number, resultXdr: string | undefined): Promise<void>;
   list(page: number, pageSize: number): Promise<SentTransaction[]>;
+  /**
+   * Transactions whose source is one of `sources`, recorded at or after `since`, oldest first:
+   * what a crash may have left submitted but unaccounted for (claimable-balance recovery).
+   */
+  submittedSince(sources: string[], since: Date): Promise<SentTransaction[]>;
 }
 
 function isDeadlock(err: unknown): boolean {
@@ -287,6 +292,15 @@ export class KnexSentTransactionStore implements SentTransactionStore {
       .offset((page - 1) * pageSize);
     return rows.map(toSent);
   }
+
+  async submittedSince(sources: string[], since: Date): Promise<SentTransaction[]> {
+    if (sources.length === 0) return [];
+    const rows = await this.db('sent_transaction')
+      .whereIn('source', sources)
+      .where('submitted_at', '>=', since)
+      .orderBy('id');
+    return rows.map(toSent);
+  }
 }
 
 /**
@@ -312,6 +326,9 @@ export class NullSentTransactionStore implements SentTransactionStore {
   async markSuccess(): Promise<void> {}
   async markFailure(): Promise<void> {}
   async list(): Promise<SentTransaction[]> {
+    return [];
+  }
+  async submittedSince(): Promise<SentTransaction[]> {
     return [];
   }
 }
