@@ -68,6 +68,9 @@ wait_stack() {
         case "$state/$health" in
           running/healthy) ;;
           running/*) pending+=" $name($health)" ;;
+          # A service waiting for something by design (bank A's bridge until local-setup has
+          # funded its accounts) restarts; one that never settles fails at the bound, with its logs.
+          restarting/*) pending+=" $name(restarting)" ;;
           *) fail "$project: $name is $state (exit $code)"; dc_logs "$project" "$name"; return 1 ;;
         esac
       fi
