@@ -42,7 +42,7 @@ export interface ListenerOptions {
   accounts: string[];
   assets: readonly AllowedAsset[];
   cursorReset: CursorResetPolicy;
-  /** Checks the stored cursor against Horizon's history_elder_ledger before each session. */
+  /** Checks the stored cursor against the network's oldest retained ledger before each session. */
   historyGap?: HistoryGapGuard;
   silenceTimeoutMs: number;
   reconnectMinMs: number;
@@ -68,7 +68,7 @@ export interface AccountState {
   lastEventAt?: string;
   lastError?: string;
   processed: number;
-  /** Set when the stored cursor was older than Horizon's retained history. */
+  /** Set when the stored cursor was older than the network's retained history. */
   historyGap?: HistoryGap;
 }
 
@@ -313,9 +313,8 @@ export class PaymentListener {
       },
       onerror: (event) => {
         // Empty error events are benign (Horizon closes idle streams); real ones end the session.
-        const detail = event;
-        if (!detail.message && !detail.status) return;
-        failure = new Error(`stream error: ${detail.message ?? detail.status}`);
+        if (!event.message && !event.status) return;
+        failure = new Error(`stream error: ${event.message ?? event.status}`);
         wake?.();
       },
       reconnectTimeout: this.options.silenceTimeoutMs,
