@@ -44,6 +44,12 @@ export function horizon(net: Localnet): Horizon.Server {
   return new Horizon.Server(net.url, { allowHttp: true });
 }
 
+/** The paging token of the account's latest payment (a stored cursor "just after" it). */
+export async function latestPaymentToken(net: Localnet, account: string): Promise<string> {
+  const page = await horizon(net).payments().forAccount(account).order('desc').limit(1).call();
+  return page.records[0]?.paging_token as string;
+}
+
 export async function funded(net: Localnet, amount = '10000'): Promise<Keypair> {
   const kp = Keypair.random();
   await net.fund(kp.publicKey(), amount);

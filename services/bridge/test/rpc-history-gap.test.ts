@@ -11,7 +11,7 @@ import { createKnex, createLogger } from '@anchor/support';
 import { KnexReceivedPaymentStore } from '../src/stores/received-payment.store.js';
 import {
   funded,
-  horizon,
+  latestPaymentToken,
   localnet,
   migrate,
   recorder,
@@ -50,13 +50,7 @@ describe.skipIf(leg.unavailable).each(['halt', 'continue'] as const)(
       callbacks = await recorder();
       receiving = await funded(net);
       sender = await funded(net);
-      const created = await horizon(net)
-        .payments()
-        .forAccount(receiving.publicKey())
-        .order('desc')
-        .limit(1)
-        .call();
-      cursor = created.records[0]?.paging_token as string;
+      cursor = await latestPaymentToken(net, receiving.publicKey());
       const db = createKnex(database);
       try {
         await new KnexReceivedPaymentStore(db).setCursor(receiving.publicKey(), cursor);

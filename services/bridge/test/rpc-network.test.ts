@@ -10,6 +10,7 @@ import { createKnex } from '@anchor/support';
 import { KnexReceivedPaymentStore } from '../src/stores/received-payment.store.js';
 import {
   funded,
+  latestPaymentToken,
   horizon,
   bridgeFixture,
   networkLegs,
@@ -143,13 +144,7 @@ describe.skipIf(leg.unavailable)('bridge over RPC: a cursor outside the retentio
     receiving = await funded(net);
     sender = await funded(net);
     // The stored cursor: just after the receiving account's creation.
-    const created = await horizon(net)
-      .payments()
-      .forAccount(receiving.publicKey())
-      .order('desc')
-      .limit(1)
-      .call();
-    const cursor = created.records[0]?.paging_token as string;
+    const cursor = await latestPaymentToken(net, receiving.publicKey());
     await withDb(database, (db) => new KnexReceivedPaymentStore(db).setCursor(receiving.publicKey(), cursor));
     // A payment that RPC will have forgotten by the time the bridge starts.
     const res = await submitOps(net, sender, [
