@@ -313,26 +313,31 @@ export class RpcNetwork implements StellarNetwork {
           throw err;
         });
     }
-    const txs = new Map<string, Promise<RpcTransaction & { envelopeXdr?: string }>>();
+    // One getTransaction and one envelope decoding per transaction, however many of its
+    // operations credited us (a batch of 100 payments is one transaction).
+    const txs = new Map<string, Promise<{ info: RpcTransaction; tx: Transaction }>>();
+    const transactionOf = (hash: string, eventId: string) => {
+      let found = txs.get(hash);
+      if (!found) {
+        found = this.server._getTransaction(hash).then((t) => {
+          if (!t.envelopeXdr) throw new Error(`rpc: transaction ${hash} of event ${eventId} not found`);
+          const info = { ...t, txHash: hash } as RpcTransaction;
+          return { info, tx: envelopeTransaction(t.envelopeXdr, this.options.networkPassphrase) };
+        });
+        txs.set(hash, found);
+      }
+      return found;
+    };
     const events = res.events ?? [];
     const resolved = await Promise.all(
       events.map(async (e) => {
         const credit = decodeCredit({ topic: e.topic ?? [], value: e.value });
         if (!credit || credit.to !== accountId) return undefined;
-        let info = txs.get(e.txHash);
-        if (!info) {
-          info = this.server
-            ._getTransaction(e.txHash)
-            .then((t) => ({ ...t, txHash: e.txHash }) as RpcTransaction);
-          txs.set(e.txHash, info);
-        }
-        const t = await info;
-        if (!t.envelopeXdr) throw new Error(`rpc: transaction ${e.txHash} of event ${e.id} not found`);
-        const tx = envelopeTransaction(t.envelopeXdr, this.options.networkPassphrase);
+        const { info, tx } = await transactionOf(e.txHash, e.id);
         // Trades a path payment or an offer made with us are not payments to us (Horizon's
         // payments list them neither): only the operation's own movement to its destination.
         if (!paysDestination(tx, e.operationIndex, credit)) return undefined;
-        return paymentRecord(t, tx, e.operationIndex, credit);
+        return paymentRecord(info, tx, e.operationIndex, credit);
       }),
     );
     // One record per operation, its last credit (a path payment's final transfer comes last).
@@ -366,8 +371,10 @@ export class RpcNetwork implements StellarNetwork {
     if (need > health.latestLedger) return 'nothing yet';
     if (endOfLedger || need === 2) return { startLedger: need };
     // After every event of operation `cursor` (its RPC event TOID is one less: ops count from 0).
+    // RPC starts after a cursor by adding one to its uint32 event index, so `-4294967294` would
+    // wrap to the operation's first event again: the highest index that does not wrap is one less.
     const eventToid = BigInt(cursor) - 1n;
-    return { cursor: `${eventToid.toString().padStart(19, '0')}-4294967295` };
+    return { cursor: `${eventToid.toString().padStart(19, '0')}-4294967294` };
   }
 
   /** Reads history older than RPC's window from Horizon (same records, same cursors). */
