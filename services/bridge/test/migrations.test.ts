@@ -85,8 +85,9 @@ describe.each(databaseLegs())('bridge migrations on $type', (leg) => {
       expect(latest.delivery_outbox?.indexes).toMatchObject({
         delivery_outbox_identity_unique: 'unique (account_id, operation_id, transaction_id, kind)',
         delivery_outbox_by_operation: '(operation_id)',
-        delivery_outbox_due: '(status, account_id, next_attempt_ms)',
+        delivery_outbox_lanes: '(status, account_id, attempts, id)',
       });
+      expect(latest.delivery_outbox?.indexes).not.toHaveProperty('delivery_outbox_due');
       expect(latest.delivery_outbox?.indexes).not.toHaveProperty('delivery_outbox_operation_kind_unique');
 
       // The constraints themselves, as the submitter and the listener rely on them.

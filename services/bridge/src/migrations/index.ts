@@ -247,4 +247,28 @@ export const migrations: Migration[] = [
       await db.schema.dropTable('claimable_balance');
     },
   },
+  {
+    // The delivery lanes' own index, in place of (status, account_id, next_attempt_ms) (issue
+    // 11's catch-up benchmark): a first-attempt query walks (status, account, attempts = 0) in id
+    // order and stops at its limit, and a retry query reads only rows with attempts > 0. With
+    // both indexes SQLite, having no statistics, chose the old one, and every query of the
+    // delivery loop read every pending row of a backlog.
+    name: '20261202_008_delivery_lanes_index',
+    up: async (db) => {
+      await db.schema.alterTable('delivery_outbox', (t) => {
+        t.index(['status', 'account_id', 'attempts', 'id'], 'delivery_outbox_lanes');
+      });
+      await db.schema.alterTable('delivery_outbox', (t) => {
+        t.dropIndex(['status', 'account_id', 'next_attempt_ms'], 'delivery_outbox_due');
+      });
+    },
+    down: async (db) => {
+      await db.schema.alterTable('delivery_outbox', (t) => {
+        t.index(['status', 'account_id', 'next_attempt_ms'], 'delivery_outbox_due');
+      });
+      await db.schema.alterTable('delivery_outbox', (t) => {
+        t.dropIndex(['status', 'account_id', 'attempts', 'id'], 'delivery_outbox_lanes');
+      });
+    },
+  },
 ];
