@@ -97,6 +97,9 @@ export class DeliveryService {
   private readonly failureLog: LogBudget;
   private failures?: FailureCounter;
   private wake?: () => void;
+  /** Acknowledged deliveries waiting for the next batch write, and whether one is being written. */
+  private readonly acks: { row: OutboxRow; resolve: () => void; reject: (err: unknown) => void }[] = [];
+  private acking = false;
   private running = false;
   private loop?: Promise<void>;
   /** Successful deliveries by this process (benchmark, metrics). */
@@ -194,8 +197,42 @@ export class DeliveryService {
     this.inFlight.set(row.id, lane);
     void this.attempt(row).finally(() => {
       this.inFlight.delete(row.id);
-      this.notify();
+      // Refill when a quarter of the slots is free, not after every delivery: one outbox query
+      // then fills several slots (the loop's own timer still runs, whatever the count).
+      const free = this.options.concurrency - this.inFlight.size;
+      if (free >= Math.max(1, Math.floor(this.options.concurrency / 4)) || this.inFlight.size === 0)
+        this.notify();
     });
+  }
+
+  /**
+   * Records an acknowledged delivery. Acknowledgements that arrive while one batch commits are
+   * written together in the next one (one database transaction for many deliveries); each
+   * caller still waits for its own row to be durable.
+   */
+  private acknowledge(row: OutboxRow): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.acks.push({ row, resolve, reject });
+      // After this turn's other I/O callbacks, so the answers that came in together share it.
+      if (!this.acking) setImmediate(() => void this.writeAcks());
+      this.acking = true;
+    });
+  }
+
+  private async writeAcks(): Promise<void> {
+    try {
+      while (this.acks.length > 0) {
+        const batch = this.acks.splice(0);
+        try {
+          await this.options.store.markDelivered(batch.map((a) => a.row));
+          for (const a of batch) a.resolve();
+        } catch (err) {
+          for (const a of batch) a.reject(err);
+        }
+      }
+    } finally {
+      this.acking = false;
+    }
   }
 
   /**
@@ -213,7 +250,7 @@ export class DeliveryService {
     const about = { operation_id: row.operation_id, kind: row.kind, attempts: row.attempts + 1 };
     try {
       await this.send(row.kind, JSON.parse(row.payload) as DeliveryPayload);
-      await this.options.store.markDelivered(row);
+      await this.acknowledge(row);
       this.delivered++;
       if (row.attempts > 0) this.failureLog.info('delivered after failed attempts', about);
       return undefined;

@@ -5,16 +5,16 @@
 //      the cursor is ahead of the network (a network reset);
 //   2. catches up by paging /accounts/{id}/payments (200 per page), then follows
 //      the SSE stream; silence or stream errors → reconnect with backoff;
-//   3. per operation: reads what it needs (transaction memo, merge effects),
-//      then in ONE database transaction records the operation (unique id),
-//      queues its callback(s) in the outbox and advances the cursor (a payment
+//   3. per page of operations: reads what each needs (transaction memo, merge
+//      effects), then in ONE database transaction records them (unique ids),
+//      queues their callbacks in the outbox and advances the cursor (a payment
 //      under its asset's min_amount is queued as below_minimum: never sent);
 //   4. the DeliveryService sends the outbox.
 // Before every session the stored cursor is checked against the network's retained history
 // (history-gap.ts).
 import { compareAmounts } from '@anchor/protocol';
 import type { Logger } from '@anchor/support';
-import { STATUS, type ReceivedPaymentStore } from '../stores/received-payment.store.js';
+import { STATUS, type ReceivedPaymentStore, type RecordOperation } from '../stores/received-payment.store.js';
 import type { AccountLock, LockHandle } from '../stores/listener-lock.store.js';
 import type { DeliveryPayload, DeliveryService } from './delivery.service.js';
 import type { HistoryGap, HistoryGapGuard } from './history-gap.js';
@@ -291,10 +291,11 @@ export class PaymentListener {
         await this.options.store.setCursor(account, cursor);
         continue;
       }
-      for (const record of records) {
-        if (!active()) throw new Stopped();
-        await this.handle(account, record, log);
-        cursor = record.paging_token;
+      if (!active()) throw new Stopped();
+      const last = records[records.length - 1];
+      if (last) {
+        await this.handleMany(account, records, log);
+        cursor = last.paging_token;
         progressed = true;
       }
       if (records.length < pageSize) break;
@@ -325,10 +326,15 @@ export class PaymentListener {
       for (;;) {
         while (queue.length > 0) {
           if (!active()) throw new Stopped();
-          const record = queue.shift() as PaymentRecord;
-          if (compareTokens(record.paging_token, cursor) <= 0) continue;
-          await this.handle(account, record, log);
-          cursor = record.paging_token;
+          const batch: PaymentRecord[] = [];
+          for (const record of queue.splice(0, pageSize)) {
+            const after = batch[batch.length - 1]?.paging_token ?? cursor;
+            if (compareTokens(record.paging_token, after) > 0) batch.push(record);
+          }
+          const last = batch[batch.length - 1];
+          if (!last) continue;
+          await this.handleMany(account, batch, log);
+          cursor = last.paging_token;
           progressed = true;
         }
         if (!active()) throw new Stopped();
@@ -354,28 +360,41 @@ export class PaymentListener {
 
   /** Processes one operation record: read, then record + queue + advance cursor atomically. */
   async handle(account: string, record: PaymentRecord, log: Logger): Promise<void> {
-    const { status, deliveries } = await this.classify(account, record, log);
-    const recorded = await this.options.store.record({
-      accountId: account,
-      operationId: String(record.id),
-      pagingToken: String(record.paging_token),
-      transactionId: String(record.transaction_hash ?? 'N/A'),
-      status,
-      deliveries: deliveries.map((d) => ({
-        kind: d.kind,
-        payload: JSON.stringify(d.payload),
-        status: d.status,
-      })),
-    });
-    const state = this.states.get(account) as AccountState;
-    state.cursor = String(record.paging_token);
-    state.lastEventAt = new Date().toISOString();
-    if (recorded) {
-      state.processed++;
-      if (deliveries.some((d) => d.status === undefined)) this.options.delivery.notify();
-    } else {
-      log.debug('operation already recorded', { operation_id: record.id });
+    await this.handleMany(account, [record], log);
+  }
+
+  /**
+   * Processes consecutive records (a page): reads what each needs, then records them, queues
+   * their deliveries and advances the cursor past the last, in one database transaction.
+   */
+  private async handleMany(account: string, records: PaymentRecord[], log: Logger): Promise<void> {
+    const ops: RecordOperation[] = [];
+    for (const record of records) {
+      const { status, deliveries } = await this.classify(account, record, log);
+      ops.push({
+        accountId: account,
+        operationId: String(record.id),
+        pagingToken: String(record.paging_token),
+        transactionId: String(record.transaction_hash ?? 'N/A'),
+        status,
+        deliveries: deliveries.map((d) => ({
+          kind: d.kind,
+          payload: JSON.stringify(d.payload),
+          status: d.status,
+        })),
+      });
     }
+    const recorded = await this.options.store.recordMany(ops);
+    const state = this.states.get(account) as AccountState;
+    state.cursor = ops[ops.length - 1]?.pagingToken;
+    state.lastEventAt = new Date().toISOString();
+    let queued = false;
+    ops.forEach((op, i) => {
+      if (!recorded[i]) return log.debug('operation already recorded', { operation_id: op.operationId });
+      state.processed++;
+      if (op.deliveries.some((d) => d.status === undefined)) queued = true;
+    });
+    if (queued) this.options.delivery.notify();
   }
 
   private async classify(

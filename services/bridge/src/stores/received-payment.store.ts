@@ -85,6 +85,12 @@ export interface ReceivedPaymentStore {
   setCursor(accountId: string, cursor: string): Promise<void>;
   /** Records the operation, queues its deliveries and moves the cursor; false when already recorded. */
   record(op: RecordOperation): Promise<boolean>;
+  /**
+   * Records consecutive operations of one account as `record` does each, in one database
+   * transaction when none was recorded before (the cursor ends at the last one); whether each
+   * was new. One page at a time (a few hundred at most: each row is one multi-row INSERT).
+   */
+  recordMany(ops: RecordOperation[]): Promise<boolean[]>;
   findById(id: number): Promise<ReceivedPayment | undefined>;
   find(key: OperationKey): Promise<ReceivedPayment | undefined>;
   list(page: number, pageSize: number): Promise<ReceivedPayment[]>;
@@ -101,7 +107,8 @@ export interface ReceivedPaymentStore {
   ): Promise<OutboxRow[]>;
   /** When the next pending delivery of `lanes` is due. */
   nextDueMs(accountIds: string[], lanes: DeliveryLane[]): Promise<number | undefined>;
-  markDelivered(row: OutboxRow): Promise<void>;
+  /** Marks deliveries acknowledged by the bank, in one database transaction. */
+  markDelivered(rows: OutboxRow[]): Promise<void>;
   markAttemptFailed(row: OutboxRow, nextAttemptMs: number, error: string): Promise<void>;
   /** A permanent refusal: the delivery stops being attempted (dead letter). */
   markDead(row: OutboxRow, error: string): Promise<void>;
@@ -207,19 +214,27 @@ export class KnexReceivedPaymentStore implements ReceivedPaymentStore {
   }
 
   async record(op: RecordOperation): Promise<boolean> {
+    return (await this.recordMany([op]))[0] as boolean;
+  }
+
+  async recordMany(ops: RecordOperation[]): Promise<boolean[]> {
+    const last = ops[ops.length - 1];
+    if (!last) return [];
     try {
       await this.db.transaction(async (trx) => {
         const now = new Date();
-        await trx('received_payment').insert({
-          operation_id: op.operationId,
-          processed_at: now,
-          paging_token: op.pagingToken,
-          status: op.status,
-          transaction_id: op.transactionId,
-          account_id: op.accountId,
-        });
-        for (const d of op.deliveries) {
-          await trx('delivery_outbox').insert({
+        await trx('received_payment').insert(
+          ops.map((op) => ({
+            operation_id: op.operationId,
+            processed_at: now,
+            paging_token: op.pagingToken,
+            status: op.status,
+            transaction_id: op.transactionId,
+            account_id: op.accountId,
+          })),
+        );
+        const deliveries = ops.flatMap((op) =>
+          op.deliveries.map((d) => ({
             operation_id: op.operationId,
             transaction_id: op.transactionId,
             kind: d.kind,
@@ -229,15 +244,24 @@ export class KnexReceivedPaymentStore implements ReceivedPaymentStore {
             attempts: 0,
             next_attempt_ms: Date.now(),
             created_at: now,
-          });
-        }
-        if (!op.keepCursor) await upsertCursor(trx, op.accountId, op.pagingToken);
+          })),
+        );
+        if (deliveries.length > 0) await trx('delivery_outbox').insert(deliveries);
+        const cursorOp = ops.filter((op) => !op.keepCursor).pop();
+        if (cursorOp) await upsertCursor(trx, cursorOp.accountId, cursorOp.pagingToken);
       });
-      return true;
+      return ops.map(() => true);
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;
-      if (!op.keepCursor) await this.setCursor(op.accountId, op.pagingToken);
-      return false;
+      // Some were recorded before (a replay after a crash or a lost lock): one by one, so the
+      // new ones are still recorded and the known ones only move the cursor.
+      if (ops.length > 1) {
+        const recorded: boolean[] = [];
+        for (const op of ops) recorded.push(...(await this.recordMany([op])));
+        return recorded;
+      }
+      if (!last.keepCursor) await this.setCursor(last.accountId, last.pagingToken);
+      return [false];
     }
   }
 
@@ -301,21 +325,28 @@ export class KnexReceivedPaymentStore implements ReceivedPaymentStore {
     return next === null || next === undefined ? undefined : Number(next);
   }
 
-  async markDelivered(row: OutboxRow): Promise<void> {
+  async markDelivered(rows: OutboxRow[]): Promise<void> {
+    if (rows.length === 0) return;
     await this.db.transaction(async (trx) => {
+      const now = new Date();
       await trx('delivery_outbox')
-        .where({ id: row.id })
+        .whereIn(
+          'id',
+          rows.map((r) => r.id),
+        )
         .update({
           status: 'delivered',
-          attempts: row.attempts + 1,
-          delivered_at: new Date(),
+          attempts: trx.raw('attempts + 1'),
+          delivered_at: now,
           last_error: null,
         });
-      if (row.kind === 'receive') {
+      const received = rows
+        .filter((r) => r.kind === 'receive')
+        .map((r) => [r.account_id, r.operation_id, r.transaction_id ?? 'N/A']);
+      if (received.length > 0)
         await trx('received_payment')
-          .where(receivedWhere(outboxKey(row)))
-          .update({ status: 'Success', processed_at: new Date() });
-      }
+          .whereIn(['account_id', 'operation_id', 'transaction_id'], received)
+          .update({ status: 'Success', processed_at: now });
     });
   }
 
