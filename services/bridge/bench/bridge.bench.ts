@@ -22,6 +22,8 @@ const BATCH_PAYMENTS = Number(process.env.BENCH_BATCH_PAYMENTS ?? 3000);
 const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 2000);
 const SINGLE_SECONDS = Number(process.env.BENCH_SINGLE_SECONDS ?? 25);
 const NETWORKS = (process.env.BENCH_NETWORKS ?? 'horizon,rpc').split(',') as Backend[];
+/** BENCH_ONLY_CATCH_UP=1 times only (c), printing it without rewriting BENCHMARKS.md (for profiling). */
+const ONLY_CATCH_UP = process.env.BENCH_ONLY_CATCH_UP === '1';
 /** RPC polling (getTransaction after sendTransaction, getEvents) in the benchmark. */
 const RPC_POLL_MS = Number(process.env.BENCH_RPC_POLL_MS ?? 250);
 
@@ -209,6 +211,11 @@ async function main() {
   const net = await startLocalnet({ port: 0, closeIntervalMs: LEDGER_MS, logLevel: 'error' });
   try {
     console.log(`localnet ${net.url}, ledgers every ${LEDGER_MS} ms`);
+    if (ONLY_CATCH_UP) {
+      for (const backend of NETWORKS)
+        console.log(`(c) ${backend}: listener catch-up`, await benchCatchUp(net, backend));
+      return;
+    }
     const single = await benchSingle(net);
     console.log('(a) single source', single);
     const results = new Map<
