@@ -10,8 +10,7 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Asset, Keypair, Operation } from '@stellar/stellar-sdk';
-import { databaseLegs, type TestDatabase } from '@anchor/support/testing';
+import { databaseLegs, type DatabaseLeg, type TestDatabase } from '@anchor/support/testing';
 import { createKnex } from '@anchor/support';
 import {
   bridgeFixture,
@@ -19,14 +18,14 @@ import {
   funded,
   horizon,
   localnet,
-  migrate,
   networkLegs,
+  payMany,
   receivingBridgeToml,
-  recorder,
+  retrying,
   runBridge,
   startBridgeProcess,
-  submitOps,
   until,
+  useLocalnetRestart,
   type Localnet,
   type NetworkLeg,
   type Recorder,
@@ -41,32 +40,6 @@ const killLegs = [
   { name: `${leg.type} over horizon`, network: horizonLeg, database: leg },
   ...bridgeLegs({ rpc: ['mysql', 'postgres', 'sqlite3'] }),
 ];
-
-async function payMany(net: Localnet, senders: Keypair[], to: string, perSender: number) {
-  return Promise.all(
-    senders.map((s) =>
-      submitOps(
-        net,
-        s,
-        Array.from({ length: perSender }, () =>
-          Operation.payment({ destination: to, asset: Asset.native(), amount: '0.01' }),
-        ),
-      ),
-    ),
-  );
-}
-
-/** After a localnet restart the SDK's kept-alive sockets to the old server hang up once. */
-async function retrying<T>(fn: () => Promise<T>): Promise<T> {
-  for (let i = 0; ; i++) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (i >= 5) throw err;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-}
 
 async function counts(database: TestDatabase) {
   const db = createKnex(database);
@@ -207,34 +180,15 @@ describe.each(
 
 // Horizon only: the same restart over RPC (poller, not SSE) has its own fault test.
 describe('localnet restarted mid-stream', () => {
-  let net: Localnet;
-  let database: TestDatabase;
-  let callbacks: Recorder;
-  let bridge: RunningBridge | undefined;
-  let dir: string;
-  const [sqlite] = databaseLegs(['sqlite3']);
-
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'bridge-net-'));
-    database = await (sqlite as NonNullable<typeof sqlite>).create();
-    await migrate(database);
-    callbacks = await recorder();
-  });
-  afterAll(async () => {
-    await bridge?.close();
-    await callbacks?.close();
-    await database?.drop();
-    await net?.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const restart = useLocalnetRestart(databaseLegs(['sqlite3'])[0] as DatabaseLeg);
 
   it('same state after a restart: the stream reconnects and later payments are delivered; a reset network follows the policy', async () => {
-    const snapshotFile = join(dir, 'net.json');
-    net = await localnet(200, { snapshotFile });
+    const { database, callbacks, snapshotFile } = restart;
+    let net = (restart.net = await localnet(200, { snapshotFile }));
     const port = net.port;
     const receiving = await funded(net);
     const sender = await funded(net);
-    bridge = await runBridge({
+    const bridge = (restart.bridge = await runBridge({
       horizon: net.url,
       database: { type: database.type, url: database.url },
       accounts: { receiving_account_id: receiving.publicKey() },
@@ -248,15 +202,15 @@ describe('localnet restarted mid-stream', () => {
         silence_timeout_ms: 2_000,
         cursor_reset: 'now',
       },
-    });
-    await until(() => bridge?.bridge.listener?.states.get(receiving.publicKey())?.state === 'streaming');
+    }));
+    await until(() => bridge.bridge.listener?.states.get(receiving.publicKey())?.state === 'streaming');
     await payMany(net, [sender], receiving.publicKey(), 10);
     await until(() => callbacks.requests.length === 10);
 
     // Restart with the same state (snapshot): same ledger numbers continue.
     net.snapshot();
     await net.close();
-    net = await localnet(200, { snapshotFile, port });
+    net = restart.net = await localnet(200, { snapshotFile, port });
     await retrying(() => payMany(net, [sender], receiving.publicKey(), 10));
     await until(() => new Set(callbacks.requests.map((r) => r.form.id)).size === 20, 60_000);
 
@@ -267,7 +221,7 @@ describe('localnet restarted mid-stream', () => {
     const firstLedger = Number(BigInt(callbacks.requests[0]?.form.id as string) >> 32n);
     await net.close();
     rmSync(snapshotFile, { force: true });
-    net = await localnet(0, { port });
+    net = restart.net = await localnet(0, { port });
     const fresh = net;
     // Closes ledgers (one per tick) until `work` is done.
     const closing = async <T>(work: Promise<T>): Promise<T> => {

@@ -2,7 +2,9 @@
 // server (callbacks, compliance stand-in) and a running bridge on a real database.
 import http from 'node:http';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { resolve } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll } from 'vitest';
@@ -398,6 +400,82 @@ export async function until<T>(
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, stepMs));
   }
+}
+
+/** After a localnet restart the SDK's kept-alive sockets to the old server hang up once. */
+export async function retrying<T>(fn: () => Promise<T>): Promise<T> {
+  for (let i = 0; ; i++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (i >= 5) throw err;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
+/** One transaction of `perSender` 0.01 XLM payments to `to` from each sender, concurrently. */
+export async function payMany(net: Localnet, senders: Keypair[], to: string, perSender: number) {
+  return Promise.all(
+    senders.map((s) =>
+      submitOps(
+        net,
+        s,
+        Array.from({ length: perSender }, () =>
+          Operation.payment({ destination: to, asset: Asset.native(), amount: '0.01' }),
+        ),
+      ),
+    ),
+  );
+}
+
+/**
+ * For a test that stops localnet and starts it again from its snapshot: a migrated database on
+ * `leg`, a callback recorder and a snapshot file, made before the tests. The test keeps what it
+ * starts in `net` and `bridge`, and whatever is there is closed after the tests.
+ */
+export interface LocalnetRestart {
+  readonly database: TestDatabase;
+  readonly callbacks: Recorder;
+  readonly snapshotFile: string;
+  net?: Localnet;
+  bridge?: RunningBridge;
+}
+
+export function useLocalnetRestart(leg: DatabaseLeg): LocalnetRestart {
+  let dir: string | undefined;
+  let database: TestDatabase | undefined;
+  let callbacks: Recorder | undefined;
+  const ready = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('useLocalnetRestart: used outside a test');
+    return value;
+  };
+  const harness: LocalnetRestart = {
+    get database() {
+      return ready(database);
+    },
+    get callbacks() {
+      return ready(callbacks);
+    },
+    get snapshotFile() {
+      return join(ready(dir), 'net.json');
+    },
+  };
+  beforeAll(async () => {
+    if (leg.unavailable) return;
+    dir = mkdtempSync(join(tmpdir(), 'bridge-restart-'));
+    database = await leg.create();
+    await migrate(database);
+    callbacks = await recorder();
+  });
+  afterAll(async () => {
+    await harness.bridge?.close();
+    await callbacks?.close();
+    await database?.drop();
+    await harness.net?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+  return harness;
 }
 
 export function form(values: Record<string, string>): string {

@@ -15,7 +15,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Asset, Keypair, Operation, TransactionBuilder, rpc } from '@stellar/stellar-sdk';
+import { Operation, TransactionBuilder, rpc } from '@stellar/stellar-sdk';
 import { databaseLegs, type DatabaseLeg, type TestDatabase } from '@anchor/support/testing';
 import { createKnex } from '@anchor/support';
 import {
@@ -23,14 +23,14 @@ import {
   horizon,
   localnet,
   migrate,
+  payMany,
   postPayment,
-  recorder,
+  retrying,
   runBridge,
-  submitOps,
   transactionsOf,
   until,
+  useLocalnetRestart,
   type Localnet,
-  type Recorder,
   type RunningBridge,
 } from './helpers.js';
 
@@ -39,28 +39,6 @@ const leg = databaseLegs(['sqlite3'])[0] as DatabaseLeg;
 
 /** The `[network]` section for localnet's RPC, with no Horizon at all. */
 const rpcOnly = (rpcUrl: string) => ({ backend: 'rpc', rpc_url: rpcUrl, poll_interval_ms: 100 });
-
-/** After a localnet restart kept-alive sockets to the old server hang up once. */
-async function retrying<T>(fn: () => Promise<T>): Promise<T> {
-  for (let i = 0; ; i++) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (i >= 5) throw err;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-}
-
-async function payMany(net: Localnet, sender: Keypair, to: string, n: number) {
-  return submitOps(
-    net,
-    sender,
-    Array.from({ length: n }, () =>
-      Operation.payment({ destination: to, asset: Asset.native(), amount: '0.01' }),
-    ),
-  );
-}
 
 async function receivedRows(database: TestDatabase, account: string) {
   const db = createKnex(database);
@@ -72,54 +50,36 @@ async function receivedRows(database: TestDatabase, account: string) {
 }
 
 describe.skipIf(leg.unavailable)('over RPC: localnet restarted mid-stream with its state', () => {
-  let net: Localnet;
-  let database: TestDatabase;
-  let callbacks: Recorder;
-  let bridge: RunningBridge | undefined;
-  let dir: string;
-
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'bridge-rpc-restart-'));
-    database = await leg.create();
-    await migrate(database);
-    callbacks = await recorder();
-  });
-  afterAll(async () => {
-    await bridge?.close();
-    await callbacks?.close();
-    await database?.drop();
-    await net?.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const restart = useLocalnetRestart(leg);
 
   it('every payment is delivered exactly once and the cursor continues across the restart', async () => {
-    const snapshotFile = join(dir, 'net.json');
-    net = await localnet(200, { snapshotFile });
+    const { database, callbacks, snapshotFile } = restart;
+    let net = (restart.net = await localnet(200, { snapshotFile }));
     const port = net.port;
     const receiving = await funded(net);
     const sender = await funded(net);
-    bridge = await runBridge({
+    const bridge = (restart.bridge = await runBridge({
       network: rpcOnly(net.rpcUrl),
       database: { type: database.type, url: database.url },
       accounts: { receiving_account_id: receiving.publicKey() },
       assets: [{ code: 'XLM' }],
       callbacks: { receive: `${callbacks.url}/receive` },
       listener: { retry_min_ms: 50, retry_max_ms: 500, reconnect_min_ms: 100, reconnect_max_ms: 500 },
-    });
-    const state = () => bridge?.bridge.listener?.states.get(receiving.publicKey());
+    }));
+    const state = () => bridge.bridge.listener?.states.get(receiving.publicKey());
     await until(() => state()?.state === 'streaming');
-    const before = await payMany(net, sender, receiving.publicKey(), 10);
+    const [before] = await payMany(net, [sender], receiving.publicKey(), 10);
     await until(() => callbacks.requests.length === 10, 60_000, 5);
     net.snapshot();
     await net.close();
     // Down for a while: the poller fails and reconnects with backoff.
     await until(() => state()?.state === 'reconnecting', 30_000, 20);
-    net = await localnet(200, { snapshotFile, port });
+    net = restart.net = await localnet(200, { snapshotFile, port });
     // Localnet's RPC starts a fresh window at the restored ledger (its snapshot keeps no history):
     // the cursor's ledger is outside it, but the account has not changed since, so there is
     // nothing to miss and the poller carries on instead of reporting a gap.
     await until(() => state()?.state === 'streaming', 30_000, 20);
-    const after = await retrying(() => payMany(net, sender, receiving.publicKey(), 10));
+    const [after] = await retrying(() => payMany(net, [sender], receiving.publicKey(), 10));
     const ids = () => callbacks.requests.filter((r) => r.path === '/receive').map((r) => r.form.id);
     await until(() => new Set(ids()).size === 20, 60_000);
     await until(
@@ -130,15 +90,19 @@ describe.skipIf(leg.unavailable)('over RPC: localnet restarted mid-stream with i
     );
     expect(ids()).toHaveLength(20); // each delivered once
     const byTx = (hash: string) => callbacks.requests.filter((r) => r.form.transaction_id === hash);
-    expect(byTx(before.hash)).toHaveLength(10);
-    expect(byTx(after.hash)).toHaveLength(10);
+    expect(byTx(before?.hash as string)).toHaveLength(10);
+    expect(byTx(after?.hash as string)).toHaveLength(10);
     expect(state()?.state).toBe('streaming');
     expect(state()?.historyGap).toBeUndefined();
     // The cursor carried on: it is now the last operation of the post-restart transaction.
     const db = createKnex(database);
     try {
       const row = await db('listener_cursor').where({ account_id: receiving.publicKey() }).first();
-      const afterOps = await horizon(net).operations().forTransaction(after.hash).limit(20).call();
+      const afterOps = await horizon(net)
+        .operations()
+        .forTransaction(after?.hash as string)
+        .limit(20)
+        .call();
       expect(row.cursor).toBe(afterOps.records[afterOps.records.length - 1]?.paging_token);
     } finally {
       await db.destroy();
