@@ -371,7 +371,7 @@ export class RpcNetwork implements StellarNetwork {
     if (need > health.latestLedger) return 'nothing yet';
     if (endOfLedger || need === 2) return { startLedger: need };
     // After every event of operation `cursor` (its RPC event TOID is one less: ops count from 0).
-    // RPC starts after a cursor by adding one to its uint32 event index, so `-4294967294` would
+    // RPC starts after a cursor by adding one to its uint32 event index, so `-4294967295` would
     // wrap to the operation's first event again: the highest index that does not wrap is one less.
     const eventToid = BigInt(cursor) - 1n;
     return { cursor: `${eventToid.toString().padStart(19, '0')}-4294967294` };

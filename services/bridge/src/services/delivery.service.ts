@@ -200,8 +200,7 @@ export class DeliveryService {
       // Refill when a quarter of the slots is free, not after every delivery: one outbox query
       // then fills several slots (the loop's own timer still runs, whatever the count).
       const free = this.options.concurrency - this.inFlight.size;
-      if (free >= Math.max(1, Math.floor(this.options.concurrency / 4)) || this.inFlight.size === 0)
-        this.notify();
+      if (free >= Math.max(1, Math.floor(this.options.concurrency / 4))) this.notify();
     });
   }
 

@@ -342,7 +342,8 @@ export class KnexReceivedPaymentStore implements ReceivedPaymentStore {
         });
       const received = rows
         .filter((r) => r.kind === 'receive')
-        .map((r) => [r.account_id, r.operation_id, r.transaction_id ?? 'N/A']);
+        .map(outboxKey)
+        .map((k) => [k.accountId, k.operationId, k.transactionId]);
       if (received.length > 0)
         await trx('received_payment')
           .whereIn(['account_id', 'operation_id', 'transaction_id'], received)
