@@ -54,6 +54,17 @@ ensure_packages() {
 # shellcheck source=operations.sh
 . "$COMPOSE_DIR/operations.sh"
 
+# dockerd, containerd and shims still alive. A shim that has exited but shows as
+# <defunct> (state Z) is not counted: shims daemonize, so once orphaned their parent is
+# the machine's PID 1, and whether and when it reaps them is not ours to decide. A
+# zombie holds no memory, file, mount or port.
+live_engine_processes() {
+  ps -eo pid=,stat=,args= | awk '$2 !~ /^Z/ {
+    n = split($3, part, "/"); name = part[n]
+    if (name == "dockerd" || name == "containerd" || name ~ /^containerd-shim/) print
+  }'
+}
+
 cleanup() {
   local rc=$? private=${ENGINE_PID:-} left
   set +e
@@ -61,7 +72,7 @@ cleanup() {
   engine_stop
   # Nothing of a private engine may outlive the suite: no daemon, no bridge link.
   if [ -n "$private" ]; then
-    left=$(pgrep -a -x dockerd; pgrep -a -x containerd; pgrep -a containerd-shim; ip -o link show | grep -o -E ' (docker0|br-[0-9a-f]{12})[:@]')
+    left=$(live_engine_processes; ip -o link show | grep -o -E ' (docker0|br-[0-9a-f]{12})[:@]')
     if [ -n "$left" ]; then
       echo "compose: FAIL left running after the suite: $left" >&2
       rc=1
