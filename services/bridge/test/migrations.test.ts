@@ -85,9 +85,11 @@ describe.each(databaseLegs())('bridge migrations on $type', (leg) => {
       expect(latest.delivery_outbox?.indexes).toMatchObject({
         delivery_outbox_identity_unique: 'unique (account_id, operation_id, transaction_id, kind)',
         delivery_outbox_by_operation: '(operation_id)',
-        delivery_outbox_lanes: '(status, account_id, attempts, id)',
+        delivery_outbox_lane_due: '(status, account_id, lane, next_attempt_ms, id)',
       });
+      expect(latest.delivery_outbox?.columns).toHaveProperty('lane');
       expect(latest.delivery_outbox?.indexes).not.toHaveProperty('delivery_outbox_due');
+      expect(latest.delivery_outbox?.indexes).not.toHaveProperty('delivery_outbox_lanes');
       expect(latest.delivery_outbox?.indexes).not.toHaveProperty('delivery_outbox_operation_kind_unique');
 
       // The constraints themselves, as the submitter and the listener rely on them.

@@ -271,4 +271,36 @@ export const migrations: Migration[] = [
       });
     },
   },
+  {
+    // The lane a pending delivery waits in, as a column, and one index that both lanes seek in
+    // due order. With the lane only implied by attempts (= 0 or > 0), the retry lane was a range
+    // that no index could also order by due time: with 100,000 retries waiting (the bank down for
+    // a day) each pass of the delivery loop read all of them, 45 ms on SQLite and 250 ms on
+    // MariaDB per query, and the loop slowed to a few passes a second just when the backlog had
+    // to drain.
+    name: '20261202_009_delivery_lane_column',
+    up: async (db) => {
+      await db.schema.alterTable('delivery_outbox', (t) => {
+        t.string('lane', 8).notNullable().defaultTo('fresh');
+      });
+      await db('delivery_outbox').where('attempts', '>', 0).update({ lane: 'retry' });
+      await db.schema.alterTable('delivery_outbox', (t) => {
+        t.index(['status', 'account_id', 'lane', 'next_attempt_ms', 'id'], 'delivery_outbox_lane_due');
+      });
+      await db.schema.alterTable('delivery_outbox', (t) => {
+        t.dropIndex(['status', 'account_id', 'attempts', 'id'], 'delivery_outbox_lanes');
+      });
+    },
+    down: async (db) => {
+      await db.schema.alterTable('delivery_outbox', (t) => {
+        t.index(['status', 'account_id', 'attempts', 'id'], 'delivery_outbox_lanes');
+      });
+      await db.schema.alterTable('delivery_outbox', (t) => {
+        t.dropIndex(['status', 'account_id', 'lane', 'next_attempt_ms', 'id'], 'delivery_outbox_lane_due');
+      });
+      await db.schema.alterTable('delivery_outbox', (t) => {
+        t.dropColumn('lane');
+      });
+    },
+  },
 ];

@@ -41,9 +41,11 @@ export type DeliveryStatus = 'pending' | 'delivered' | 'dead' | 'below_minimum';
 export const DELIVERY_STATUSES: readonly DeliveryStatus[] = ['pending', 'delivered', 'dead', 'below_minimum'];
 
 /**
- * The two queues of pending deliveries: first attempts (oldest first) and retries (soonest due
- * first). The delivery loop gives each its own share of the slots, so a new payment never waits
- * behind deliveries that keep failing.
+ * The two queues of pending deliveries: first attempts and retries, each soonest due first (a
+ * first attempt is due when it is recorded, so that is arrival order). The delivery loop gives
+ * each its own share of the slots, so a new payment never waits behind deliveries that keep
+ * failing. Stored in `delivery_outbox.lane`: 'retry' from a row's first attempt on (every update
+ * that counts an attempt sets it), so it always equals `attempts > 0`.
  */
 export type DeliveryLane = 'fresh' | 'retry';
 
@@ -183,10 +185,13 @@ async function upsertCursor(db: Knex | Knex.Transaction, accountId: string, curs
 }
 
 /** Pending rows of these accounts in these lanes (a row with no attempt yet is fresh). */
-function inLanes(q: Knex.QueryBuilder, accountIds: string[], lanes: DeliveryLane[]): Knex.QueryBuilder {
-  q.where({ status: 'pending' }).whereIn('account_id', accountIds);
-  if (lanes.length === 1) q.where('attempts', lanes[0] === 'fresh' ? '=' : '>', 0);
-  return q;
+/**
+ * Pending rows of one account in one lane: the equality prefix of `delivery_outbox_lane_due`, so
+ * a query seeks the lane's soonest due row and reads on in due order. One account at a time,
+ * because an IN list there would make the databases sort every row of the lanes.
+ */
+function inLane(q: Knex.QueryBuilder, accountId: string, lane: DeliveryLane): Knex.QueryBuilder {
+  return q.where({ status: 'pending', account_id: accountId, lane });
 }
 
 function receivedWhere(key: OperationKey): Record<string, string> {
@@ -305,24 +310,39 @@ export class KnexReceivedPaymentStore implements ReceivedPaymentStore {
     limit: number,
     excludeIds: number[],
   ): Promise<OutboxRow[]> {
-    if (accountIds.length === 0) return [];
-    const q = inLanes(this.db('delivery_outbox'), accountIds, [lane])
-      .where('next_attempt_ms', '<=', nowMs)
-      .limit(limit);
-    // First attempts in arrival order; retries by when they are due (backoff spreads them).
-    if (lane === 'fresh') q.orderBy('id', 'asc');
-    else q.orderBy([{ column: 'next_attempt_ms' }, { column: 'id' }]);
-    if (excludeIds.length > 0) q.whereNotIn('id', excludeIds);
-    return (await q).map(toOutbox);
+    const perAccount = await Promise.all(
+      accountIds.map((accountId) => {
+        const q = inLane(this.db('delivery_outbox'), accountId, lane)
+          .where('next_attempt_ms', '<=', nowMs)
+          .orderBy([{ column: 'next_attempt_ms' }, { column: 'id' }])
+          .limit(limit);
+        if (excludeIds.length > 0) q.whereNotIn('id', excludeIds);
+        return q;
+      }),
+    );
+    return perAccount
+      .flat()
+      .map(toOutbox)
+      .sort((a, b) => a.next_attempt_ms - b.next_attempt_ms || a.id - b.id)
+      .slice(0, limit);
   }
 
   async nextDueMs(accountIds: string[], lanes: DeliveryLane[]): Promise<number | undefined> {
-    if (accountIds.length === 0 || lanes.length === 0) return undefined;
-    const row = await inLanes(this.db('delivery_outbox'), accountIds, lanes)
-      .min({ next: 'next_attempt_ms' })
-      .first();
-    const next = (row as { next?: unknown } | undefined)?.next;
-    return next === null || next === undefined ? undefined : Number(next);
+    const soonest = await Promise.all(
+      accountIds.flatMap((accountId) =>
+        lanes.map(async (lane) => {
+          // ORDER BY … LIMIT 1 rather than MIN(): PostgreSQL without statistics yet (a table
+          // just filled) plans MIN() as a read of every row in the lane.
+          const row = (await inLane(this.db('delivery_outbox'), accountId, lane)
+            .select('next_attempt_ms')
+            .orderBy('next_attempt_ms')
+            .first()) as { next_attempt_ms: unknown } | undefined;
+          return row === undefined ? undefined : Number(row.next_attempt_ms);
+        }),
+      ),
+    );
+    const known = soonest.filter((ms): ms is number => ms !== undefined);
+    return known.length > 0 ? Math.min(...known) : undefined;
   }
 
   async markDelivered(rows: OutboxRow[]): Promise<void> {
@@ -337,6 +357,7 @@ export class KnexReceivedPaymentStore implements ReceivedPaymentStore {
         .update({
           status: 'delivered',
           attempts: trx.raw('attempts + 1'),
+          lane: 'retry',
           delivered_at: now,
           last_error: null,
         });
@@ -357,6 +378,7 @@ export class KnexReceivedPaymentStore implements ReceivedPaymentStore {
         .where({ id: row.id })
         .update({
           attempts: row.attempts + 1,
+          lane: 'retry',
           next_attempt_ms: nextAttemptMs,
           last_error: error.slice(0, 1024),
         });
@@ -372,7 +394,12 @@ export class KnexReceivedPaymentStore implements ReceivedPaymentStore {
     await this.db.transaction(async (trx) => {
       await trx('delivery_outbox')
         .where({ id: row.id })
-        .update({ status: 'dead', attempts: row.attempts + 1, last_error: error.slice(0, 1024) });
+        .update({
+          status: 'dead',
+          attempts: row.attempts + 1,
+          lane: 'retry',
+          last_error: error.slice(0, 1024),
+        });
       if (row.kind === 'receive') {
         await trx('received_payment')
           .where(receivedWhere(outboxKey(row)))
