@@ -96,4 +96,18 @@ describe.each(databaseLegs(['sqlite3', 'mysql', 'postgres']))('batched recording
       expect(statuses).toEqual(['Waiting for delivery', 'Success', 'Waiting for delivery', 'Success']);
     },
   );
+
+  it.skipIf(leg.unavailable)(
+    "records a page of more rows than one INSERT may hold (SQLite's 500-term compound select)",
+    async () => {
+      const { db } = fresh;
+      await migrateLatest(db, migrations, MIGRATIONS_TABLE);
+      const store = new KnexReceivedPaymentStore(db);
+      const page = Array.from({ length: 600 }, (_, i) => op(1_000 + i));
+      expect(await store.recordMany(page)).toEqual(page.map(() => true));
+      expect(await store.getCursor(account)).toBe('1599');
+      const queued = await db('delivery_outbox').pluck('operation_id');
+      expect(page.filter((o) => queued.includes(o.operationId))).toHaveLength(600);
+    },
+  );
 });

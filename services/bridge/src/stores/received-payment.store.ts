@@ -90,7 +90,7 @@ export interface ReceivedPaymentStore {
   /**
    * Records consecutive operations of one account as `record` does each, in one database
    * transaction when none was recorded before (the cursor ends at the last one); whether each
-   * was new. One page at a time (a few hundred at most: each row is one multi-row INSERT).
+   * was new. One page at a time.
    */
   recordMany(ops: RecordOperation[]): Promise<boolean[]>;
   findById(id: number): Promise<ReceivedPayment | undefined>;
@@ -194,6 +194,15 @@ function inLane(q: Knex.QueryBuilder, accountId: string, lane: DeliveryLane): Kn
   return q.where({ status: 'pending', account_id: accountId, lane });
 }
 
+/**
+ * Inserts rows a hundred at a time: on SQLite one multi-row INSERT is one compound SELECT, which
+ * may have at most 500 terms. The listener's pages (200) stay under that; recordMany's callers
+ * need not know it.
+ */
+async function insertInChunks(trx: Knex.Transaction, table: string, rows: Record<string, unknown>[]) {
+  for (let i = 0; i < rows.length; i += 100) await trx(table).insert(rows.slice(i, i + 100));
+}
+
 function receivedWhere(key: OperationKey): Record<string, string> {
   return { account_id: key.accountId, operation_id: key.operationId, transaction_id: key.transactionId };
 }
@@ -228,7 +237,9 @@ export class KnexReceivedPaymentStore implements ReceivedPaymentStore {
     try {
       await this.db.transaction(async (trx) => {
         const now = new Date();
-        await trx('received_payment').insert(
+        await insertInChunks(
+          trx,
+          'received_payment',
           ops.map((op) => ({
             operation_id: op.operationId,
             processed_at: now,
@@ -251,7 +262,7 @@ export class KnexReceivedPaymentStore implements ReceivedPaymentStore {
             created_at: now,
           })),
         );
-        if (deliveries.length > 0) await trx('delivery_outbox').insert(deliveries);
+        await insertInChunks(trx, 'delivery_outbox', deliveries);
         const cursorOp = ops.filter((op) => !op.keepCursor).pop();
         if (cursorOp) await upsertCursor(trx, cursorOp.accountId, cursorOp.pagingToken);
       });
