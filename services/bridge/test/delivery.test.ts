@@ -278,5 +278,42 @@ describe.each(bridgeLegs({ horizon: ['sqlite3'], rpc: ['sqlite3'] }))(
         expect(arrivals.filter((a) => a.id === row?.operation_id)).toHaveLength(1);
       },
     );
+
+    it(
+      'a 200 the bridge fails to record is sent again once recording works, and says so without SQL',
+      { timeout: 90_000 },
+      async () => {
+        // The database itself refuses to mark this route's deliveries delivered, as a failing
+        // disk or a lock timeout would: the bank has answered 200, our record of it fails.
+        const db = createKnex(database);
+        try {
+          await db.raw(`CREATE TRIGGER refuse_delivered BEFORE UPDATE OF status ON delivery_outbox
+            WHEN NEW.status = 'delivered' AND OLD.payload LIKE '%"memo":"unrecorded"%'
+            BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END`);
+          const tx = await pay('unrecorded', 1, '1');
+          const [failed] = await until(async () => {
+            const r = await outbox(tx);
+            return Number(r[0]?.attempts) >= 1 ? r : false;
+          });
+          expect(failed?.status).toBe('pending');
+          expect(failed?.last_error).toMatch(
+            /^Delivered, but recording it failed \(.+\): it will be sent again$/,
+          );
+          expect(failed?.last_error).not.toMatch(/update|delivery_outbox|disk I\/O/i);
+          await db.raw('DROP TRIGGER refuse_delivered');
+          const [row] = await until(async () => {
+            const r = await outbox(tx);
+            return r[0]?.status === 'delivered' ? r : false;
+          });
+          // At least once: the bank saw the same id again, and it is recorded as delivered once.
+          const sent = arrivals.filter((a) => a.id === row?.operation_id);
+          expect(sent.length).toBeGreaterThanOrEqual(2);
+          expect(new Set(sent.map((a) => a.route))).toEqual(new Set(['unrecorded']));
+        } finally {
+          await db.raw('DROP TRIGGER IF EXISTS refuse_delivered');
+          await db.destroy();
+        }
+      },
+    );
   },
 );

@@ -249,34 +249,55 @@ export class DeliveryService {
     const about = { operation_id: row.operation_id, kind: row.kind, attempts: row.attempts + 1 };
     try {
       await this.send(row.kind, JSON.parse(row.payload) as DeliveryPayload);
-      await this.acknowledge(row);
-      this.delivered++;
-      if (row.attempts > 0) this.failureLog.info('delivered after failed attempts', about);
-      return undefined;
     } catch (err) {
-      const message = err instanceof DeliveryError ? err.message : `Delivery failed: ${String(err)}`;
-      if (err instanceof DeliveryError && err.permanent) {
-        this.failures?.inc({ kind: row.kind, outcome: 'dead' });
-        this.failureLog.warn('delivery refused for good: dead letter, retry it from the admin API', {
-          ...about,
-          error: message,
-        });
-        await this.options.store.markDead(row, message).catch(() => undefined);
-        return message;
-      }
-      const delay = Math.min(
-        this.options.retryMaxMs,
-        this.options.retryMinMs * 2 ** Math.min(row.attempts, 30),
+      return this.failed(row, about, err);
+    }
+    try {
+      await this.acknowledge(row);
+    } catch (err) {
+      // The bank has it; only our record of that failed. It is sent again (delivery is
+      // at-least-once, the bank deduplicates on id), after the usual backoff, so that a database
+      // that keeps failing does not turn into a flood of callbacks. The error's code, not its
+      // text: a query builder's error carries the SQL, and last_error is shown by the admin API.
+      return this.failed(
+        row,
+        about,
+        new DeliveryError(`Delivered, but recording it failed (${describe(err)}): it will be sent again`),
       );
-      const jittered = Math.round(delay * (0.8 + Math.random() * 0.4));
-      this.failures?.inc({ kind: row.kind, outcome: 'retry' });
-      const detail = { ...about, retry_in_ms: jittered, error: message };
-      // The first failure of a delivery is news; its later ones are not (the admin API shows them).
-      if (row.attempts === 0) this.failureLog.warn('delivery failed, will retry', detail);
-      else this.options.logger.debug('delivery failed again, will retry', detail);
-      await this.options.store.markAttemptFailed(row, Date.now() + jittered, message).catch(() => undefined);
+    }
+    this.delivered++;
+    if (row.attempts > 0) this.failureLog.info('delivered after failed attempts', about);
+    return undefined;
+  }
+
+  /** Records a failed attempt: a dead letter when the bank refused for good, else a retry. */
+  private async failed(
+    row: OutboxRow,
+    about: { operation_id: string; kind: DeliveryKind; attempts: number },
+    err: unknown,
+  ): Promise<string> {
+    const message = err instanceof DeliveryError ? err.message : `Delivery failed: ${String(err)}`;
+    if (err instanceof DeliveryError && err.permanent) {
+      this.failures?.inc({ kind: row.kind, outcome: 'dead' });
+      this.failureLog.warn('delivery refused for good: dead letter, retry it from the admin API', {
+        ...about,
+        error: message,
+      });
+      await this.options.store.markDead(row, message).catch(() => undefined);
       return message;
     }
+    const delay = Math.min(
+      this.options.retryMaxMs,
+      this.options.retryMinMs * 2 ** Math.min(row.attempts, 30),
+    );
+    const jittered = Math.round(delay * (0.8 + Math.random() * 0.4));
+    this.failures?.inc({ kind: row.kind, outcome: 'retry' });
+    const detail = { ...about, retry_in_ms: jittered, error: message };
+    // The first failure of a delivery is news; its later ones are not (the admin API shows them).
+    if (row.attempts === 0) this.failureLog.warn('delivery failed, will retry', detail);
+    else this.options.logger.debug('delivery failed again, will retry', detail);
+    await this.options.store.markAttemptFailed(row, Date.now() + jittered, message).catch(() => undefined);
+    return message;
   }
 
   private async send(kind: DeliveryKind, payload: DeliveryPayload): Promise<void> {
