@@ -102,10 +102,10 @@ export class PaymentService {
   }
 
   /**
-   * Claims the id in the database (atomic across replicas), then builds and submits; a
-   * claim held by a live claimant is waited for until it has a transaction (replayed) or
-   * goes stale (taken over: nothing was recorded, so nothing was submitted). An id held or
-   * sent for other parameters is refused (409) without waiting.
+   * Claims the id in the database (atomic across replicas), then builds and submits, or, when
+   * a transaction is recorded for it, replays that envelope. A claim held by a live claimant is
+   * waited for until it is released or goes stale: only the holder ever submits for the id. An
+   * id held or sent for other parameters is refused (409) without waiting.
    */
   private async payOnce(request: PaymentRequest, id: string, fingerprint: string): Promise<PaymentResponse> {
     const token = randomUUID();
@@ -114,7 +114,6 @@ export class PaymentService {
     for (;;) {
       const claim = await this.deps.store.claimPayment(id, token, Date.now(), staleMs, fingerprint);
       if (claim.state === 'conflict') throw new PaymentIdConflictError(id);
-      if (claim.state === 'sent') return this.replay(claim.transaction.envelope_xdr, claim.operationIndex);
       if (claim.state === 'busy') {
         await sleep(delay);
         delay = Math.min(delay * 2, 1_000);
@@ -125,6 +124,8 @@ export class PaymentService {
         Math.max(100, Math.floor(staleMs / 3)),
       );
       try {
+        if (claim.state === 'sent')
+          return await this.replay(claim.transaction.envelope_xdr, claim.operationIndex);
         return await this.route(request, token);
       } catch (err) {
         // Another claimant took the id over before we recorded anything: wait for its transaction.

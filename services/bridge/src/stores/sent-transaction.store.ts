@@ -47,9 +47,12 @@ export interface ReservedPayment {
 export type PaymentClaim =
   /** Ours: build and submit (and renew the claim while doing it). */
   | { state: 'claimed' }
-  /** A transaction is recorded for the id: replay its envelope. */
+  /**
+   * A transaction is recorded for the id and its claim is now ours (its holder finished or went
+   * stale): replay its envelope, renewing the claim meanwhile, as for 'claimed'.
+   */
   | { state: 'sent'; transaction: SentTransaction; operationIndex: number }
-  /** Another live claimant is building it: wait and ask again. */
+  /** Another live claimant is building or sending it: wait and ask again. */
   | { state: 'busy' }
   /** The id is recorded (or being built) for a request with another fingerprint. */
   | { state: 'conflict' };
@@ -74,10 +77,12 @@ export interface SentTransactionStore {
   /** False without a database: payment ids cannot be made idempotent. */
   readonly durable: boolean;
   /**
-   * Claims `paymentId` for `token`: a new id, or one whose claim was not renewed for
-   * `staleMs` and has no transaction, becomes ours (atomically: one claimant wins).
-   * An id held or sent for a request with another `fingerprint` is a conflict; rows
-   * recorded before fingerprints existed (null) match any request.
+   * Claims `paymentId` for `token`: a new id, or one whose claim was released or not renewed
+   * for `staleMs`, becomes ours (atomically: one claimant wins). While a live claimant holds a
+   * sent id it is 'busy', not 'sent': only the holder submits, because a holder that was refused
+   * (tx_bad_seq) rebuilds, and the refused envelope sent again by someone else could still land.
+   * An id held or sent for a request with another `fingerprint` is a conflict; rows recorded
+   * before fingerprints existed (null) match any request.
    */
   claimPayment(
     paymentId: string,
@@ -88,7 +93,10 @@ export interface SentTransactionStore {
   ): Promise<PaymentClaim>;
   /** Renews our claim; false when it is no longer ours. */
   renewClaim(paymentId: string, token: string, nowMs: number): Promise<boolean>;
-  /** Forgets our claim of an id that never got a transaction (validation failed after claiming). */
+  /**
+   * Lets go of our claim: an id that never got a transaction is forgotten (validation failed
+   * after claiming); a sent one stays sent, free for the next request to replay at once.
+   */
   releasePayment(paymentId: string, token: string): Promise<void>;
   findPayment(paymentId: string): Promise<ReservedPayment | undefined>;
   /**
@@ -167,20 +175,19 @@ export class KnexSentTransactionStore implements SentTransactionStore {
     const sent = row.sent_transaction_id !== null && row.sent_transaction_id !== undefined;
     const claimedAt =
       row.claimed_at_ms === null || row.claimed_at_ms === undefined ? 0 : Number(row.claimed_at_ms);
-    const live = sent || nowMs - claimedAt < staleMs;
+    const live = nowMs - claimedAt < staleMs;
     const stored = (row.request_fingerprint as string | null | undefined) ?? null;
-    if (live && stored !== null && stored !== fingerprint) return { state: 'conflict' };
-    if (sent) {
-      const known = await this.findPayment(paymentId);
-      if (known?.transaction)
-        return { state: 'sent', transaction: known.transaction, operationIndex: known.operationIndex ?? 0 };
-      return { state: 'busy' };
-    }
+    if ((sent || live) && stored !== null && stored !== fingerprint) return { state: 'conflict' };
     if (live) return { state: 'busy' };
-    // Stale and without a transaction: nothing was recorded, so nothing was submitted, and
-    // the id is free again (for this request's parameters, whatever the stale claim's were).
-    // Take it over only if nobody changed it since we read it.
-    const q = this.db('sent_payment').where({ payment_id: paymentId }).whereNull('sent_transaction_id');
+    const known = sent ? await this.findPayment(paymentId) : undefined;
+    if (sent && !known?.transaction) return { state: 'busy' };
+    // Released, or stale: a claimant that went away recorded nothing (the id is free again, for
+    // this request's parameters) or left a transaction to replay. Take it over only if nobody
+    // changed it since we read it; the old holder, should it still be alive, can then record
+    // no rebuilt transaction (insert checks the token).
+    const q = this.db('sent_payment').where({ payment_id: paymentId });
+    if (sent) q.where({ sent_transaction_id: row.sent_transaction_id });
+    else q.whereNull('sent_transaction_id');
     if (row.claim_token === null || row.claim_token === undefined) q.whereNull('claim_token');
     else q.where({ claim_token: row.claim_token });
     if (row.claimed_at_ms === null || row.claimed_at_ms === undefined) q.whereNull('claimed_at_ms');
@@ -188,9 +195,12 @@ export class KnexSentTransactionStore implements SentTransactionStore {
     const taken = await q.update({
       claim_token: token,
       claimed_at_ms: nowMs,
-      request_fingerprint: fingerprint,
+      ...(sent ? {} : { request_fingerprint: fingerprint }),
     });
-    return taken === 1 ? { state: 'claimed' } : { state: 'busy' };
+    if (taken !== 1) return { state: 'busy' };
+    return known?.transaction
+      ? { state: 'sent', transaction: known.transaction, operationIndex: known.operationIndex ?? 0 }
+      : { state: 'claimed' };
   }
 
   async renewClaim(paymentId: string, token: string, nowMs: number): Promise<boolean> {
@@ -201,10 +211,9 @@ export class KnexSentTransactionStore implements SentTransactionStore {
   }
 
   async releasePayment(paymentId: string, token: string): Promise<void> {
-    await this.db('sent_payment')
-      .where({ payment_id: paymentId, claim_token: token })
-      .whereNull('sent_transaction_id')
-      .delete();
+    const ours = () => this.db('sent_payment').where({ payment_id: paymentId, claim_token: token });
+    await ours().whereNull('sent_transaction_id').delete();
+    await ours().whereNotNull('sent_transaction_id').update({ claim_token: null, claimed_at_ms: null });
   }
 
   async findPayment(paymentId: string): Promise<ReservedPayment | undefined> {
