@@ -2,11 +2,23 @@
 // database, so two bridge instances over the same database that receive the same
 // id concurrently build one transaction; a claim left by a crashed instance is
 // taken over once stale, and a transaction recorded by a crashed instance is
-// completed by replaying its envelope (never by building a second one).
-import { describe, expect, it } from 'vitest';
-import { Account, Memo, Operation, Asset, TransactionBuilder } from '@stellar/stellar-sdk';
+// completed by replaying its envelope (never by building a second one); another writer's
+// identical envelope that never reaches the network delays a payment, it does not fail it.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Account, Memo, Operation, Asset, TransactionBuilder, type Transaction } from '@stellar/stellar-sdk';
 import { createKnex } from '@anchor/support';
-import { bridgeLegs, funded, horizon, postPayment, useReplicas, xlmBalance } from './helpers.js';
+import {
+  bridgeFixture,
+  bridgeLegs,
+  capturingLogger,
+  funded,
+  horizon,
+  postPayment,
+  transactionsOf,
+  useReplicas,
+  xlmBalance,
+  type RunningBridge,
+} from './helpers.js';
 
 const pay = postPayment;
 const xlm = xlmBalance;
@@ -149,6 +161,74 @@ describe.each(bridgeLegs({ horizon: ['mysql', 'postgres'], rpc: ['mysql', 'postg
         expect(await xlm(net, to.publicKey())).toBeCloseTo(107, 5);
         const { txs } = await rowsFor(id);
         expect(txs).toHaveLength(1);
+      },
+    );
+  },
+);
+
+describe.each(bridgeLegs({ horizon: ['sqlite3'], rpc: ['sqlite3'] }))(
+  "another writer's identical envelope on $name",
+  ({ database: leg, network }) => {
+    const f = bridgeFixture({ network, database: leg, closeIntervalMs: 300 });
+    const lines: Record<string, unknown>[] = [];
+    let bridge: RunningBridge;
+    beforeAll(async () => {
+      if (leg.unavailable) return;
+      const base = await funded(f.net, '1000');
+      bridge = await f.start(
+        { accounts: { base_seed: base.secret() } },
+        { logger: capturingLogger(lines, 'warn') },
+      );
+    });
+
+    it.skipIf(leg.unavailable)(
+      'recorded but never sent, it holds the next sequence a few ledgers without using up the tx_bad_seq retries',
+      async () => {
+        const to = await funded(f.net, '100');
+        const request = { destination: to.publicKey(), amount: '3' };
+        const probe = await postPayment(bridge.url, { ...request, id: 'probe' });
+        expect(probe.status).toBe(200);
+        const [row] = await transactionsOf(f.database, 'probe');
+        const built = TransactionBuilder.fromXDR(row.envelope_xdr, f.net.networkPassphrase) as Transaction;
+        const timeout =
+          Number(built.timeBounds?.maxTime) - Math.floor(new Date(row.submitted_at).getTime() / 1000);
+        // What the bridge will build for the same payment over the next seconds, recorded as a
+        // replica would just before dying: each sequence try meets it until the clock moves on.
+        const sequence = (await horizon(f.net).loadAccount(built.source)).sequenceNumber();
+        const now = Math.floor(Date.now() / 1000);
+        const planted = [-1, 0, 1, 2, 3].map((k) => {
+          const builder = new TransactionBuilder(new Account(built.source, sequence), {
+            fee: built.fee,
+            networkPassphrase: f.net.networkPassphrase,
+            timebounds: { minTime: 0, maxTime: now + timeout + k },
+            memo: built.memo,
+          });
+          for (const op of built.toEnvelope().v1().tx().operations()) builder.addOperation(op);
+          return builder.build();
+        });
+        const db = createKnex(f.database);
+        try {
+          for (const tx of planted)
+            await db('sent_transaction').insert({
+              transaction_id: tx.hash().toString('hex'),
+              status: 'sending',
+              source: built.source,
+              submitted_at: new Date(),
+              envelope_xdr: tx.toEnvelope().toXDR('base64'),
+              operation_count: 1,
+            });
+        } finally {
+          await db.destroy();
+        }
+        lines.length = 0;
+        const paid = await postPayment(bridge.url, { ...request, id: 'after-a-dead-writer' });
+        expect(paid.status, JSON.stringify(paid.json)).toBe(200);
+        expect(lines.some((l) => String(l.message).startsWith('identical envelope already recorded'))).toBe(
+          true,
+        );
+        expect(planted.map((tx) => tx.hash().toString('hex'))).not.toContain(paid.json.hash);
+        const ops = await horizon(f.net).payments().forAccount(to.publicKey()).limit(200).call();
+        expect(ops.records.filter((r) => r.type === 'payment')).toHaveLength(2);
       },
     );
   },

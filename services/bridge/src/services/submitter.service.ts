@@ -106,6 +106,11 @@ interface LaneGroup {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Identical envelopes met (another writer holds each sequence tried) before giving up. */
+const MAX_DUPLICATE_REBUILDS = 20;
+/** A little over two of the network's 5 s ledgers; then the rebuild goes ahead anyway. */
+const NEXT_LEDGER_WAIT_MS = 12_000;
+const NEXT_LEDGER_POLL_MS = 200;
 
 /**
  * An envelope whose outcome was unknown is proven never to land: `expired` (a ledger closed after
@@ -330,9 +335,12 @@ export class TransactionSubmitter {
 
   private async runBatch(group: LaneGroup, lane: Lane, batch: QueuedJob[]): Promise<void> {
     try {
+      // Separate budgets: a rebuild for one reason does not use up another's.
+      let rebuilds = 0;
       let busyRebuilds = 0;
+      let duplicates = 0;
       let feePerOp = this.options.fees ? await this.options.fees.bid() : this.baseFee;
-      for (let attempt = 0; ; attempt++) {
+      for (;;) {
         const sequence = await this.nextSequence(lane);
         const tx = this.build(lane, sequence, batch, feePerOp);
         const envelopeXdr = tx.toEnvelope().toXDR('base64');
@@ -349,7 +357,7 @@ export class TransactionSubmitter {
             ),
           })
           .catch((err: unknown) => {
-            if (err instanceof DuplicateEnvelopeError && attempt < this.badSeqRetries + 20)
+            if (err instanceof DuplicateEnvelopeError && duplicates < MAX_DUPLICATE_REBUILDS)
               return 'duplicate' as const;
             if (!(err instanceof ClaimLostError)) throw err;
             // Nothing was recorded or submitted. Payments whose id claim was taken over fail
@@ -368,11 +376,18 @@ export class TransactionSubmitter {
           return;
         }
         if (rowId === 'duplicate') {
-          // Another replica built the identical envelope with this sequence number: build a
-          // different one with the next (tx_bad_seq then resyncs as usual).
-          this.options.logger.warn('identical envelope already recorded by another writer; next sequence', {
-            source: lane.keypair.publicKey(),
-          });
+          // Another replica built the identical envelope with this sequence number and is sending
+          // it. The source can have one transaction queued at a time, so the next number is
+          // refused (TRY_AGAIN_LATER) until that one's ledger closes: wait for it, then re-read.
+          duplicates++;
+          this.options.logger.warn(
+            'identical envelope already recorded by another writer; waiting a ledger',
+            {
+              source: lane.keypair.publicKey(),
+            },
+          );
+          lane.sequence = undefined;
+          await this.nextLedger();
           continue;
         }
         this.submitted++;
@@ -390,14 +405,14 @@ export class TransactionSubmitter {
             lane.sequence = undefined;
             if (err.reason === 'superseded' && busyRebuilds < this.busySourceRebuilds) {
               busyRebuilds++;
-              attempt--;
               this.options.logger.warn('source was busy and its sequence moved on; rebuilding', {
                 hash: err.hash,
                 source: lane.keypair.publicKey(),
               });
               continue;
             }
-            if (attempt < this.badSeqRetries) {
+            if (rebuilds < this.badSeqRetries) {
+              rebuilds++;
               this.options.logger.warn('transaction expired without landing; rebuilding', { hash: err.hash });
               continue;
             }
@@ -416,15 +431,19 @@ export class TransactionSubmitter {
             if (next === undefined) throw feeCapError(this.options.fees.maxFee, required, rejection);
             this.options.logger.warn('tx_insufficient_fee: bidding higher', { fee: feePerOp, next });
             feePerOp = next;
-            attempt--;
             continue;
           }
           if (txCode === 'tx_bad_seq') {
             lane.sequence = undefined;
-            if (attempt < this.badSeqRetries) {
-              this.options.logger.warn('tx_bad_seq: resynced sequence, rebuilding', {
+            if (rebuilds < this.badSeqRetries) {
+              rebuilds++;
+              // Another writer moved the sequence, or holds the number before ours in the queue;
+              // read straight away, Horizon's account can still show the number just refused.
+              // After the next ledger it shows where that writer's transaction left it.
+              this.options.logger.warn('tx_bad_seq: resyncing the sequence after the next ledger', {
                 source: lane.keypair.publicKey(),
               });
+              await this.nextLedger();
               continue;
             }
             throw rejection;
@@ -588,6 +607,20 @@ export class TransactionSubmitter {
         error: String(err),
       });
       return undefined;
+    }
+  }
+
+  /**
+   * Waits until a ledger after the latest one has closed (bounded by NEXT_LEDGER_WAIT_MS, and
+   * cut short on close): what a source account's sequence, and so a rebuild, can move on by.
+   */
+  private async nextLedger(): Promise<void> {
+    const start = await this.ledgerNow();
+    const deadline = Date.now() + NEXT_LEDGER_WAIT_MS;
+    while (!this.closed && Date.now() < deadline) {
+      await sleep(NEXT_LEDGER_POLL_MS);
+      const now = await this.ledgerNow();
+      if (start === undefined || (now !== undefined && now > start)) return;
     }
   }
 
