@@ -18,11 +18,23 @@ export interface RunningFront {
   close(): Promise<void>;
 }
 
-export async function startDevFront(port: number, routes: FrontRoutes): Promise<RunningFront> {
+/**
+ * Listens on `port` (0: any free one, read back from `port` of the result) before the banks exist,
+ * so their configs can name it with no window for another process to take it; until `routes()`
+ * gives them, every request answers 503.
+ */
+export async function startDevFront(
+  port: number,
+  currentRoutes: () => FrontRoutes | undefined,
+): Promise<RunningFront> {
   const server = http.createServer((req, res) => {
     const url = req.url ?? '/';
     const path = url.split('?')[0] ?? '/';
-    if (path === '/.well-known/stellar.toml') {
+    const routes = currentRoutes();
+    if (!routes) {
+      res.writeHead(503, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ code: 'starting', message: 'The bank is starting.' }));
+    } else if (path === '/.well-known/stellar.toml') {
       res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'access-control-allow-origin': '*' });
       res.end(routes.stellarToml);
     } else if (path === '/federation' || path === '/federation/') {
@@ -34,7 +46,13 @@ export async function startDevFront(port: number, routes: FrontRoutes): Promise<
       res.end(JSON.stringify({ code: 'not_found', message: 'Not found.' }));
     }
   });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
   return {
     port: (server.address() as AddressInfo).port,
     close: () =>

@@ -12,7 +12,7 @@ import knex from 'knex';
 import { start as startLocalnet, type Localnet } from '@anchor/localnet';
 import { createDevCerts, findNginx, freePort, startNginx, writeNginxPrefix } from '../nginx/prefix.js';
 import { writeBankFiles, type BankFiles, type BankPlan, type DemoNetwork } from './bank-configs.js';
-import { startDevFront } from './dev-front.js';
+import { startDevFront, type FrontRoutes } from './dev-front.js';
 import { setUpNetwork, type NetworkSetup } from './network-setup.js';
 import { ProcessGroup } from './process-group.js';
 
@@ -144,11 +144,22 @@ export async function startTwoBankStack(options: StackOptions): Promise<RunningS
 
     const nginxBin = options.nginx === 'off' ? undefined : findNginx();
     if (options.nginx === 'require' && !nginxBin) throw new Error('nginx is required but not installed');
+    // Without nginx the stand-in fronts listen now, so the configs written next name ports they hold.
+    const devRoutes: Partial<Record<'a' | 'b', FrontRoutes>> = {};
+    const devFronts = nginxBin
+      ? undefined
+      : {
+          a: await startDevFront(fixed ? 8110 : 0, () => devRoutes.a),
+          b: await startDevFront(fixed ? 8210 : 0, () => devRoutes.b),
+        };
+    if (devFronts)
+      cleanups.push(
+        () => devFronts.a.close(),
+        () => devFronts.b.close(),
+      );
     const frontPorts = {
       https: options.httpsPort ?? (fixed ? 8443 : await freePort()),
       http: fixed ? 8080 : await freePort(),
-      a: fixed ? 8110 : await freePort(),
-      b: fixed ? 8210 : await freePort(),
     };
     const front: RunningStack['front'] = nginxBin
       ? {
@@ -162,7 +173,10 @@ export async function startTwoBankStack(options: StackOptions): Promise<RunningS
       : {
           mode: 'plain-http',
           scheme: 'http',
-          hostMap: { [DOMAINS.a]: `127.0.0.1:${frontPorts.a}`, [DOMAINS.b]: `127.0.0.1:${frontPorts.b}` },
+          hostMap: {
+            [DOMAINS.a]: `127.0.0.1:${devFronts?.a.port}`,
+            [DOMAINS.b]: `127.0.0.1:${devFronts?.b.port}`,
+          },
         };
     const certs = nginxBin
       ? await createDevCerts(join(options.runDir, 'tls'), [DOMAINS.a, DOMAINS.b])
@@ -255,12 +269,11 @@ export async function startTwoBankStack(options: StackOptions): Promise<RunningS
       log(`nginx with TLS in front of both banks on 127.0.0.1:${frontPorts.https} (dev CA ${certs.caFile})`);
     } else {
       for (const id of ['a', 'b'] as const) {
-        const running = await startDevFront(frontPorts[id], {
+        devRoutes[id] = {
           stellarToml: banks[id].files.stellarToml,
           federationUpstream: banks[id].urls.federation,
           complianceUpstream: banks[id].urls.complianceExternal,
-        });
-        cleanups.push(() => running.close());
+        };
       }
       log(
         'nginx is not installed: the banks are served over PLAIN HTTP by a development stand-in (apt-get install nginx for TLS)',
