@@ -35,13 +35,18 @@ describe.each(databaseLegs())('payment id claims on $type', (leg) => {
   });
   const claim = (id: string, token: string, nowMs: number) =>
     store.claimPayment(id, token, nowMs, STALE_MS, FINGERPRINT);
+  /** `id` claimed by 'holder' at the time returned, with a first transaction recorded. */
+  const sentByHolder = async (id: string) => {
+    const t0 = Date.now();
+    expect(await claim(id, 'holder', t0)).toEqual({ state: 'claimed' });
+    await store.insert(transaction(id, 'holder', 1));
+    return t0;
+  };
 
   it.skipIf(leg.unavailable)(
     'a sent id is busy while its holder works, and replayed once released',
     async () => {
-      const t0 = Date.now();
-      expect(await claim('held', 'holder', t0)).toEqual({ state: 'claimed' });
-      await store.insert(transaction('held', 'holder', 1));
+      const t0 = await sentByHolder('held');
       expect(await claim('held', 'other', t0 + 1)).toEqual({ state: 'busy' });
 
       // A refused envelope rebuilt by the holder: the id now names the rebuilt one.
@@ -59,9 +64,7 @@ describe.each(databaseLegs())('payment id claims on $type', (leg) => {
   it.skipIf(leg.unavailable)(
     'a stale holder of a sent id is taken over and can record no rebuilt transaction',
     async () => {
-      const t0 = Date.now();
-      expect(await claim('stale', 'holder', t0)).toEqual({ state: 'claimed' });
-      await store.insert(transaction('stale', 'holder', 1));
+      const t0 = await sentByHolder('stale');
       expect(await claim('stale', 'other', t0 + STALE_MS - 1)).toEqual({ state: 'busy' });
       expect(await claim('stale', 'other', t0 + STALE_MS + 1)).toMatchObject({
         state: 'sent',

@@ -161,21 +161,21 @@ export async function startTwoBankStack(options: StackOptions): Promise<RunningS
       https: options.httpsPort ?? (fixed ? 8443 : await freePort()),
       http: fixed ? 8080 : await freePort(),
     };
-    const front: RunningStack['front'] = nginxBin
+    const front: RunningStack['front'] = devFronts
       ? {
+          mode: 'plain-http',
+          scheme: 'http',
+          hostMap: {
+            [DOMAINS.a]: `127.0.0.1:${devFronts.a.port}`,
+            [DOMAINS.b]: `127.0.0.1:${devFronts.b.port}`,
+          },
+        }
+      : {
           mode: 'nginx',
           scheme: 'https',
           hostMap: {
             [DOMAINS.a]: `127.0.0.1:${frontPorts.https}`,
             [DOMAINS.b]: `127.0.0.1:${frontPorts.https}`,
-          },
-        }
-      : {
-          mode: 'plain-http',
-          scheme: 'http',
-          hostMap: {
-            [DOMAINS.a]: `127.0.0.1:${devFronts?.a.port}`,
-            [DOMAINS.b]: `127.0.0.1:${devFronts?.b.port}`,
           },
         };
     const certs = nginxBin

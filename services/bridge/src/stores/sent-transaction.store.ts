@@ -179,8 +179,9 @@ export class KnexSentTransactionStore implements SentTransactionStore {
     const stored = (row.request_fingerprint as string | null | undefined) ?? null;
     if ((sent || live) && stored !== null && stored !== fingerprint) return { state: 'conflict' };
     if (live) return { state: 'busy' };
-    const known = sent ? await this.findPayment(paymentId) : undefined;
-    if (sent && !known?.transaction) return { state: 'busy' };
+    // The transaction of the row as read: the take-over below holds only if it is still that one.
+    const transaction = sent ? await this.transactionById(row.sent_transaction_id) : undefined;
+    if (sent && !transaction) return { state: 'busy' };
     // Released, or stale: a claimant that went away recorded nothing (the id is free again, for
     // this request's parameters) or left a transaction to replay. Take it over only if nobody
     // changed it since we read it; the old holder, should it still be alive, can then record
@@ -198,8 +199,8 @@ export class KnexSentTransactionStore implements SentTransactionStore {
       ...(sent ? {} : { request_fingerprint: fingerprint }),
     });
     if (taken !== 1) return { state: 'busy' };
-    return known?.transaction
-      ? { state: 'sent', transaction: known.transaction, operationIndex: known.operationIndex ?? 0 }
+    return transaction
+      ? { state: 'sent', transaction, operationIndex: Number(row.operation_index ?? 0) }
       : { state: 'claimed' };
   }
 
@@ -212,23 +213,30 @@ export class KnexSentTransactionStore implements SentTransactionStore {
 
   async releasePayment(paymentId: string, token: string): Promise<void> {
     const ours = () => this.db('sent_payment').where({ payment_id: paymentId, claim_token: token });
-    await ours().whereNull('sent_transaction_id').delete();
-    await ours().whereNotNull('sent_transaction_id').update({ claim_token: null, claimed_at_ms: null });
+    // Most ids end with a transaction: one statement for them, a second only for the rest.
+    const kept = await ours()
+      .whereNotNull('sent_transaction_id')
+      .update({ claim_token: null, claimed_at_ms: null });
+    if (kept === 0) await ours().whereNull('sent_transaction_id').delete();
   }
 
   async findPayment(paymentId: string): Promise<ReservedPayment | undefined> {
     const row = await this.db('sent_payment').where({ payment_id: paymentId }).first();
     if (!row) return undefined;
-    let transaction: SentTransaction | undefined;
-    if (row.sent_transaction_id !== null && row.sent_transaction_id !== undefined) {
-      const tx = await this.db('sent_transaction').where({ id: row.sent_transaction_id }).first();
-      if (tx) transaction = toSent(tx);
-    }
+    const transaction =
+      row.sent_transaction_id !== null && row.sent_transaction_id !== undefined
+        ? await this.transactionById(row.sent_transaction_id)
+        : undefined;
     return {
       paymentId,
       transaction,
       operationIndex: row.operation_index === null ? null : Number(row.operation_index),
     };
+  }
+
+  private async transactionById(id: number): Promise<SentTransaction | undefined> {
+    const tx = await this.db('sent_transaction').where({ id }).first();
+    return tx ? toSent(tx) : undefined;
   }
 
   async insert(tx: NewSentTransaction): Promise<number> {
